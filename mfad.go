@@ -1,0 +1,136 @@
+// Package mfad holds the domain of the mfad two-factor authentication server:
+// its entities, its error type and the Store interface that the storage
+// packages implement. It imports nothing but the standard library and
+// golang.org/x/text; the core service lives in package auth, the fronts
+// under api/ and web/, and only cmd/mfad wires them together.
+package mfad
+
+import (
+	"context"
+	"time"
+)
+
+// Version is set at build time (-ldflags "-X github.com/mfad/mfad.Version=...").
+var Version = "dev"
+
+// Store is a database holding every state that decides access. All of it
+// lives here, never only in one process's memory, so several mfad
+// instances can share one database.
+type Store interface {
+	// Update runs fn in one read-write transaction and commits it durably
+	// before returning (an answer that says "done" is on disk first). If fn
+	// returns an error the transaction is rolled back and the error returned.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(Tx) error) error
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Tx is one transaction. Methods that find one row return ErrNoRows when
+// there is none; inserts that break a uniqueness rule return ErrDuplicate.
+// Hashes are compared by the database on equality only: they are SHA-256 of
+// 256-bit random tokens, so the comparison leaks nothing useful.
+type Tx interface {
+	// Users. Names and emails are stored as given; lookups use Fold(...)
+	// and the store keeps the folded forms in one unique namespace.
+	CreateUser(u *User) error // sets u.ID (unless set: ids are then kept)
+	UserByID(id int64) (*User, error)
+	UserByLogin(login string) (*User, error) // by folded name or email
+	ListUsers(f UserFilter) ([]*User, int, error)
+	UpdateUser(u *User) error  // name, email, role, password hash and time
+	DeleteUser(id int64) error // and every row that belongs to the user
+	CountUsers() (int, error)
+
+	// Second-factor lockout counters on the user row. RecordMFAFailure
+	// increments the failure count atomically and asks lock (with the new
+	// count) what lock to set; it returns the updated user.
+	RecordMFAFailure(userID int64, lock func(failures int) (until time.Time, hard bool)) (*User, error)
+	ResetMFAFailures(userID int64) error // also lifts both locks
+
+	// Factors.
+	Factor(userID int64) (*Factor, error)
+	PutFactor(f *Factor) error // insert or replace the user's factor
+	DeleteFactor(userID int64) error
+	// AdvanceStep records step as the last accepted one if it is newer:
+	// UPDATE ... SET last_step = step WHERE user_id = ? AND last_step < step.
+	// It reports whether it did; false means a replay. Two transactions
+	// racing on the same step get exactly one true.
+	AdvanceStep(userID, step int64) (bool, error)
+	CountFactors() (int, error)
+
+	// Pending enrollments, one per user.
+	Enrollment(userID int64) (*Enrollment, error)
+	EnrollmentByToken(hash []byte) (*Enrollment, error)
+	PutEnrollment(e *Enrollment) error // insert or replace the user's
+	DeleteEnrollment(userID int64) error
+
+	// Scratch codes. UseScratchCode marks one used if it is not yet
+	// (UPDATE ... WHERE id = ? AND used_at IS NULL) and reports whether it did.
+	ScratchCodes(userID int64) ([]ScratchCode, error) // unused ones only
+	ReplaceScratchCodes(userID int64, codes []ScratchCode) error
+	UseScratchCode(id int64, at time.Time) (bool, error)
+	DeleteScratchCodes(userID int64) error
+
+	// Sessions.
+	CreateSession(s *Session) error // sets s.ID
+	SessionByAccess(hash []byte) (*Session, error)
+	SessionByID(id int64) (*Session, error)
+	// RotateRefresh replaces the refresh and access tokens of the session
+	// that holds oldRefresh. If oldRefresh was already rotated away (a
+	// reused refresh token), the whole session is deleted and ErrReused
+	// returned; if it is unknown, ErrNoRows.
+	RotateRefresh(oldRefresh []byte, s *Session) (*Session, error)
+	SetSecondFactorAt(sessionID int64, at time.Time) error
+	SetSessionScope(sessionID int64, scope Scope) error
+	DeleteSession(id int64) error
+	DeleteUserSessions(userID, exceptID int64) error // exceptID 0: all
+
+	// Login tickets.
+	CreateTicket(t *Ticket) error // sets t.ID
+	TicketByHash(hash []byte) (*Ticket, error)
+	AddTicketFailure(id int64) (int, error) // returns the new count
+	DeleteTicket(id int64) error
+	DeleteUserTickets(userID int64) error
+
+	// Trusted devices.
+	CreateTrustedDevice(d *TrustedDevice) error // sets d.ID
+	TrustedDevices(userID int64) ([]TrustedDevice, error)
+	TrustedDeviceByHash(hash []byte) (*TrustedDevice, error)
+	TouchTrustedDevice(id int64, at time.Time) error
+	DeleteTrustedDevice(userID int64, deviceID string) error
+	DeleteUserTrustedDevices(userID int64, exceptDeviceID string) error // "": all
+
+	// App passwords.
+	CreateAppPassword(p *AppPassword) error // sets p.ID; ErrDuplicate for a taken name
+	AppPasswords(userID int64) ([]AppPassword, error)
+	TouchAppPassword(id int64, at time.Time) error
+	DeleteAppPassword(userID int64, name string) error
+	DeleteUserAppPasswords(userID int64) error
+
+	// Password throttles, keyed by "user:<id>" or "addr:<ip>".
+	Throttle(key string) (*Throttle, error)
+	PutThrottle(t *Throttle) error
+	DeleteThrottle(key string) error
+
+	// Audit log.
+	AppendEvent(e *Event) error // sets e.ID
+	Events(f AuditFilter) ([]Event, error)
+	DeleteEventsBefore(t time.Time) (int, error)
+
+	// Settings: small named values (the 2FA policy, key check values).
+	Setting(key string) (string, error)
+	PutSetting(key, value string) error
+
+	// Sealed values, for key rotation.
+	SealedValues() ([]Sealed, error)
+	UpdateSealed(s Sealed) error
+
+	// DeleteExpired removes sessions, tickets, enrollments and trusted
+	// devices whose time is past.
+	DeleteExpired(now time.Time) error
+}
+
+// ErrReused is returned by RotateRefresh for a refresh token that was already
+// used: its session is revoked, since one of its holders is not the owner.
+var ErrReused = Errorf(EUnauthenticated, "refresh token reused; session revoked")

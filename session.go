@@ -1,0 +1,71 @@
+package mfad
+
+import "time"
+
+// Scope says what a session may do.
+type Scope string
+
+const (
+	ScopeFull   Scope = "full"
+	ScopeEnroll Scope = "enroll" // policy requires 2FA the user lacks: may only enroll
+)
+
+// Session is a logged-in client. Its tokens are stored as hashes only.
+type Session struct {
+	ID             int64
+	UserID         int64
+	AccessHash     []byte
+	AccessExpires  time.Time
+	RefreshHash    []byte
+	RefreshExpires time.Time
+	Scope          Scope
+	SecondFactorAt time.Time // when this session last proved a second factor; zero if never
+	Dialect        string
+	RemoteAddr     string
+	CreatedAt      time.Time
+}
+
+// Ticket is a login that passed the password and awaits a second factor.
+type Ticket struct {
+	ID         int64
+	Hash       []byte
+	UserID     int64
+	Failures   int
+	Dialect    string
+	RemoteAddr string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+}
+
+// TrustedDevice lets a user skip the second factor on one device for a while
+// (Zimbra's trusted devices).
+type TrustedDevice struct {
+	ID         int64
+	UserID     int64
+	DeviceID   string // the client-visible id
+	Hash       []byte // hash of the trusted token
+	Name       string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	LastUsedAt time.Time
+}
+
+// AppPassword is a named password for a client that cannot do 2FA (Zimbra's
+// app-specific passwords), stored as a hash.
+type AppPassword struct {
+	ID         int64
+	UserID     int64
+	Name       string
+	Hash       []byte
+	CreatedAt  time.Time
+	LastUsedAt time.Time
+}
+
+// Throttle is the failure record of one throttle key (an account or a client
+// address) for password attempts.
+type Throttle struct {
+	Key      string
+	Failures int
+	Until    time.Time // no attempt before this time
+	Updated  time.Time
+}
