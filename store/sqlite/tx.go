@@ -1,0 +1,178 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mfad/mfad"
+	msqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+var _ mfad.Tx = (*tx)(nil)
+
+// tx is one transaction; its methods live in one file per entity.
+type tx struct {
+	ctx context.Context
+	tx  *sql.Tx
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// exec runs a statement and returns the number of rows it changed.
+func (t *tx) exec(query string, args ...any) (int64, error) {
+	res, err := t.tx.ExecContext(t.ctx, query, args...)
+	if err != nil {
+		return 0, mapError(err)
+	}
+	return res.RowsAffected()
+}
+
+// execOne runs a statement that must change exactly one row: none is
+// ErrNoRows.
+func (t *tx) execOne(query string, args ...any) error {
+	n, err := t.exec(query, args...)
+	if err == nil && n == 0 {
+		err = mfad.ErrNoRows
+	}
+	return err
+}
+
+// row runs a query expected to return one row; scan errors go through
+// mapError.
+func (t *tx) row(query string, args ...any) scanner {
+	return mappedRow{t.tx.QueryRowContext(t.ctx, query, args...)}
+}
+
+type mappedRow struct{ r *sql.Row }
+
+func (m mappedRow) Scan(dest ...any) error { return mapError(m.r.Scan(dest...)) }
+
+// each runs a query and calls scan for each row.
+func (t *tx) each(query string, args []any, scan func(scanner) error) error {
+	rows, err := t.tx.QueryContext(t.ctx, query, args...)
+	if err != nil {
+		return mapError(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return mapError(err)
+		}
+	}
+	return mapError(rows.Err())
+}
+
+// count runs a query returning one integer.
+func (t *tx) count(query string, args ...any) (int, error) {
+	var n int
+	err := t.row(query, args...).Scan(&n)
+	return n, err
+}
+
+// mapError turns driver errors into the store errors of package mfad: a
+// missing row or a missing parent row (a foreign key) is ErrNoRows, a broken
+// uniqueness rule ErrDuplicate. It reads SQLite's extended result codes,
+// never the message text.
+func mapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return mfad.ErrNoRows
+	}
+	var se *msqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return mfad.ErrDuplicate
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return mfad.ErrNoRows
+		}
+	}
+	if errors.Is(err, mfad.ErrNoRows) || errors.Is(err, mfad.ErrDuplicate) {
+		return err
+	}
+	return fmt.Errorf("sqlite: %w", err)
+}
+
+// nanos is the stored form of a time: nanoseconds since the epoch, or NULL
+// for the zero time.
+func nanos(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixNano()
+}
+
+// stored returns t as it comes back from the database.
+func stored(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return time.Unix(0, t.UnixNano()).UTC()
+}
+
+// timeDest scans a stored time.
+type timeDest struct{ t *time.Time }
+
+func (d timeDest) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*d.t = time.Time{}
+	case int64:
+		*d.t = time.Unix(0, v).UTC()
+	default:
+		return fmt.Errorf("time column holds %T", src)
+	}
+	return nil
+}
+
+// blob is the stored form of a hash: NULL when empty.
+func blob(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
+// blobDest scans a hash into a copy; NULL and empty give nil.
+type blobDest struct{ b *[]byte }
+
+func (d blobDest) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*d.b = nil
+	case []byte:
+		*d.b = nil
+		if len(v) > 0 {
+			*d.b = bytes.Clone(v)
+		}
+	default:
+		return fmt.Errorf("blob column holds %T", src)
+	}
+	return nil
+}
+
+// text is the stored form of an optional string: NULL when empty.
+func text(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// textDest scans an optional string; NULL gives "".
+type textDest struct{ s *string }
+
+func (d textDest) Scan(src any) error {
+	var ns sql.NullString
+	err := ns.Scan(src)
+	*d.s = ns.String
+	return err
+}

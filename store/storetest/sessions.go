@@ -1,0 +1,208 @@
+package storetest
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/mfad/mfad"
+)
+
+var sessionTests = []test{
+	{"Sessions/CreateGet", testSession},
+	{"Sessions/Set", testSessionSet},
+	{"Sessions/Delete", testDeleteSessions},
+	{"Sessions/RotateRefresh", testRotateRefresh},
+	{"Sessions/RefreshReused", testRefreshReused},
+}
+
+func newSession(userID int64, name string) *mfad.Session {
+	return &mfad.Session{
+		UserID:         userID,
+		AccessHash:     hash("access-" + name),
+		AccessExpires:  at(time.Hour),
+		RefreshHash:    hash("refresh-" + name),
+		RefreshExpires: at(14 * 24 * time.Hour),
+		Scope:          mfad.ScopeFull,
+		Dialect:        "rest",
+		RemoteAddr:     "192.0.2.1",
+		CreatedAt:      t0,
+	}
+}
+
+func createSession(t *testing.T, s mfad.Store, userID int64, name string) *mfad.Session {
+	t.Helper()
+	x := newSession(userID, name)
+	update(t, s, func(tx mfad.Tx) error { return tx.CreateSession(x) })
+	if x.ID == 0 {
+		t.Fatalf("CreateSession set no ID")
+	}
+	return x
+}
+
+func sessionByID(t *testing.T, s mfad.Store, id int64) *mfad.Session {
+	t.Helper()
+	return find(t, s, func(tx mfad.Tx) (*mfad.Session, error) { return tx.SessionByID(id) })
+}
+
+func testSession(t *testing.T, s mfad.Store) {
+	u := createUser(t, s, "alice", "")
+	x := createSession(t, s, u.ID, "a")
+	y := createSession(t, s, u.ID, "b")
+	if x.ID == y.ID {
+		t.Errorf("two sessions got ID %d", x.ID)
+	}
+	equal(t, "SessionByID", sessionByID(t, s, x.ID), x)
+	equal(t, "SessionByAccess", find(t, s, func(tx mfad.Tx) (*mfad.Session, error) {
+		return tx.SessionByAccess(hash("access-a"))
+	}), x)
+	view(t, s, func(tx mfad.Tx) error {
+		_, err := tx.SessionByAccess(hash("refresh-a"))
+		wantErr(t, "SessionByAccess(a refresh hash)", err, mfad.ErrNoRows)
+		_, err = tx.SessionByAccess(nil)
+		wantErr(t, "SessionByAccess(nil)", err, mfad.ErrNoRows)
+		_, err = tx.SessionByID(999)
+		wantErr(t, "SessionByID(unknown)", err, mfad.ErrNoRows)
+		return nil
+	})
+	for name, x := range map[string]*mfad.Session{
+		"taken access hash":  newSession(u.ID, "a"),
+		"taken refresh hash": {UserID: u.ID, AccessHash: hash("new"), RefreshHash: hash("refresh-b"), Scope: mfad.ScopeFull},
+	} {
+		err := s.Update(t.Context(), func(tx mfad.Tx) error { return tx.CreateSession(x) })
+		wantErr(t, "CreateSession("+name+")", err, mfad.ErrDuplicate)
+	}
+	err := s.Update(t.Context(), func(tx mfad.Tx) error { return tx.CreateSession(newSession(999, "c")) })
+	wantErr(t, "CreateSession(unknown user)", err, mfad.ErrNoRows)
+}
+
+func testSessionSet(t *testing.T, s mfad.Store) {
+	u := createUser(t, s, "alice", "")
+	x := createSession(t, s, u.ID, "a")
+	x.Scope = mfad.ScopeEnroll
+	update(t, s, func(tx mfad.Tx) error { return tx.SetSessionScope(x.ID, mfad.ScopeEnroll) })
+	equal(t, "after SetSessionScope", sessionByID(t, s, x.ID), x)
+	x.SecondFactorAt = at(5 * time.Minute)
+	update(t, s, func(tx mfad.Tx) error { return tx.SetSecondFactorAt(x.ID, x.SecondFactorAt) })
+	equal(t, "after SetSecondFactorAt", sessionByID(t, s, x.ID), x)
+	calls([]call{
+		{"SetSessionScope(unknown)", func(tx mfad.Tx) error { return tx.SetSessionScope(999, mfad.ScopeFull) }, mfad.ErrNoRows},
+		{"SetSecondFactorAt(unknown)", func(tx mfad.Tx) error { return tx.SetSecondFactorAt(999, t0) }, mfad.ErrNoRows},
+		{"DeleteSession(unknown)", func(tx mfad.Tx) error { return tx.DeleteSession(999) }, mfad.ErrNoRows},
+		{"DeleteUserSessions(no user)", func(tx mfad.Tx) error { return tx.DeleteUserSessions(999, 0) }, nil},
+	}).run(t, s)
+}
+
+func testDeleteSessions(t *testing.T, s mfad.Store) {
+	u := createUser(t, s, "alice", "")
+	other := createUser(t, s, "bob", "")
+	a := createSession(t, s, u.ID, "a")
+	b := createSession(t, s, u.ID, "b")
+	c := createSession(t, s, u.ID, "c")
+	o := createSession(t, s, other.ID, "o")
+	update(t, s, func(tx mfad.Tx) error { return tx.DeleteSession(a.ID) })
+	if sessionByID(t, s, a.ID) != nil {
+		t.Errorf("DeleteSession left the session")
+	}
+	update(t, s, func(tx mfad.Tx) error { return tx.DeleteUserSessions(u.ID, c.ID) })
+	if sessionByID(t, s, b.ID) != nil || sessionByID(t, s, c.ID) == nil {
+		t.Errorf("DeleteUserSessions(except %d) deleted the wrong sessions", c.ID)
+	}
+	update(t, s, func(tx mfad.Tx) error { return tx.DeleteUserSessions(u.ID, 0) })
+	if sessionByID(t, s, c.ID) != nil {
+		t.Errorf("DeleteUserSessions(0) left a session")
+	}
+	equal(t, "other user's session", sessionByID(t, s, o.ID), o)
+}
+
+// rotate calls RotateRefresh and commits, also when it reports a reuse.
+func rotate(t *testing.T, s mfad.Store, old []byte, next *mfad.Session) (*mfad.Session, error) {
+	t.Helper()
+	var got *mfad.Session
+	var rotateErr error
+	err := s.Update(t.Context(), func(tx mfad.Tx) error {
+		got, rotateErr = tx.RotateRefresh(old, next)
+		if errors.Is(rotateErr, mfad.ErrReused) {
+			return nil // commit the revocation
+		}
+		return rotateErr
+	})
+	if err != nil && !errors.Is(err, rotateErr) {
+		t.Fatalf("Update: %v", err)
+	}
+	return got, rotateErr
+}
+
+// tokens returns a session carrying only new tokens, as RotateRefresh takes.
+func tokens(name string) *mfad.Session {
+	return &mfad.Session{
+		AccessHash:     hash("access-" + name),
+		AccessExpires:  at(2 * time.Hour),
+		RefreshHash:    hash("refresh-" + name),
+		RefreshExpires: at(15 * 24 * time.Hour),
+	}
+}
+
+func testRotateRefresh(t *testing.T, s mfad.Store) {
+	u := createUser(t, s, "alice", "")
+	x := createSession(t, s, u.ID, "a")
+	x.SecondFactorAt, x.Scope = at(time.Second), mfad.ScopeEnroll
+	update(t, s, func(tx mfad.Tx) error {
+		return errors.Join(tx.SetSecondFactorAt(x.ID, x.SecondFactorAt), tx.SetSessionScope(x.ID, x.Scope))
+	})
+	got, err := rotate(t, s, hash("refresh-a"), tokens("a2"))
+	wantErr(t, "RotateRefresh", err, nil)
+	want := *x
+	n := tokens("a2")
+	want.AccessHash, want.AccessExpires, want.RefreshHash, want.RefreshExpires =
+		n.AccessHash, n.AccessExpires, n.RefreshHash, n.RefreshExpires
+	equal(t, "rotated session", got, &want)
+	equal(t, "stored session", sessionByID(t, s, x.ID), &want)
+	view(t, s, func(tx mfad.Tx) error {
+		_, err := tx.SessionByAccess(hash("access-a"))
+		wantErr(t, "old access token", err, mfad.ErrNoRows)
+		return nil
+	})
+	if _, err := rotate(t, s, hash("refresh-a2"), tokens("a3")); err != nil {
+		t.Errorf("second rotation: %v", err)
+	}
+	for _, old := range [][]byte{hash("unknown"), nil} {
+		_, err := rotate(t, s, old, tokens("x"))
+		wantErr(t, "RotateRefresh(unknown)", err, mfad.ErrNoRows)
+	}
+}
+
+// testRefreshReused: a refresh token used twice revokes its session.
+func testRefreshReused(t *testing.T, s mfad.Store) {
+	u := createUser(t, s, "alice", "")
+	x := createSession(t, s, u.ID, "a")
+	other := createSession(t, s, u.ID, "b")
+	rotate(t, s, hash("refresh-a"), tokens("a2"))
+	rotate(t, s, hash("refresh-a2"), tokens("a3"))
+
+	// Rolled back, the revocation does not happen.
+	err := s.Update(t.Context(), func(tx mfad.Tx) error {
+		_, err := tx.RotateRefresh(hash("refresh-a"), tokens("evil"))
+		return err
+	})
+	wantErr(t, "reuse, rolled back", err, mfad.ErrReused)
+	if sessionByID(t, s, x.ID) == nil {
+		t.Fatalf("rolled back revocation deleted the session")
+	}
+
+	got, err := rotate(t, s, hash("refresh-a"), tokens("evil"))
+	wantErr(t, "RotateRefresh(reused)", err, mfad.ErrReused)
+	if got == nil || got.ID != x.ID || got.UserID != u.ID {
+		t.Errorf("RotateRefresh(reused) returned %+v; want the revoked session", got)
+	}
+	if sessionByID(t, s, x.ID) != nil {
+		t.Errorf("reused refresh token left its session")
+	}
+	for _, old := range []string{"refresh-a3", "refresh-a", "refresh-a2"} {
+		_, err := rotate(t, s, hash(old), tokens("y"))
+		wantErr(t, "RotateRefresh("+old+") after revocation", err, mfad.ErrNoRows)
+	}
+	if sessionByID(t, s, other.ID) == nil {
+		t.Errorf("revocation deleted another session")
+	}
+}
