@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/mfad/mfad"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -27,6 +28,9 @@ var (
 	writerPragmas = []string{"busy_timeout(10000)", "foreign_keys(1)", "journal_mode(WAL)", "synchronous(FULL)"}
 	readerPragmas = []string{"busy_timeout(10000)", "foreign_keys(1)"}
 )
+
+// busyTimeout is how long a connection waits for a lock (busy_timeout).
+const busyTimeout = 10 * time.Second
 
 // DB is an open mfad database. It implements mfad.Store.
 type DB struct {
@@ -112,11 +116,29 @@ func (db *DB) openPool(ctx context.Context, readOnly bool) (*sql.DB, error) {
 	}
 	pool.SetMaxOpenConns(n)
 	pool.SetMaxIdleConns(n)
-	if err := pool.PingContext(ctx); err != nil {
+	if err := ping(ctx, pool); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", db.path, err)
 	}
 	return pool, nil
+}
+
+// ping opens the pool's first connection. Its pragmas may find the file
+// busy without waiting (a second process switching a new file to WAL at
+// the same moment), so it tries again for as long as busy_timeout.
+func ping(ctx context.Context, pool *sql.DB) error {
+	deadline := time.Now().Add(busyTimeout)
+	for {
+		err := pool.PingContext(ctx)
+		if !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // createFile creates the database file with mode 0600 if it does not exist,

@@ -101,6 +101,12 @@ func mapError(err error) error {
 	return fmt.Errorf("sqlite: %w", err)
 }
 
+// isBusy reports whether err is SQLITE_BUSY or one of its extended codes.
+func isBusy(err error) bool {
+	var se *msqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
+}
+
 // nanos is the stored form of a time: nanoseconds since the epoch, or NULL
 // for the zero time.
 func nanos(t time.Time) any {
