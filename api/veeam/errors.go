@@ -1,0 +1,128 @@
+package veeam
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/api/httpx"
+)
+
+// wireError is how one domain error code goes on the wire: as a problem
+// answer of the /api/v1 routes, and as an RFC 6749 §5.2 error of the token
+// endpoint.
+type wireError struct {
+	Status      int    // HTTP status of an /api/v1 answer
+	OAuthStatus int    // HTTP status of a token endpoint answer
+	OAuthError  string // RFC 6749 error code of a token endpoint answer
+}
+
+// wireErrors is the one table from domain error codes to wire errors. A
+// code missing here answers 500, so a new code in package mfad must be
+// added.
+var wireErrors = map[mfad.Code]wireError{
+	mfad.EInvalidInput:    {http.StatusBadRequest, http.StatusBadRequest, "invalid_request"},
+	mfad.EInvalidCode:     {http.StatusBadRequest, http.StatusBadRequest, "invalid_grant"},
+	mfad.EInvalidLogin:    {http.StatusUnauthorized, http.StatusBadRequest, "invalid_grant"},
+	mfad.EUnauthenticated: {http.StatusUnauthorized, http.StatusBadRequest, "invalid_grant"},
+	mfad.EForbidden:       {http.StatusForbidden, http.StatusBadRequest, "invalid_grant"},
+	mfad.EStepUp:          {http.StatusForbidden, http.StatusBadRequest, "invalid_grant"},
+	mfad.ESetupRequired:   {http.StatusForbidden, http.StatusBadRequest, "invalid_grant"},
+	mfad.EPolicy:          {http.StatusForbidden, http.StatusBadRequest, "invalid_grant"},
+	mfad.ENotFound:        {http.StatusNotFound, http.StatusBadRequest, "invalid_grant"},
+	mfad.EConflict:        {http.StatusConflict, http.StatusBadRequest, "invalid_grant"},
+	mfad.ENotEnrolled:     {http.StatusConflict, http.StatusBadRequest, "invalid_grant"},
+	mfad.ENoPending:       {http.StatusBadRequest, http.StatusBadRequest, "invalid_grant"},
+	mfad.EExpired:         {http.StatusBadRequest, http.StatusBadRequest, "invalid_grant"},
+	mfad.ELocked:          {http.StatusLocked, http.StatusBadRequest, "invalid_grant"},
+	mfad.EThrottled:       {http.StatusTooManyRequests, http.StatusTooManyRequests, "temporarily_unavailable"},
+	mfad.EInternal:        {http.StatusInternalServerError, http.StatusInternalServerError, "server_error"},
+}
+
+// wireOf returns the wire form of err and its domain code (EInternal for a
+// code missing from the table).
+func wireOf(err error) (wireError, mfad.Code) {
+	code := mfad.ErrorCode(err)
+	we, ok := wireErrors[code]
+	if !ok {
+		return wireErrors[mfad.EInternal], mfad.EInternal
+	}
+	return we, code
+}
+
+// problem is the body of an /api/v1 error: RFC 9457 problem details, as
+// newer Veeam versions answer (application/problem+json), with mfad's
+// error code in errorCode.
+type problem struct {
+	Title     string `json:"title"`
+	Status    int    `json:"status"`
+	Detail    string `json:"detail"`
+	ErrorCode string `json:"errorCode"`
+}
+
+// writeProblem writes err as a problem answer, with WWW-Authenticate for a
+// missing or bad token and Retry-After for a lockout or throttle that ends.
+func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
+	we, code := wireOf(err)
+	msg := message(r, err, code)
+	switch code {
+	case mfad.EUnauthenticated:
+		challenge := `Bearer realm="mfad"`
+		if httpx.Bearer(r) != "" {
+			challenge += `, error="invalid_token"`
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
+	case mfad.ELocked, mfad.EThrottled:
+		httpx.RetryAfter(w, err)
+	}
+	writeProblemStatus(w, we.Status, string(code), msg)
+}
+
+func writeProblemStatus(w http.ResponseWriter, status int, code, msg string) {
+	writeBody(w, status, "application/problem+json; charset=utf-8",
+		problem{Title: http.StatusText(status), Status: status, Detail: msg, ErrorCode: code})
+}
+
+// oauthError is the body of a token endpoint error (RFC 6749 §5.2).
+type oauthError struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description"`
+}
+
+// errUnsupportedGrant is a grant_type mfad does not serve.
+var errUnsupportedGrant = mfad.Errorf(mfad.EInvalidInput, "grant_type must be Password, Mfa or Refresh_token")
+
+// writeTokenError writes err as an RFC 6749 error, with Retry-After for a
+// lockout or throttle that ends.
+func writeTokenError(w http.ResponseWriter, r *http.Request, err error) {
+	we, code := wireOf(err)
+	body := oauthError{Error: we.OAuthError, Description: message(r, err, code)}
+	if errors.Is(err, errUnsupportedGrant) {
+		body.Error = "unsupported_grant_type"
+	}
+	if code == mfad.ELocked || code == mfad.EThrottled {
+		httpx.RetryAfter(w, err)
+	}
+	writeOAuth(w, we.OAuthStatus, body)
+}
+
+func writeOAuth(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Pragma", "no-cache")
+	writeJSON(w, status, v)
+}
+
+// message returns the client-safe message of err. An internal error is
+// logged here when the core did not log it (an error from outside the
+// domain, or a code missing from the table).
+func message(r *http.Request, err error, code mfad.Code) string {
+	if code != mfad.EInternal {
+		return mfad.ErrorMessage(err)
+	}
+	var de *mfad.Error
+	if !errors.As(err, &de) || de.Code != mfad.EInternal {
+		slog.Error("veeam: internal error", "request_id", httpx.RequestID(r.Context()),
+			"method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	return "internal error"
+}
