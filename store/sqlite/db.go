@@ -25,8 +25,8 @@ const readers = 4
 // which a read-only connection may not change, and synchronous, which only
 // matters to writes; an in-memory database has neither.
 var (
-	writerPragmas = []string{"busy_timeout(10000)", "foreign_keys(1)", "journal_mode(WAL)", "synchronous(FULL)"}
-	readerPragmas = []string{"busy_timeout(10000)", "foreign_keys(1)"}
+	readerPragmas = []string{fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()), "foreign_keys(1)"}
+	writerPragmas = append(readerPragmas[:2:2], "journal_mode(WAL)", "synchronous(FULL)")
 )
 
 // busyTimeout is how long a connection waits for a lock (busy_timeout).

@@ -18,8 +18,11 @@
 //   - Times come back in UTC, to the nanosecond; the zero time comes back
 //     as time.Time{}. Empty hashes come back nil. A zero expiry counts as
 //     expired for DeleteExpired.
-//   - ListUsers with Limit 0 returns all users; Events with Limit 0 returns
-//     100, and never more than 1000.
+//   - ListUsers with Limit 0 returns all users, by id; Events with Limit 0
+//     returns 100, never more than 1000, and AuditFilter.Since is
+//     inclusive.
+//   - SealedValues leaves out empty values (an enrollment without scratch
+//     codes); UpdateSealed of a row that is gone is ErrNoRows.
 //   - DeleteUser also deletes the "user:<id>" throttle; the audit log stays.
 //   - View runs a read-only transaction: writes in it fail.
 //
