@@ -1,0 +1,112 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/seal"
+)
+
+// Audit reads the audit log, newest first (admins only).
+func (s *Service) Audit(ctx context.Context, a Actor, f mfad.AuditFilter) ([]mfad.Event, error) {
+	if err := s.admin(a); err != nil {
+		return nil, err
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	var out []mfad.Event
+	err := s.view(ctx, func(tx mfad.Tx) (err error) { out, err = tx.Events(f); return err })
+	return out, err
+}
+
+// PruneAudit deletes audit events older than keep, and expired sessions,
+// tickets, enrollments and trusted devices.
+func (s *Service) PruneAudit(ctx context.Context, keep time.Duration) (int, error) {
+	var n int
+	err := s.update(ctx, func(tx mfad.Tx) (err error) {
+		if keep > 0 {
+			if n, err = tx.DeleteEventsBefore(s.Now().Add(-keep)); err != nil {
+				return err
+			}
+		}
+		return tx.DeleteExpired(s.Now())
+	})
+	return n, err
+}
+
+const keyCheckSetting = "key_check"
+
+// CheckKeys makes sure the key ring is the one the database was sealed with:
+// a key check value recorded in the database refuses a wrong key before any
+// secret is written with it. Check values of new keys are recorded.
+func (s *Service) CheckKeys(ctx context.Context) error {
+	return s.update(ctx, func(tx mfad.Tx) error {
+		stored, err := s.keyChecks(tx)
+		if err != nil {
+			return err
+		}
+		if err := s.ring.Check(stored); err != nil {
+			return err
+		}
+		known := map[string]bool{}
+		for _, v := range stored {
+			known[v] = true
+		}
+		for _, v := range s.ring.CheckValues() {
+			if !known[v] {
+				stored = append(stored, v)
+			}
+		}
+		return tx.PutSetting(keyCheckSetting, strings.Join(stored, "\n"))
+	})
+}
+
+func (s *Service) keyChecks(tx mfad.Tx) ([]string, error) {
+	v, err := tx.Setting(keyCheckSetting)
+	if err != nil {
+		if errors.Is(err, mfad.ErrNoRows) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return strings.Fields(v), nil
+}
+
+// RotateKeys re-seals every sealed value with the ring's primary key, in one
+// transaction, and reports how many it re-sealed. Afterwards older keys
+// can be retired from the ring.
+func (s *Service) RotateKeys(ctx context.Context) (int, error) {
+	n := 0
+	err := s.update(ctx, func(tx mfad.Tx) error {
+		vals, err := tx.SealedValues()
+		if err != nil {
+			return err
+		}
+		for _, v := range vals {
+			if !s.ring.NeedsReseal(v.Value) {
+				continue
+			}
+			ad := mfad.SealAD(v.Kind, v.UserID)
+			plain, err := s.ring.Open(v.Value, ad)
+			if err != nil {
+				return err
+			}
+			if v.Value, err = s.ring.Seal(plain, ad); err != nil {
+				return err
+			}
+			if err := tx.UpdateSealed(v); err != nil {
+				return err
+			}
+			n++
+		}
+		return s.audit(tx, System("cli"), 0, "keys.rotate", "ok", s.ring.Primary())
+	})
+	return n, err
+}
+
+// Ring returns the key ring in use.
+func (s *Service) Ring() *seal.Ring { return s.ring }

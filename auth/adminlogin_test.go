@@ -1,0 +1,132 @@
+package auth_test
+
+import (
+	"testing"
+
+	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/auth"
+)
+
+func TestAdminLogin(t *testing.T) {
+	e := newEnv(t)
+	plain := e.newUser("plain", mfad.RoleUser)
+	boss := e.newUser("boss", mfad.RoleAdmin)
+	enrolled := e.newUser("enrolled-boss", mfad.RoleAdmin)
+	e.enroll(enrolled)
+
+	tests := []struct {
+		name     string
+		u        *user
+		password string
+		want     mfad.Code
+		ticket   bool
+	}{
+		{"user refused after the password", plain, plain.Password, mfad.EForbidden, false},
+		{"user with a wrong password", plain, "wrong", mfad.EInvalidLogin, false},
+		{"admin with a wrong password", boss, "wrong", mfad.EInvalidLogin, false},
+		{"admin without 2FA", boss, boss.Password, "", false},
+		{"admin with 2FA gets a ticket", enrolled, enrolled.Password, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := e.svc.AdminLogin(e.ctx, remote, auth.LoginRequest{Login: tt.u.Name, Password: tt.password})
+			if tt.want != "" {
+				checkCode(t, "AdminLogin", err, tt.want)
+				if res != nil {
+					t.Errorf("AdminLogin: got %+v with the error", res)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("AdminLogin: %v", err)
+			}
+			if got := res.Ticket != ""; got != tt.ticket || (res.Tokens == nil) != tt.ticket {
+				t.Errorf("AdminLogin: ticket %v, tokens %v; want ticket %v", res.Ticket != "", res.Tokens != nil, tt.ticket)
+			}
+		})
+	}
+
+	audited := false
+	for _, ev := range e.events(plain.ID) {
+		audited = audited || ev.Action == "login.admin" && ev.Result == string(mfad.EForbidden)
+	}
+	if !audited {
+		t.Errorf("the refused admin login of a user is not audited: %+v", e.events(plain.ID))
+	}
+}
+
+func TestCompleteAdminLogin(t *testing.T) {
+	e := newEnv(t)
+	u, _ := e.enrolledUser("someone")
+	boss := e.newUser("boss", mfad.RoleAdmin)
+	e.enroll(boss)
+
+	// A ticket that Login made for a user is refused by CompleteAdminLogin,
+	// untouched: it still works where it came from.
+	ticket := e.ticket(u)
+	_, err := e.svc.CompleteAdminLogin(e.ctx, remote, auth.TicketRequest{Ticket: ticket, Code: e.code(u)})
+	wantCode(t, err, mfad.EForbidden)
+	if _, err := e.svc.CompleteLogin(e.ctx, remote, auth.TicketRequest{Ticket: ticket, Code: e.code(u)}); err != nil {
+		t.Fatalf("CompleteLogin after the refused admin login: %v", err)
+	}
+
+	res, err := e.svc.AdminLogin(e.ctx, remote, auth.LoginRequest{Login: boss.Name, Password: boss.Password})
+	if err != nil || res.Ticket == "" {
+		t.Fatalf("AdminLogin: %+v, %v", res, err)
+	}
+	_, err = e.svc.CompleteAdminLogin(e.ctx, remote, auth.TicketRequest{Ticket: res.Ticket, Code: "000000"})
+	wantCode(t, err, mfad.EInvalidCode)
+	done, err := e.svc.CompleteAdminLogin(e.ctx, remote, auth.TicketRequest{Ticket: res.Ticket, Code: e.code(boss)})
+	if err != nil {
+		t.Fatalf("CompleteAdminLogin: %v", err)
+	}
+	if a := e.actor(done.Tokens); !a.IsAdmin() || a.SecondFactorAt.IsZero() {
+		t.Errorf("the admin session: %+v", a)
+	}
+	_, err = e.svc.CompleteAdminLogin(e.ctx, remote, auth.TicketRequest{Ticket: "no-such-ticket", Code: e.code(boss)})
+	wantCode(t, err, mfad.ENotFound)
+}
+
+func TestTrustedDeviceID(t *testing.T) {
+	e := newEnv(t)
+	u, _ := e.enrolledUser("owner")
+	other, _ := e.enrolledUser("other")
+
+	trust := func(u *user) (*auth.Tokens, *auth.TrustedToken) {
+		t.Helper()
+		res, err := e.svc.CompleteLogin(e.ctx, remote, auth.TicketRequest{Ticket: e.ticket(u), Code: e.code(u), TrustDevice: true, DeviceName: "phone"})
+		if err != nil || res.Trusted == nil {
+			t.Fatalf("CompleteLogin with TrustDevice: %+v, %v", res, err)
+		}
+		return res.Tokens, res.Trusted
+	}
+	tok, trusted := trust(u)
+	_, otherTrusted := trust(other)
+	a := e.actor(tok)
+
+	id, err := e.svc.TrustedDeviceID(e.ctx, a, u.ID, trusted.Token)
+	if err != nil || id != trusted.DeviceID {
+		t.Fatalf("TrustedDeviceID: %q, %v; want %q", id, err, trusted.DeviceID)
+	}
+	for _, tt := range []struct {
+		name  string
+		a     auth.Actor
+		user  int64
+		token string
+		want  mfad.Code
+	}{
+		{"empty token", a, u.ID, "", mfad.ENotFound},
+		{"unknown token", a, u.ID, "no-such-token", mfad.ENotFound},
+		{"another user's token", a, u.ID, otherTrusted.Token, mfad.ENotFound},
+		{"another user's devices", a, other.ID, otherTrusted.Token, mfad.EForbidden},
+		{"anonymous", auth.Anonymous(remote), u.ID, trusted.Token, mfad.EUnauthenticated},
+	} {
+		_, err := e.svc.TrustedDeviceID(e.ctx, tt.a, tt.user, tt.token)
+		checkCode(t, tt.name, err, tt.want)
+	}
+
+	e.clock.Advance(e.svc.Config().TrustedDeviceTTL)
+	tok2 := e.session(u) // a fresh session: the clock moved past the first one's life
+	_, err = e.svc.TrustedDeviceID(e.ctx, e.actor(tok2), u.ID, trusted.Token)
+	checkCode(t, "expired device", err, mfad.ENotFound)
+}

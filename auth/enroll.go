@@ -1,0 +1,373 @@
+package auth
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/otp"
+)
+
+// PrepareRequest starts (or restarts) a 2FA enrollment. Zero fields take the
+// defaults; a front passes its dialect's profile here, never a fork of the
+// logic.
+type PrepareRequest struct {
+	UserID     int64
+	Secret     string            // a client-made base32 secret (TwinCAT); "" makes one
+	SecretSize int               // bytes of a made secret; 0: 20
+	TTL        time.Duration     // pending lifetime; 0: the configured default
+	Scratch    *mfad.ScratchForm // nil: the configured default
+	Code       string            // re-enrolling an enrolled user is sensitive: a current code, or a recent second factor
+	// IfNotEnrolled refuses with EConflict when the user already has 2FA on
+	// (Veeam without recreate, Zimbra's and TwinCAT's enable) instead of
+	// preparing a replacement.
+	IfNotEnrolled bool
+}
+
+// Prepared is a pending enrollment as the client sees it, once.
+type Prepared struct {
+	UserID       int64
+	Secret       string // base32, no padding
+	URI          string // otpauth://totp/...
+	Token        string // names this enrollment for Confirm
+	ExpiresAt    time.Time
+	ScratchCodes []string // valid only after Confirm
+	Enrolled     bool     // the user already has an enabled factor, kept until Confirm
+}
+
+// QRPNG renders the URI as a PNG QR code of size pixels.
+func (p *Prepared) QRPNG(size int) ([]byte, error) { return otp.QRPNG(p.URI, size) }
+
+// QRSVG renders the URI as an SVG QR code.
+func (p *Prepared) QRSVG() ([]byte, error) { return otp.QRSVG(p.URI) }
+
+// Prepare makes a pending secret and pending scratch codes for a user (the
+// actor, or any user when the actor is an admin: audited as on behalf).
+// Preparing again replaces the pending enrollment; an enabled factor stays in
+// force until the new one is confirmed.
+func (s *Service) Prepare(ctx context.Context, a Actor, req PrepareRequest) (*Prepared, error) {
+	if err := s.self(a, req.UserID, true); err != nil {
+		return nil, err
+	}
+	key, err := s.newKey(req)
+	if err != nil {
+		return nil, err
+	}
+	form := s.cfg.Scratch
+	if req.Scratch != nil {
+		form = *req.Scratch
+	}
+	if err := checkForm(form); err != nil {
+		return nil, err
+	}
+	ttl := s.cfg.PendingTTL
+	if req.TTL > 0 {
+		ttl = req.TTL
+	}
+	var p *Prepared
+	err = s.update(ctx, func(tx mfad.Tx) error {
+		p, err = s.prepare(tx, a, req, key, form, ttl)
+		return err
+	})
+	return p, err
+}
+
+func (s *Service) newKey(req PrepareRequest) (otp.Key, error) {
+	key := otp.Key{Algorithm: otp.SHA1, Digits: otp.DefaultDigits, Period: otp.DefaultPeriod, Issuer: s.cfg.Issuer}
+	if req.Secret != "" {
+		secret, err := otp.DecodeSecret(req.Secret)
+		if err != nil {
+			return key, mfad.Errorf(mfad.EInvalidInput, "secret: %v", err)
+		}
+		if err := otp.CheckSecretBits(secret, s.cfg.MinSecretBits); err != nil {
+			return key, mfad.Errorf(mfad.EInvalidInput, "secret: %v", err)
+		}
+		key.Secret = secret
+		return key, nil
+	}
+	size := req.SecretSize
+	if size == 0 {
+		size = otp.DefaultSecretSize
+	}
+	if size*8 < s.cfg.MinSecretBits || size > 64 {
+		return key, mfad.Errorf(mfad.EInvalidInput, "secret size must be between %d and 64 bytes", (s.cfg.MinSecretBits+7)/8)
+	}
+	secret, err := otp.GenerateSecret(size)
+	key.Secret = secret
+	return key, err
+}
+
+func checkForm(f mfad.ScratchForm) error {
+	if f.Count < 0 || f.Count > 50 || f.Length < 6 || f.Length > 32 || len(f.Alphabet) < 10 {
+		return mfad.Errorf(mfad.EInvalidInput, "scratch codes: 0..50 codes of 6..32 characters from at least 10 symbols")
+	}
+	return nil
+}
+
+func (s *Service) prepare(tx mfad.Tx, a Actor, req PrepareRequest, key otp.Key, form mfad.ScratchForm, ttl time.Duration) (*Prepared, error) {
+	u, err := tx.UserByID(req.UserID)
+	if err != nil {
+		return nil, notFound(err, "user")
+	}
+	_, ferr := tx.Factor(u.ID)
+	enrolled := ferr == nil
+	if ferr != nil && !errors.Is(ferr, mfad.ErrNoRows) {
+		return nil, ferr
+	}
+	if enrolled && req.IfNotEnrolled {
+		return nil, mfad.Errorf(mfad.EConflict, "two-factor authentication is already enabled")
+	}
+	if enrolled {
+		if err := s.guard(tx, a, u, req.Code, "2fa.prepare"); err != nil {
+			return nil, err
+		}
+	}
+	key.Account = u.Email
+	if key.Account == "" {
+		key.Account = u.Name
+	}
+	codes := make([]string, form.Count)
+	for i := range codes {
+		codes[i] = randomString(form.Length, form.Alphabet)
+	}
+	now := s.Now()
+	token, hash := newToken()
+	e := &mfad.Enrollment{
+		UserID: u.ID, TokenHash: hash, Algorithm: key.Algorithm.String(), Digits: key.Digits, Period: key.Period,
+		Form: form, CreatedBy: a.UserID, Dialect: a.Dialect, CreatedAt: now, ExpiresAt: now.Add(ttl),
+	}
+	if e.Secret, err = s.ring.Seal(key.Secret, mfad.SealAD(mfad.SealEnrollmentSecret, u.ID)); err != nil {
+		return nil, err
+	}
+	if e.Scratch, err = s.ring.Seal([]byte(strings.Join(codes, ",")), mfad.SealAD(mfad.SealEnrollmentCodes, u.ID)); err != nil {
+		return nil, err
+	}
+	if err := tx.PutEnrollment(e); err != nil {
+		return nil, err
+	}
+	detail := ""
+	if onBehalf(a, u.ID) {
+		detail = "on behalf of the user"
+	}
+	if err := s.audit(tx, a, u.ID, "2fa.prepare", "ok", detail); err != nil {
+		return nil, err
+	}
+	return &Prepared{UserID: u.ID, Secret: otp.EncodeSecret(key.Secret), URI: key.URI(), Token: token,
+		ExpiresAt: e.ExpiresAt, ScratchCodes: codes, Enrolled: enrolled}, nil
+}
+
+// ConfirmRequest proves possession of a pending secret. The enrollment is
+// named by Token, by Secret (TwinCAT sends the secret it made), or by UserID
+// alone (the user's pending enrollment). A call without a session is allowed
+// when Token is given: the enrollment token is then the credential (Zimbra's
+// second step), and Login, if set, must name its user.
+type ConfirmRequest struct {
+	UserID          int64
+	Token           string
+	Secret          string
+	Code            string // a current TOTP code of the pending secret; scratch codes prove nothing here
+	Password        string
+	RequirePassword bool   // the front's protocol asks for the password too
+	Login           string // Zimbra's verifyAccount: the token must belong to this account
+	NewSession      bool   // answer with a fresh session (Zimbra); every other session is revoked
+}
+
+// Confirmed is the result of enabling 2FA.
+type Confirmed struct {
+	UserID       int64
+	ScratchCodes []string
+	Tokens       *Tokens // when NewSession
+}
+
+// Confirm enables 2FA: in one transaction the pending secret becomes the
+// user's factor with the confirming code's step counted as used, the
+// scratch codes become valid, the user's other sessions, tickets and trusted
+// devices are revoked, and the confirming session counts as having just
+// proven its second factor.
+func (s *Service) Confirm(ctx context.Context, a Actor, req ConfirmRequest) (*Confirmed, error) {
+	if req.Token == "" {
+		if err := s.self(a, req.UserID, true); err != nil {
+			return nil, err
+		}
+	}
+	if req.RequirePassword {
+		login, err := s.loginOf(ctx, req, a)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := s.checkPassword(ctx, a.Client, login, req.Password); err != nil {
+			return nil, err
+		}
+	}
+	var out *Confirmed
+	err := s.update(ctx, func(tx mfad.Tx) (err error) {
+		out, err = s.confirm(tx, a, req)
+		return err
+	})
+	return out, err
+}
+
+// loginOf finds the login name of the user whose password Confirm checks.
+func (s *Service) loginOf(ctx context.Context, req ConfirmRequest, a Actor) (string, error) {
+	if req.Login != "" {
+		return req.Login, nil
+	}
+	var name string
+	err := s.view(ctx, func(tx mfad.Tx) error {
+		id := req.UserID
+		if req.Token != "" {
+			e, err := tx.EnrollmentByToken(hashToken(req.Token))
+			if err != nil {
+				return notFound(err, "enrollment")
+			}
+			id = e.UserID
+		}
+		u, err := tx.UserByID(id)
+		if err != nil {
+			return notFound(err, "user")
+		}
+		name = u.Name
+		return nil
+	})
+	return name, err
+}
+
+func (s *Service) confirm(tx mfad.Tx, a Actor, req ConfirmRequest) (*Confirmed, error) {
+	e, err := s.findEnrollment(tx, a, req)
+	if err != nil {
+		return nil, err
+	}
+	key, err := s.openKey(e.Secret, mfad.SealAD(mfad.SealEnrollmentSecret, e.UserID), e.Algorithm, e.Digits, e.Period)
+	if err != nil {
+		return nil, err
+	}
+	if req.Secret != "" {
+		given, derr := otp.DecodeSecret(req.Secret)
+		if derr != nil || subtle.ConstantTimeCompare(given, key.Secret) != 1 {
+			return nil, mfad.Errorf(mfad.ENoPending, "no pending enrollment for this secret")
+		}
+	}
+	code := NormalizeCode(req.Code)
+	step, ok := s.verifyKey(key, code, s.Now())
+	if !ok || len(code) != key.Digits {
+		s.observe("confirm", "invalid")
+		if err := s.audit(tx, a, e.UserID, "2fa.confirm", string(mfad.EInvalidCode), ""); err != nil {
+			return nil, err
+		}
+		return nil, keep(mfad.Errorf(mfad.EInvalidCode, "invalid code"))
+	}
+	codes, err := s.ring.Open(e.Scratch, mfad.SealAD(mfad.SealEnrollmentCodes, e.UserID))
+	if err != nil {
+		return nil, err
+	}
+	out := &Confirmed{UserID: e.UserID}
+	if len(codes) > 0 {
+		out.ScratchCodes = strings.Split(string(codes), ",")
+	}
+	if err := s.enable(tx, e, step, out.ScratchCodes); err != nil {
+		return nil, err
+	}
+	s.crash("confirm")
+	return out, s.afterEnable(tx, a, e, req, out)
+}
+
+func (s *Service) findEnrollment(tx mfad.Tx, a Actor, req ConfirmRequest) (*mfad.Enrollment, error) {
+	var e *mfad.Enrollment
+	var err error
+	if req.Token != "" {
+		e, err = tx.EnrollmentByToken(hashToken(req.Token))
+	} else {
+		e, err = tx.Enrollment(req.UserID)
+	}
+	if errors.Is(err, mfad.ErrNoRows) {
+		return nil, mfad.Errorf(mfad.ENoPending, "no pending enrollment; prepare 2FA first")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !e.ExpiresAt.After(s.Now()) {
+		return nil, mfad.Errorf(mfad.EExpired, "the enrollment has expired; prepare 2FA again")
+	}
+	if req.Token != "" && req.UserID != 0 && req.UserID != e.UserID {
+		return nil, mfad.Errorf(mfad.ENoPending, "no pending enrollment for this user")
+	}
+	if req.Token != "" && a.UserID != 0 {
+		if err := s.self(a, e.UserID, true); err != nil {
+			return nil, err
+		}
+	}
+	if req.Login != "" {
+		u, err := tx.UserByLogin(req.Login)
+		if err != nil || u.ID != e.UserID {
+			return nil, mfad.Errorf(mfad.EUnauthenticated, "the enrollment token does not belong to this account")
+		}
+	}
+	return e, nil
+}
+
+// enable turns the enrollment into the user's factor and scratch codes.
+func (s *Service) enable(tx mfad.Tx, e *mfad.Enrollment, step int64, codes []string) error {
+	f := &mfad.Factor{UserID: e.UserID, Algorithm: e.Algorithm, Digits: e.Digits, Period: e.Period,
+		LastStep: step, Scratch: e.Form, EnabledAt: s.Now(), Dialect: e.Dialect}
+	key, err := s.ring.Open(e.Secret, mfad.SealAD(mfad.SealEnrollmentSecret, e.UserID))
+	if err != nil {
+		return err
+	}
+	if f.Secret, err = s.ring.Seal(key, mfad.SealAD(mfad.SealFactorSecret, e.UserID)); err != nil {
+		return err
+	}
+	if err := tx.PutFactor(f); err != nil {
+		return err
+	}
+	sc := make([]mfad.ScratchCode, len(codes))
+	for i, c := range codes {
+		sc[i].UserID = e.UserID
+		if sc[i].Code, err = s.ring.Seal([]byte(c), mfad.SealAD(mfad.SealScratchCode, e.UserID)); err != nil {
+			return err
+		}
+	}
+	if err := tx.ReplaceScratchCodes(e.UserID, sc); err != nil {
+		return err
+	}
+	if err := tx.DeleteEnrollment(e.UserID); err != nil {
+		return err
+	}
+	return tx.ResetMFAFailures(e.UserID)
+}
+
+// afterEnable revokes what enabling revokes and issues what the front asked.
+func (s *Service) afterEnable(tx mfad.Tx, a Actor, e *mfad.Enrollment, req ConfirmRequest, out *Confirmed) error {
+	current := int64(0)
+	if a.UserID == e.UserID && !req.NewSession {
+		current = a.SessionID
+	}
+	if err := revoke(tx, e.UserID, revocation{sessions: true, keepSession: current, tickets: true, devices: true}); err != nil {
+		return err
+	}
+	if current != 0 {
+		if err := tx.SetSecondFactorAt(current, s.Now()); err != nil {
+			return err
+		}
+		if err := tx.SetSessionScope(current, mfad.ScopeFull); err != nil {
+			return err
+		}
+	}
+	if req.NewSession {
+		u, err := tx.UserByID(e.UserID)
+		if err != nil {
+			return err
+		}
+		if out.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, true); err != nil {
+			return err
+		}
+	}
+	s.observe("confirm", "ok")
+	detail := ""
+	if a.UserID != 0 && onBehalf(a, e.UserID) {
+		detail = "on behalf of the user"
+	}
+	return s.audit(tx, a, e.UserID, "2fa.enable", "ok", detail)
+}

@@ -1,0 +1,280 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/mfad/mfad"
+)
+
+// Status is a user's 2FA state as every front shows it.
+type Status struct {
+	UserID           int64
+	Enabled          bool
+	EnabledAt        time.Time
+	Pending          bool
+	PendingExpires   time.Time
+	Required         bool // policy requires 2FA of this user on this client
+	Asked            bool // a login of this user on this client must give the code
+	ScratchRemaining int
+	Locked           bool
+	HardLocked       bool
+	LockedUntil      time.Time
+	Policy           Policy
+}
+
+// Status returns a user's 2FA state, judged for the actor's client.
+func (s *Service) Status(ctx context.Context, a Actor, userID int64) (*Status, error) {
+	if err := s.self(a, userID, true); err != nil {
+		return nil, err
+	}
+	var st *Status
+	err := s.view(ctx, func(tx mfad.Tx) (err error) {
+		st, err = s.status(tx, a.Client, userID)
+		return err
+	})
+	return st, err
+}
+
+func (s *Service) status(tx mfad.Tx, c Client, userID int64) (*Status, error) {
+	u, err := tx.UserByID(userID)
+	if err != nil {
+		return nil, notFound(err, "user")
+	}
+	p, err := s.policy(tx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	st := &Status{UserID: u.ID, Policy: p, Required: p.requires(u, c), HardLocked: u.MFAHardLocked,
+		Locked: lockError(u, now) != nil}
+	if u.MFALockedUntil.After(now) {
+		st.LockedUntil = u.MFALockedUntil
+	}
+	f, err := tx.Factor(u.ID)
+	switch {
+	case err == nil:
+		st.Enabled, st.EnabledAt, st.Asked = true, f.EnabledAt, p.asks(c)
+		codes, err := tx.ScratchCodes(u.ID)
+		if err != nil {
+			return nil, err
+		}
+		st.ScratchRemaining = len(codes)
+	case !errors.Is(err, mfad.ErrNoRows):
+		return nil, err
+	}
+	e, err := tx.Enrollment(u.ID)
+	switch {
+	case err == nil && e.ExpiresAt.After(now):
+		st.Pending, st.PendingExpires = true, e.ExpiresAt
+	case err != nil && !errors.Is(err, mfad.ErrNoRows):
+		return nil, err
+	}
+	return st, nil
+}
+
+// StepUp verifies a second factor for the actor's own session (a TOTP or a
+// scratch code) and records it as recent proof for sensitive actions.
+func (s *Service) StepUp(ctx context.Context, a Actor, code string) error {
+	if err := s.full(a); err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx mfad.Tx) error {
+		u, err := tx.UserByID(a.UserID)
+		if err != nil {
+			return notFound(err, "user")
+		}
+		f, err := loadFactor(tx, u.ID)
+		if err != nil {
+			return err
+		}
+		if _, err := s.verifyFactor(tx, a, u, f, code, "2fa.verify"); err != nil {
+			return err
+		}
+		if a.SessionID == 0 {
+			return nil
+		}
+		return tx.SetSecondFactorAt(a.SessionID, s.Now())
+	})
+}
+
+// DisableRequest turns a user's 2FA off.
+type DisableRequest struct {
+	UserID          int64
+	Password        string
+	RequirePassword bool   // the front's protocol asks for the password
+	Code            string // a current or scratch code; without one the session's second factor must be recent
+}
+
+// Disable turns 2FA off. For the user's own account it is a sensitive action
+// refused when policy requires 2FA; an admin turning it off for another
+// user resets it (see Reset).
+func (s *Service) Disable(ctx context.Context, a Actor, req DisableRequest) error {
+	if err := s.self(a, req.UserID, false); err != nil {
+		return err
+	}
+	if onBehalf(a, req.UserID) {
+		return s.Reset(ctx, a, req.UserID)
+	}
+	if req.RequirePassword {
+		if err := s.checkOwnPassword(ctx, a, req.Password); err != nil {
+			return err
+		}
+	}
+	return s.update(ctx, func(tx mfad.Tx) error {
+		u, err := tx.UserByID(req.UserID)
+		if err != nil {
+			return notFound(err, "user")
+		}
+		f, err := loadFactor(tx, u.ID)
+		if err != nil {
+			return err
+		}
+		p, err := s.policy(tx)
+		if err != nil {
+			return err
+		}
+		if p.mandatory(u) {
+			return mfad.Errorf(mfad.EPolicy, "two-factor authentication is required by policy and cannot be turned off")
+		}
+		if err := s.stepUp(tx, a, u, f, req.Code, "2fa.disable"); err != nil {
+			return err
+		}
+		if err := s.wipe(tx, u.ID, revocation{sessions: true, keepSession: a.SessionID, tickets: true, devices: true, appPasswords: true}); err != nil {
+			return err
+		}
+		return s.audit(tx, a, u.ID, "2fa.disable", "ok", "")
+	})
+}
+
+// Reset removes a user's 2FA entirely (admins only): factor, scratch codes,
+// pending enrollment, and every session, ticket, trusted device and app
+// password of the user. It also clears the lockout.
+func (s *Service) Reset(ctx context.Context, a Actor, userID int64) error {
+	if err := s.admin(a); err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx mfad.Tx) error {
+		if _, err := tx.UserByID(userID); err != nil {
+			return notFound(err, "user")
+		}
+		if err := s.wipe(tx, userID, revocation{sessions: true, tickets: true, devices: true, appPasswords: true}); err != nil {
+			return err
+		}
+		if err := tx.ResetMFAFailures(userID); err != nil {
+			return err
+		}
+		return s.audit(tx, a, userID, "2fa.reset", "ok", "")
+	})
+}
+
+func (s *Service) wipe(tx mfad.Tx, userID int64, r revocation) error {
+	for _, del := range []func(int64) error{tx.DeleteFactor, tx.DeleteScratchCodes, tx.DeleteEnrollment} {
+		if err := del(userID); err != nil && !errors.Is(err, mfad.ErrNoRows) {
+			return err
+		}
+	}
+	return revoke(tx, userID, r)
+}
+
+// Unlock lifts a user's second-factor lockout and resets both counters
+// (DESIGN §2): the second-factor failures and the password throttle of the
+// account, under its name and its email (admins only).
+func (s *Service) Unlock(ctx context.Context, a Actor, userID int64) error {
+	if err := s.admin(a); err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx mfad.Tx) error {
+		u, err := tx.UserByID(userID)
+		if err != nil {
+			return notFound(err, "user")
+		}
+		if err := tx.ResetMFAFailures(userID); err != nil {
+			return err
+		}
+		for _, login := range []string{u.Name, u.Email} {
+			if login == "" {
+				continue
+			}
+			for _, key := range []string{accountKey(login), protocolKey(login)} {
+				if err := tx.DeleteThrottle(key); err != nil && !errors.Is(err, mfad.ErrNoRows) {
+					return err
+				}
+			}
+		}
+		return s.audit(tx, a, userID, "2fa.unlock", "ok", "")
+	})
+}
+
+// ScratchCodes shows a user's unused scratch codes again: a sensitive action.
+func (s *Service) ScratchCodes(ctx context.Context, a Actor, userID int64, code string) ([]string, error) {
+	if err := s.self(a, userID, false); err != nil {
+		return nil, err
+	}
+	var out []string
+	err := s.update(ctx, func(tx mfad.Tx) error {
+		u, _, err := s.enrolled(tx, userID)
+		if err != nil {
+			return err
+		}
+		if err := s.guard(tx, a, u, code, "2fa.scratch.show"); err != nil {
+			return err
+		}
+		codes, err := tx.ScratchCodes(userID)
+		if err != nil {
+			return err
+		}
+		out = make([]string, len(codes))
+		for i, c := range codes {
+			plain, err := s.ring.Open(c.Code, mfad.SealAD(mfad.SealScratchCode, userID))
+			if err != nil {
+				return err
+			}
+			out[i] = string(plain)
+		}
+		return s.audit(tx, a, userID, "2fa.scratch.show", "ok", "")
+	})
+	return out, err
+}
+
+// RegenerateScratchCodes voids a user's scratch codes and makes a new set
+// of the same form: a sensitive action.
+func (s *Service) RegenerateScratchCodes(ctx context.Context, a Actor, userID int64, code string) ([]string, error) {
+	if err := s.self(a, userID, false); err != nil {
+		return nil, err
+	}
+	var out []string
+	err := s.update(ctx, func(tx mfad.Tx) error {
+		u, f, err := s.enrolled(tx, userID)
+		if err != nil {
+			return err
+		}
+		if err := s.guard(tx, a, u, code, "2fa.scratch.regenerate"); err != nil {
+			return err
+		}
+		out = make([]string, f.Scratch.Count)
+		sc := make([]mfad.ScratchCode, len(out))
+		for i := range out {
+			out[i] = randomString(f.Scratch.Length, f.Scratch.Alphabet)
+			sc[i].UserID = userID
+			if sc[i].Code, err = s.ring.Seal([]byte(out[i]), mfad.SealAD(mfad.SealScratchCode, userID)); err != nil {
+				return err
+			}
+		}
+		if err := tx.ReplaceScratchCodes(userID, sc); err != nil {
+			return err
+		}
+		return s.audit(tx, a, userID, "2fa.scratch.regenerate", "ok", "")
+	})
+	return out, err
+}
+
+func (s *Service) enrolled(tx mfad.Tx, userID int64) (*mfad.User, *mfad.Factor, error) {
+	u, err := tx.UserByID(userID)
+	if err != nil {
+		return nil, nil, notFound(err, "user")
+	}
+	f, err := loadFactor(tx, userID)
+	return u, f, err
+}

@@ -1,0 +1,253 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/mfad/mfad"
+)
+
+// LoginRequest is a first-factor login, optionally with the second factor in
+// the same request (TwinCAT, Zimbra) or a trusted-device token.
+type LoginRequest struct {
+	Login        string // name or email
+	Password     string
+	Code         string // optional: TOTP or scratch code
+	TrustedToken string // optional: skips the code on a trusted device
+}
+
+// LoginResult is one of: Tokens (logged in; Scope enroll when SetupRequired),
+// or Ticket (the second factor is required).
+type LoginResult struct {
+	User          *mfad.User
+	Tokens        *Tokens
+	SetupRequired bool
+	Ticket        string
+	TicketExpires time.Time
+	Trusted       *TrustedToken // set when a device was trusted at this login
+}
+
+// TrustedToken lets a device skip the second factor until Expires.
+type TrustedToken struct {
+	Token    string
+	DeviceID string
+	Expires  time.Time
+}
+
+var errInvalidLogin = mfad.Errorf(mfad.EInvalidLogin, "invalid name or password")
+
+// checkPassword verifies login and password with the throttles of DESIGN §2:
+// a throttled key is refused before any hash is queued, an unknown user
+// costs a dummy hash, and unknown user and wrong password get one answer.
+func (s *Service) checkPassword(ctx context.Context, c Client, login, password string) (*mfad.User, error) {
+	if login == "" || password == "" {
+		return nil, errInvalidLogin
+	}
+	keys := []string{accountKey(login), addressKey(c.Addr)}
+	var u *mfad.User
+	err := s.view(ctx, func(tx mfad.Tx) error {
+		if err := s.throttled(tx, keys...); err != nil {
+			return err
+		}
+		var err error
+		u, err = tx.UserByLogin(login)
+		if errors.Is(err, mfad.ErrNoRows) {
+			u, err = nil, nil
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	phc := ""
+	if u != nil {
+		phc = u.PasswordHash
+	}
+	ok, err := s.hasher.Verify(ctx, phc, password)
+	if err != nil {
+		return nil, s.internal(err)
+	}
+	if ok {
+		return u, nil
+	}
+	err = s.update(ctx, func(tx mfad.Tx) error {
+		if err := s.throttleFailure(tx, keys...); err != nil {
+			return err
+		}
+		var uid int64
+		if u != nil {
+			uid = u.ID
+		}
+		return s.audit(tx, Anonymous(c), uid, "login.password", string(mfad.EInvalidLogin), "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	return nil, errInvalidLogin
+}
+
+// Login checks a password and answers with a session, a ticket for the
+// second factor, or an enroll-only session when policy requires 2FA that
+// the user lacks.
+func (s *Service) Login(ctx context.Context, c Client, req LoginRequest) (*LoginResult, error) {
+	return s.login(ctx, c, req, false)
+}
+
+func (s *Service) login(ctx context.Context, c Client, req LoginRequest, adminOnly bool) (*LoginResult, error) {
+	u, err := s.checkPassword(ctx, c, req.Login, req.Password)
+	if err != nil {
+		return nil, err
+	}
+	var res *LoginResult
+	err = s.update(ctx, func(tx mfad.Tx) error {
+		if err := tx.DeleteThrottle(accountKey(req.Login)); err != nil && !errors.Is(err, mfad.ErrNoRows) {
+			return err
+		}
+		if adminOnly && u.Role != mfad.RoleAdmin {
+			return s.refuseAdminLogin(tx, c, u.ID)
+		}
+		res, err = s.afterPassword(tx, c, u, req)
+		return err
+	})
+	return res, err
+}
+
+func (s *Service) afterPassword(tx mfad.Tx, c Client, u *mfad.User, req LoginRequest) (*LoginResult, error) {
+	a := Anonymous(c)
+	a.UserID = u.ID
+	p, err := s.policy(tx)
+	if err != nil {
+		return nil, err
+	}
+	f, err := tx.Factor(u.ID)
+	if err != nil && !errors.Is(err, mfad.ErrNoRows) {
+		return nil, err
+	}
+	res := &LoginResult{User: u}
+	switch {
+	case f != nil && p.asks(c):
+		return s.secondStep(tx, a, u, f, req, res)
+	case f == nil && p.requires(u, c):
+		res.SetupRequired = true
+		res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeEnroll, false)
+	default:
+		res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeFull, false)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res, s.audit(tx, a, u.ID, "login", "ok", string(res.Tokens.Scope))
+}
+
+// secondStep finishes a login of a user whose second factor is asked for.
+func (s *Service) secondStep(tx mfad.Tx, a Actor, u *mfad.User, f *mfad.Factor, req LoginRequest, res *LoginResult) (*LoginResult, error) {
+	var err error
+	switch {
+	case req.TrustedToken != "" && s.trustedDevice(tx, u.ID, req.TrustedToken):
+		res.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, false)
+		if err == nil {
+			err = s.audit(tx, a, u.ID, "login", "ok", "trusted device")
+		}
+	case req.Code != "":
+		if _, err := s.verifyFactor(tx, a, u, f, req.Code, "login.2fa"); err != nil {
+			return nil, err
+		}
+		res.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, true)
+	default:
+		now := s.Now()
+		token, hash := newToken()
+		t := &mfad.Ticket{Hash: hash, UserID: u.ID, Dialect: a.Dialect, RemoteAddr: a.Addr, CreatedAt: now, ExpiresAt: now.Add(s.cfg.TicketTTL)}
+		if err = tx.CreateTicket(t); err == nil {
+			res.Ticket, res.TicketExpires = token, t.ExpiresAt
+			err = s.audit(tx, a, u.ID, "login.password", "ok", "second factor required")
+		}
+	}
+	return res, err
+}
+
+// TicketRequest is the second step of a login.
+type TicketRequest struct {
+	Ticket      string
+	Code        string
+	TrustDevice bool   // register this device as trusted (Zimbra deviceTrusted)
+	DeviceName  string // shown in the list of trusted devices
+}
+
+// CompleteLogin exchanges a login ticket and a second factor for a session.
+// A wrong code leaves the ticket usable until it has failed 5 times.
+func (s *Service) CompleteLogin(ctx context.Context, c Client, req TicketRequest) (*LoginResult, error) {
+	return s.completeLogin(ctx, c, req, false)
+}
+
+func (s *Service) completeLogin(ctx context.Context, c Client, req TicketRequest, adminOnly bool) (*LoginResult, error) {
+	if req.Ticket == "" {
+		return nil, mfad.Errorf(mfad.ENotFound, "login ticket not found")
+	}
+	var res *LoginResult
+	err := s.update(ctx, func(tx mfad.Tx) error {
+		t, err := tx.TicketByHash(hashToken(req.Ticket))
+		if errors.Is(err, mfad.ErrNoRows) {
+			return mfad.Errorf(mfad.ENotFound, "login ticket not found")
+		}
+		if err != nil {
+			return err
+		}
+		if !t.ExpiresAt.After(s.Now()) {
+			return mfad.Errorf(mfad.EExpired, "login ticket expired; log in again")
+		}
+		if adminOnly {
+			if err := s.adminTicket(tx, c, t); err != nil {
+				return err
+			}
+		}
+		res, err = s.redeemTicket(tx, c, t, req)
+		return err
+	})
+	return res, err
+}
+
+func (s *Service) redeemTicket(tx mfad.Tx, c Client, t *mfad.Ticket, req TicketRequest) (*LoginResult, error) {
+	u, err := tx.UserByID(t.UserID)
+	if err != nil {
+		return nil, err
+	}
+	f, err := loadFactor(tx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	a := Anonymous(c)
+	a.UserID = u.ID
+	if lerr := lockError(u, s.Now()); lerr != nil {
+		return nil, s.lockedAttempt(tx, a, u, "login.2fa", lerr)
+	}
+	if _, verr := s.verifyFactor(tx, a, u, f, req.Code, "login.2fa"); verr != nil {
+		var kept committed
+		if !errors.As(verr, &kept) {
+			return nil, verr
+		}
+		n, err := tx.AddTicketFailure(t.ID)
+		if err != nil {
+			return nil, err
+		}
+		if n >= ticketFailures {
+			if err := tx.DeleteTicket(t.ID); err != nil {
+				return nil, err
+			}
+		}
+		return nil, verr
+	}
+	if err := tx.DeleteTicket(t.ID); err != nil {
+		return nil, err
+	}
+	res := &LoginResult{User: u}
+	if res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeFull, true); err != nil {
+		return nil, err
+	}
+	if req.TrustDevice {
+		if res.Trusted, err = s.trustDevice(tx, a, u.ID, req.DeviceName); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}

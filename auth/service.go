@@ -1,0 +1,242 @@
+// Package auth is the core service of mfad: every rule about users, logins,
+// second factors, lockouts, sessions and who may do what lives here. Fronts
+// translate their wire formats into calls of this package and its errors
+// back into their wire errors; they never compare roles or ids themselves.
+package auth
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/seal"
+)
+
+// Config holds the security settings of DESIGN §2. Zero values take the
+// defaults of DefaultConfig, except Window, where 0 is a setting of its own
+// (only the current step): start from DefaultConfig for the default of 1.
+type Config struct {
+	Issuer           string        // shown in authenticator apps
+	Window           int           // accepted TOTP steps either side of now; 0: the current step only
+	MinSecretBits    int           // for client-supplied secrets
+	PendingTTL       time.Duration // lifetime of a prepared enrollment
+	TicketTTL        time.Duration // lifetime of a login ticket
+	AccessTTL        time.Duration
+	RefreshTTL       time.Duration
+	StepUpTTL        time.Duration // how long a proven second factor counts as recent
+	TrustedDeviceTTL time.Duration
+	Scratch          mfad.ScratchForm
+	Password         PasswordParams
+	MaxAppPasswords  int
+}
+
+// DefaultConfig returns the documented defaults.
+func DefaultConfig() Config {
+	return Config{
+		Issuer:           "mfad",
+		Window:           1,
+		MinSecretBits:    80,
+		PendingTTL:       10 * time.Minute,
+		TicketTTL:        5 * time.Minute,
+		AccessTTL:        time.Hour,
+		RefreshTTL:       14 * 24 * time.Hour,
+		StepUpTTL:        10 * time.Minute,
+		TrustedDeviceTTL: 30 * 24 * time.Hour,
+		Scratch:          mfad.DefaultScratchForm,
+		Password:         DefaultPasswordParams(),
+		MaxAppPasswords:  25,
+	}
+}
+
+// Service is the core service. It is safe for concurrent use; all state that
+// decides access is in the store.
+type Service struct {
+	store  mfad.Store
+	ring   *seal.Ring
+	cfg    Config
+	now    func() time.Time
+	log    *slog.Logger
+	hasher *hasher
+
+	// CrashPoint, when set, is called at named points inside transactions;
+	// the test build of mfad uses it to crash mid-transaction.
+	CrashPoint func(name string)
+	// Observe, when set, is told the outcome of every second-factor check
+	// ("ok", "invalid", "replay", "locked", "expired") for metrics.
+	Observe func(event, result string)
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock replaces time.Now, so tests can step through TOTP windows.
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithLogger sets the logger (default: slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
+
+// New returns a Service on store, sealing secrets with ring.
+func New(store mfad.Store, ring *seal.Ring, cfg Config, opts ...Option) *Service {
+	cfg = withDefaults(cfg)
+	s := &Service{store: store, ring: ring, cfg: cfg, now: time.Now, log: slog.Default()}
+	for _, o := range opts {
+		o(s)
+	}
+	s.hasher = newHasher(cfg.Password)
+	return s
+}
+
+// Config returns the effective configuration.
+func (s *Service) Config() Config { return s.cfg }
+
+// Now returns the service's current time.
+func (s *Service) Now() time.Time { return s.now().UTC() }
+
+func withDefaults(c Config) Config {
+	d := DefaultConfig()
+	if c.Issuer == "" {
+		c.Issuer = d.Issuer
+	}
+	if c.Window < 0 {
+		c.Window = 0
+	}
+	if c.MinSecretBits == 0 {
+		c.MinSecretBits = d.MinSecretBits
+	}
+	for _, p := range []struct{ v, d *time.Duration }{
+		{&c.PendingTTL, &d.PendingTTL}, {&c.TicketTTL, &d.TicketTTL},
+		{&c.AccessTTL, &d.AccessTTL}, {&c.RefreshTTL, &d.RefreshTTL},
+		{&c.StepUpTTL, &d.StepUpTTL}, {&c.TrustedDeviceTTL, &d.TrustedDeviceTTL},
+	} {
+		if *p.v <= 0 {
+			*p.v = *p.d
+		}
+	}
+	if c.Scratch.Count == 0 {
+		c.Scratch = d.Scratch
+	}
+	if c.Password.Memory == 0 {
+		c.Password = d.Password
+	}
+	if c.MaxAppPasswords == 0 {
+		c.MaxAppPasswords = d.MaxAppPasswords
+	}
+	return c
+}
+
+// Client describes where a call comes from: the client address (after the
+// trusted-proxy rule) and the front it came through.
+type Client struct {
+	Addr    string
+	Dialect string
+}
+
+// Remote reports whether the client is not on this machine, for the
+// "remote clients only" policy. An unparsable address counts as remote.
+func (c Client) Remote() bool {
+	a, err := netip.ParseAddr(c.Addr)
+	return err != nil || !a.Unmap().IsLoopback()
+}
+
+// Actor is who makes a core call: a user through a session, a user who has
+// just proven a password, or the system (the mfad command on the server).
+type Actor struct {
+	Client
+	UserID         int64
+	Role           mfad.Role
+	SessionID      int64 // 0 when not acting through a session
+	Scope          mfad.Scope
+	SecondFactorAt time.Time
+	system         bool
+}
+
+// System returns the actor of the mfad command: an administrator that needs
+// no session, audited as actor 0.
+func System(dialect string) Actor {
+	return Actor{Client: Client{Addr: "127.0.0.1", Dialect: dialect}, Role: mfad.RoleAdmin, Scope: mfad.ScopeFull, system: true}
+}
+
+// Anonymous returns the actor of an unauthenticated call.
+func Anonymous(c Client) Actor { return Actor{Client: c} }
+
+// IsAdmin reports whether the actor has the admin role with a full session.
+func (a Actor) IsAdmin() bool { return a.Role == mfad.RoleAdmin && a.Scope == mfad.ScopeFull }
+
+// committed wraps an error that must not roll back its transaction: a failed
+// code is counted and audited, and only then refused.
+type committed struct{ err error }
+
+func (c committed) Error() string { return c.err.Error() }
+
+func keep(err error) error { return committed{err} }
+
+// update runs fn in one transaction. If fn returns keep(err), the
+// transaction commits and err is returned.
+func (s *Service) update(ctx context.Context, fn func(tx mfad.Tx) error) error {
+	var kept error
+	err := s.store.Update(ctx, func(tx mfad.Tx) error {
+		err := fn(tx)
+		var c committed
+		if errors.As(err, &c) {
+			kept = c.err
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return s.internal(err)
+	}
+	return kept
+}
+
+func (s *Service) view(ctx context.Context, fn func(tx mfad.Tx) error) error {
+	return s.internal(s.store.View(ctx, fn))
+}
+
+// internal turns store and other non-domain errors into EInternal, logging
+// the cause (which never holds a secret: the store sees only sealed values
+// and hashes).
+func (s *Service) internal(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *mfad.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &mfad.Error{Code: mfad.EInternal, Message: "request cancelled", Err: err}
+	}
+	s.log.Error("internal error", "err", err)
+	return &mfad.Error{Code: mfad.EInternal, Message: "internal error", Err: err}
+}
+
+func (s *Service) crash(name string) {
+	if s.CrashPoint != nil {
+		s.CrashPoint(name)
+	}
+}
+
+func (s *Service) observe(event, result string) {
+	if s.Observe != nil {
+		s.Observe(event, result)
+	}
+}
+
+// audit appends an event in tx.
+func (s *Service) audit(tx mfad.Tx, a Actor, userID int64, action, result, detail string) error {
+	return tx.AppendEvent(&mfad.Event{
+		Time: s.Now(), ActorID: a.UserID, UserID: userID, Action: action, Result: result,
+		RemoteAddr: a.Addr, Dialect: a.Dialect, Detail: detail,
+	})
+}
+
+func notFound(err error, what string) error {
+	if errors.Is(err, mfad.ErrNoRows) {
+		return mfad.Errorf(mfad.ENotFound, "%s not found", what)
+	}
+	return err
+}

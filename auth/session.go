@@ -1,0 +1,151 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/mfad/mfad"
+)
+
+// Tokens are a session's credentials as the client sees them, once.
+type Tokens struct {
+	SessionID      int64
+	UserID         int64
+	Access         string
+	Refresh        string
+	AccessExpires  time.Time
+	RefreshExpires time.Time
+	Scope          mfad.Scope
+}
+
+// newSession creates a session in tx. secondFactor says whether it was made
+// with a proven second factor just now.
+func (s *Service) newSession(tx mfad.Tx, c Client, u *mfad.User, scope mfad.Scope, secondFactor bool) (*Tokens, error) {
+	now := s.Now()
+	access, ah := newToken()
+	refresh, rh := newToken()
+	sess := &mfad.Session{
+		UserID: u.ID, AccessHash: ah, AccessExpires: now.Add(s.cfg.AccessTTL),
+		RefreshHash: rh, RefreshExpires: now.Add(s.cfg.RefreshTTL),
+		Scope: scope, Dialect: c.Dialect, RemoteAddr: c.Addr, CreatedAt: now,
+	}
+	if secondFactor {
+		sess.SecondFactorAt = now
+	}
+	if err := tx.CreateSession(sess); err != nil {
+		return nil, err
+	}
+	return &Tokens{SessionID: sess.ID, UserID: u.ID, Access: access, Refresh: refresh,
+		AccessExpires: sess.AccessExpires, RefreshExpires: sess.RefreshExpires, Scope: scope}, nil
+}
+
+// Authenticate turns an access token into the actor it belongs to.
+func (s *Service) Authenticate(ctx context.Context, c Client, accessToken string) (Actor, error) {
+	if accessToken == "" {
+		return Actor{}, mfad.Errorf(mfad.EUnauthenticated, "authentication required")
+	}
+	var a Actor
+	err := s.view(ctx, func(tx mfad.Tx) error {
+		sess, err := tx.SessionByAccess(hashToken(accessToken))
+		if errors.Is(err, mfad.ErrNoRows) || (err == nil && !sess.AccessExpires.After(s.Now())) {
+			return mfad.Errorf(mfad.EUnauthenticated, "invalid or expired token")
+		}
+		if err != nil {
+			return err
+		}
+		u, err := tx.UserByID(sess.UserID)
+		if err != nil {
+			return err
+		}
+		a = Actor{Client: c, UserID: u.ID, Role: u.Role, SessionID: sess.ID, Scope: sess.Scope, SecondFactorAt: sess.SecondFactorAt}
+		return nil
+	})
+	return a, err
+}
+
+// Refresh rotates a session's tokens. A refresh token works once; using one
+// again revokes its whole session, since one of its holders is a thief.
+func (s *Service) Refresh(ctx context.Context, c Client, refreshToken string) (*Tokens, error) {
+	if refreshToken == "" {
+		return nil, mfad.Errorf(mfad.EUnauthenticated, "refresh token required")
+	}
+	var t *Tokens
+	err := s.update(ctx, func(tx mfad.Tx) error {
+		now := s.Now()
+		access, ah := newToken()
+		refresh, rh := newToken()
+		next := &mfad.Session{AccessHash: ah, AccessExpires: now.Add(s.cfg.AccessTTL), RefreshHash: rh, RefreshExpires: now.Add(s.cfg.RefreshTTL)}
+		// RotateRefresh answers with the rotated session, whose expiry is
+		// the new one; sweeping expired sessions first is what refuses an
+		// expired refresh token.
+		if err := tx.DeleteExpired(now); err != nil {
+			return err
+		}
+		sess, err := tx.RotateRefresh(hashToken(refreshToken), next)
+		switch {
+		case errors.Is(err, mfad.ErrReused):
+			if aerr := s.audit(tx, Anonymous(c), 0, "session.refresh", "reused", ""); aerr != nil {
+				return aerr
+			}
+			return keep(err)
+		case errors.Is(err, mfad.ErrNoRows):
+			return mfad.Errorf(mfad.EUnauthenticated, "invalid or expired refresh token")
+		case err != nil:
+			return err
+		}
+		if !sess.RefreshExpires.After(now) {
+			return mfad.Errorf(mfad.EUnauthenticated, "invalid or expired refresh token")
+		}
+		t = &Tokens{SessionID: sess.ID, UserID: sess.UserID, Access: access, Refresh: refresh,
+			AccessExpires: sess.AccessExpires, RefreshExpires: sess.RefreshExpires, Scope: sess.Scope}
+		return nil
+	})
+	return t, err
+}
+
+// Logout ends the actor's session.
+func (s *Service) Logout(ctx context.Context, a Actor) error {
+	if a.SessionID == 0 {
+		return mfad.Errorf(mfad.EUnauthenticated, "no session")
+	}
+	return s.update(ctx, func(tx mfad.Tx) error {
+		if err := tx.DeleteSession(a.SessionID); err != nil && !errors.Is(err, mfad.ErrNoRows) {
+			return err
+		}
+		return s.audit(tx, a, a.UserID, "logout", "ok", "")
+	})
+}
+
+// revoke applies DESIGN §2's "what revokes what" for the user in tx.
+type revocation struct {
+	sessions     bool
+	keepSession  int64 // the current session survives, where the table says so
+	tickets      bool
+	devices      bool
+	appPasswords bool
+}
+
+func revoke(tx mfad.Tx, userID int64, r revocation) error {
+	if r.sessions {
+		if err := tx.DeleteUserSessions(userID, r.keepSession); err != nil {
+			return err
+		}
+	}
+	if r.tickets {
+		if err := tx.DeleteUserTickets(userID); err != nil {
+			return err
+		}
+	}
+	if r.devices {
+		if err := tx.DeleteUserTrustedDevices(userID, ""); err != nil {
+			return err
+		}
+	}
+	if r.appPasswords {
+		if err := tx.DeleteUserAppPasswords(userID); err != nil {
+			return err
+		}
+	}
+	return nil
+}

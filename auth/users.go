@@ -1,0 +1,273 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mfad/mfad"
+)
+
+// NewUser is what CreateUser needs.
+type NewUser struct {
+	ID       int64 // optional: keep an id from the system mfad replaces
+	Name     string
+	Email    string
+	Password string
+	Role     mfad.Role
+}
+
+// UserInfo is a user as fronts show it: never the password hash.
+type UserInfo struct {
+	ID         int64
+	Name       string
+	Email      string
+	Role       mfad.Role
+	MFAEnabled bool
+	Locked     bool
+}
+
+func info(u *mfad.User, enabled bool) UserInfo {
+	return UserInfo{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role, MFAEnabled: enabled, Locked: u.MFAHardLocked || u.MFAFailures >= lockEvery}
+}
+
+func checkNames(name, email string) error {
+	switch {
+	case strings.TrimSpace(name) == "" || !utf8.ValidString(name) || len(name) > 200:
+		return mfad.Errorf(mfad.EInvalidInput, "name must be 1 to 200 characters")
+	case strings.ContainsAny(name, "\x00\r\n\t"):
+		return mfad.Errorf(mfad.EInvalidInput, "name must not contain control characters")
+	case email != "" && (!strings.Contains(email, "@") || len(email) > 254 || !utf8.ValidString(email) || strings.ContainsAny(email, " \x00\r\n\t")):
+		return mfad.Errorf(mfad.EInvalidInput, "email is not valid")
+	}
+	return nil
+}
+
+// CreateUser creates a user (admins only).
+func (s *Service) CreateUser(ctx context.Context, a Actor, nu NewUser) (*UserInfo, error) {
+	if err := s.admin(a); err != nil {
+		return nil, err
+	}
+	return s.createUser(ctx, a, nu)
+}
+
+func (s *Service) createUser(ctx context.Context, a Actor, nu NewUser) (*UserInfo, error) {
+	nu.Name, nu.Email = strings.TrimSpace(nu.Name), strings.TrimSpace(nu.Email)
+	if err := checkNames(nu.Name, nu.Email); err != nil {
+		return nil, err
+	}
+	if nu.Role == "" {
+		nu.Role = mfad.RoleUser
+	}
+	if !nu.Role.Valid() {
+		return nil, mfad.Errorf(mfad.EInvalidInput, "role must be user or admin")
+	}
+	if nu.ID < 0 {
+		return nil, mfad.Errorf(mfad.EInvalidInput, "id must be positive")
+	}
+	hash, err := s.hasher.Hash(ctx, nu.Password)
+	if err != nil {
+		return nil, s.internal(err)
+	}
+	now := s.Now()
+	u := &mfad.User{ID: nu.ID, Name: nu.Name, Email: nu.Email, Role: nu.Role, PasswordHash: hash, CreatedAt: now, PasswordChangedAt: now}
+	err = s.update(ctx, func(tx mfad.Tx) error {
+		if err := tx.CreateUser(u); errors.Is(err, mfad.ErrDuplicate) {
+			return mfad.Errorf(mfad.EConflict, "a user with this name, email or id exists")
+		} else if err != nil {
+			return err
+		}
+		return s.audit(tx, a, u.ID, "user.create", "ok", string(u.Role))
+	})
+	if err != nil {
+		return nil, err
+	}
+	ui := info(u, false)
+	return &ui, nil
+}
+
+// Bootstrap creates the first admin when there are no users, and reports
+// whether it did.
+func (s *Service) Bootstrap(ctx context.Context, name, email, password string) (bool, error) {
+	var n int
+	if err := s.view(ctx, func(tx mfad.Tx) (err error) { n, err = tx.CountUsers(); return err }); err != nil || n > 0 {
+		return false, err
+	}
+	_, err := s.createUser(ctx, System("bootstrap"), NewUser{Name: name, Email: email, Password: password, Role: mfad.RoleAdmin})
+	return err == nil, err
+}
+
+// ListUsers lists all users (admins only).
+func (s *Service) ListUsers(ctx context.Context, a Actor, f mfad.UserFilter) ([]UserInfo, int, error) {
+	if err := s.admin(a); err != nil {
+		return nil, 0, err
+	}
+	var out []UserInfo
+	var total int
+	err := s.view(ctx, func(tx mfad.Tx) error {
+		users, n, err := tx.ListUsers(f)
+		if err != nil {
+			return err
+		}
+		total = n
+		for _, u := range users {
+			ui, err := s.userInfo(tx, u)
+			if err != nil {
+				return err
+			}
+			out = append(out, ui)
+		}
+		return nil
+	})
+	return out, total, err
+}
+
+// VisibleUsers lists the users the actor may see: everyone for an admin,
+// only themselves for anyone else (Veeam's GET /users).
+func (s *Service) VisibleUsers(ctx context.Context, a Actor, f mfad.UserFilter) ([]UserInfo, int, error) {
+	if a.IsAdmin() {
+		return s.ListUsers(ctx, a, f)
+	}
+	u, err := s.GetUser(ctx, a, a.UserID)
+	if err != nil {
+		return nil, 0, err
+	}
+	return []UserInfo{*u}, 1, nil
+}
+
+func (s *Service) userInfo(tx mfad.Tx, u *mfad.User) (UserInfo, error) {
+	_, err := tx.Factor(u.ID)
+	if err != nil && !errors.Is(err, mfad.ErrNoRows) {
+		return UserInfo{}, err
+	}
+	return info(u, err == nil), nil
+}
+
+// GetUser returns one user (themselves, or anyone for an admin).
+func (s *Service) GetUser(ctx context.Context, a Actor, id int64) (*UserInfo, error) {
+	if err := s.self(a, id, true); err != nil {
+		return nil, err
+	}
+	var ui UserInfo
+	err := s.view(ctx, func(tx mfad.Tx) error {
+		u, err := tx.UserByID(id)
+		if err != nil {
+			return notFound(err, "user")
+		}
+		ui, err = s.userInfo(tx, u)
+		return err
+	})
+	return &ui, err
+}
+
+// LookupUser finds a user by name or email, for fronts that name users
+// (TwinCAT's Reset2FA, Zimbra's account by name). Non-admins may look up
+// only themselves; anyone else is "not found", so names cannot be probed.
+func (s *Service) LookupUser(ctx context.Context, a Actor, login string) (*UserInfo, error) {
+	if err := s.authenticated(a); err != nil {
+		return nil, err
+	}
+	var ui UserInfo
+	err := s.view(ctx, func(tx mfad.Tx) error {
+		u, err := tx.UserByLogin(login)
+		if err != nil || (!a.IsAdmin() && u.ID != a.UserID) {
+			return mfad.Errorf(mfad.ENotFound, "user not found")
+		}
+		ui, err = s.userInfo(tx, u)
+		return err
+	})
+	return &ui, err
+}
+
+// DeleteUser deletes a user and everything that belongs to them (admins
+// only; not themselves, so an installation keeps an admin).
+func (s *Service) DeleteUser(ctx context.Context, a Actor, id int64) error {
+	if err := s.admin(a); err != nil {
+		return err
+	}
+	if id == a.UserID {
+		return mfad.Errorf(mfad.EConflict, "you cannot delete your own account")
+	}
+	return s.update(ctx, func(tx mfad.Tx) error {
+		if err := tx.DeleteUser(id); err != nil {
+			return notFound(err, "user")
+		}
+		return s.audit(tx, a, id, "user.delete", "ok", "")
+	})
+}
+
+// PasswordActor checks a password and returns an actor for that user
+// without a session (Zimbra's first enable step authenticates this way). It
+// may act on the user's own account with the rights of an enroll-only
+// session.
+func (s *Service) PasswordActor(ctx context.Context, c Client, login, password string) (Actor, error) {
+	u, err := s.checkPassword(ctx, c, login, password)
+	if err != nil {
+		return Actor{}, err
+	}
+	return Actor{Client: c, UserID: u.ID, Role: u.Role, Scope: mfad.ScopeEnroll}, nil
+}
+
+func (s *Service) checkOwnPassword(ctx context.Context, a Actor, password string) error {
+	var name string
+	if err := s.view(ctx, func(tx mfad.Tx) error {
+		u, err := tx.UserByID(a.UserID)
+		if err == nil {
+			name = u.Name
+		}
+		return notFound(err, "user")
+	}); err != nil {
+		return err
+	}
+	_, err := s.checkPassword(ctx, a.Client, name, password)
+	return err
+}
+
+// PasswordChange changes a password. For one's own account the current
+// password is needed, and with 2FA on a code or a recent second factor; an
+// admin may set another user's password without either. Every session but
+// the current one, every ticket, trusted device and app password is revoked.
+type PasswordChange struct {
+	UserID  int64
+	Current string
+	New     string
+	Code    string
+}
+
+// ChangePassword applies a PasswordChange.
+func (s *Service) ChangePassword(ctx context.Context, a Actor, req PasswordChange) error {
+	if err := s.self(a, req.UserID, false); err != nil {
+		return err
+	}
+	if !onBehalf(a, req.UserID) {
+		if err := s.checkOwnPassword(ctx, a, req.Current); err != nil {
+			return err
+		}
+	}
+	hash, err := s.hasher.Hash(ctx, req.New)
+	if err != nil {
+		return s.internal(err)
+	}
+	return s.update(ctx, func(tx mfad.Tx) error {
+		u, err := tx.UserByID(req.UserID)
+		if err != nil {
+			return notFound(err, "user")
+		}
+		if err := s.guard(tx, a, u, req.Code, "user.password"); err != nil {
+			return err
+		}
+		u.PasswordHash, u.PasswordChangedAt = hash, s.Now()
+		if err := tx.UpdateUser(u); err != nil {
+			return err
+		}
+		keepSession := int64(0)
+		if !onBehalf(a, u.ID) {
+			keepSession = a.SessionID
+		}
+		if err := revoke(tx, u.ID, revocation{sessions: true, keepSession: keepSession, tickets: true, devices: true, appPasswords: true}); err != nil {
+			return err
+		}
+		return s.audit(tx, a, u.ID, "user.password", "ok", "")
+	})
+}
