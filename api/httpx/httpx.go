@@ -1,0 +1,251 @@
+// Package httpx holds what every HTTP front of mfad shares: the client
+// address under the trusted-proxy rule, request ids, body limits, strict
+// JSON decoding and bearer tokens. It holds no 2FA logic.
+package httpx
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/auth"
+)
+
+// MaxBody is the largest request body any front accepts (DESIGN §2).
+const MaxBody = 64 << 10
+
+// Proxies decides whether X-Forwarded-For is believed: only when the peer
+// is inside one of the trusted prefixes.
+type Proxies []netip.Prefix
+
+// ParseProxies parses a comma-separated list of CIDRs or addresses.
+func ParseProxies(s string) (Proxies, error) {
+	var out Proxies
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			a, err := netip.ParseAddr(f)
+			if err != nil {
+				return nil, fmt.Errorf("trusted proxy %q: %w", f, err)
+			}
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q: %w", f, err)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+func (ps Proxies) trusts(a netip.Addr) bool {
+	for _, p := range ps {
+		if p.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return false
+}
+
+// ClientAddr returns the client's address: the peer, or, when the peer is a
+// trusted proxy, the right-most X-Forwarded-For entry that is not one.
+func (ps Proxies) ClientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	if !ps.trusts(peer) {
+		return peer.Unmap().String()
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		if !ps.trusts(a) {
+			return a.Unmap().String()
+		}
+	}
+	return peer.Unmap().String()
+}
+
+type ctxKey int
+
+const (
+	keyClient ctxKey = iota
+	keyRequestID
+)
+
+// Client returns the auth.Client of a request, for the given dialect.
+func Client(r *http.Request, dialect string) auth.Client {
+	addr, _ := r.Context().Value(keyClient).(string)
+	if addr == "" {
+		addr = Proxies(nil).ClientAddr(r)
+	}
+	return auth.Client{Addr: addr, Dialect: dialect}
+}
+
+// RequestID returns the id of the request.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(keyRequestID).(string)
+	return id
+}
+
+// Wrap adds what every request gets: a request id (X-Request-Id), the client
+// address, a body limit, a recovered panic and one log line.
+func Wrap(h http.Handler, ps Proxies, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := newID()
+		w.Header().Set("X-Request-Id", id)
+		ctx := context.WithValue(r.Context(), keyRequestID, id)
+		ctx = context.WithValue(ctx, keyClient, ps.ClientAddr(r))
+		r = r.WithContext(ctx)
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				log.Error("panic", "request_id", id, "panic", fmt.Sprint(p))
+				if !rec.wrote {
+					http.Error(rec, `{"error":{"code":"internal","message":"internal error"}}`, http.StatusInternalServerError)
+				}
+			}
+			// The path is logged without the query: queries may carry tokens.
+			log.Info("request", "request_id", id, "method", r.Method, "path", r.URL.Path,
+				"status", rec.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+		}()
+		h.ServeHTTP(rec, r)
+	})
+}
+
+type recorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (WebSocket hijack, flush).
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func newID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Bearer returns the token of an "Authorization: Bearer" header, or "".
+func Bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// DecodeJSON decodes one JSON object from the body into v, strictly:
+// unknown fields, wrong types, trailing data and oversize bodies are
+// EInvalidInput errors with a clear message, never a 500.
+func DecodeJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return mfad.Errorf(mfad.EInvalidInput, "request body must hold exactly one JSON object")
+	}
+	return nil
+}
+
+// DecodeOptionalJSON is DecodeJSON for a body that may be left out: an
+// empty body, or one of white space only, leaves v as it is.
+func DecodeOptionalJSON(r *http.Request, v any) error {
+	br := bufio.NewReader(r.Body)
+	for {
+		b, err := br.ReadByte()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return jsonError(err)
+		}
+		if b != ' ' && b != '\t' && b != '\r' && b != '\n' {
+			_ = br.UnreadByte()
+			break
+		}
+	}
+	r = r.WithContext(r.Context())
+	r.Body = io.NopCloser(br)
+	return DecodeJSON(r, v)
+}
+
+func jsonError(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var big *http.MaxBytesError
+	switch {
+	case errors.As(err, &big):
+		return mfad.Errorf(mfad.EInvalidInput, "request body larger than %d bytes", MaxBody)
+	case errors.Is(err, io.EOF):
+		return mfad.Errorf(mfad.EInvalidInput, "request body is empty")
+	case errors.As(err, &syn):
+		return mfad.Errorf(mfad.EInvalidInput, "malformed JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		return mfad.Errorf(mfad.EInvalidInput, "field %q must be %s", typ.Field, typ.Type)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return mfad.Errorf(mfad.EInvalidInput, "unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	}
+	return mfad.Errorf(mfad.EInvalidInput, "malformed JSON")
+}
+
+// WriteJSON writes v as JSON with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// RetryAfter sets the Retry-After header for a locked or throttled answer.
+func RetryAfter(w http.ResponseWriter, err error) {
+	if d := mfad.RetryAfter(err); d > 0 {
+		w.Header().Set("Retry-After", fmt.Sprint(int((d+time.Second-1)/time.Second)))
+	}
+}
