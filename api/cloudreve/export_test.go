@@ -5,7 +5,10 @@ import "net/http"
 // WireOf and WriteError expose the error table to the tests of package
 // cloudreve_test.
 var (
-	WireOf     = func(err error, route string) (int, string) { we := wireOf(err, routeErrors(route)); return we.Code, we.Msg }
+	WireOf = func(err error, route string) (int, string) {
+		we := wireOf(err, routeErrors(route))
+		return we.Code, we.Msg
+	}
 	WriteError = func(w http.ResponseWriter, err error) { writeError(w, err, nil) }
 )
 
