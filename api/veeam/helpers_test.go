@@ -54,6 +54,7 @@ type env struct {
 	svc   *auth.Service
 	clock *clock
 	srv   *httptest.Server
+	h     http.Handler // what srv serves
 }
 
 func newEnv(t testing.TB) *env {
@@ -96,9 +97,10 @@ func newEnv(t testing.TB) *env {
 	h := veeam.New(svc)
 	mux.Handle("/api/v1/", h)
 	mux.Handle("/api/oauth2/", h)
-	srv := httptest.NewServer(httpx.Wrap(mux, nil, slog.New(slog.DiscardHandler)))
+	wrapped := httpx.Wrap(mux, nil, slog.New(slog.DiscardHandler))
+	srv := httptest.NewServer(wrapped)
 	t.Cleanup(srv.Close)
-	return &env{t: t, svc: svc, clock: clk, srv: srv}
+	return &env{t: t, svc: svc, clock: clk, srv: srv, h: wrapped}
 }
 
 // resp is an answer.

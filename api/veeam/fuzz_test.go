@@ -1,0 +1,100 @@
+package veeam_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// FuzzDecode sends arbitrary bodies, content types and ids to every route
+// that decodes input: form-encoded token requests, the JSON bodies of
+// enableMfa, acceptMfa and disableMfa, the paging query and the user id of
+// the path. Whatever comes in, the answer is never a 5xx and its body is
+// empty or one JSON object.
+func FuzzDecode(f *testing.F) {
+	seeds := []struct {
+		route       uint8
+		contentType string
+		body        string
+	}{
+		{0, formType, "grant_type=Password&Username=admin&Password=x"},
+		{0, formType, "grant_type=Mfa&mfa_token=abc&mfa_code=123456"},
+		{0, formType, "grant_type=Refresh_token&refresh_token=abc"},
+		{0, formType, "grant_type=password&username=a&USERNAME=b"},
+		{0, formType, "grant_type=%zz;x=1"},
+		{0, "application/json", `{"grant_type":"Password"}`},
+		{0, "", "grant_type=Saml"},
+		{1, jsonType, `{"recreate": true}`},
+		{1, jsonType, `{"recreate": "FALSE"}`},
+		{1, jsonType, `{"recreate": null}`},
+		{1, jsonType, `{"recreate": [1]}`},
+		{1, jsonType, ""},
+		{2, jsonType, `{"code":"123456","token":"abc"}`},
+		{2, jsonType, `{"code":123456,"token":"abc"}`},
+		{2, jsonType, `{"code":"123456","token":"abc"} {}`},
+		{3, jsonType, `{}`},
+		{3, jsonType, `null`},
+		{4, "", "offset=1&limit=2"},
+		{4, "", "limit=-1&limit=2"},
+		{5, "", "1001"},
+		{5, "", "-1"},
+		{5, "", "99999999999999999999"},
+	}
+	for _, s := range seeds {
+		f.Add(s.route, s.contentType, s.body)
+	}
+	e := newEnv(f)
+	admin := e.login("admin", adminPassword)
+	f.Fuzz(func(t *testing.T, route uint8, contentType, body string) {
+		var method, target, token string
+		var rd *strings.Reader
+		switch route % 6 {
+		case 0:
+			method, target, rd = "POST", "/api/oauth2/token", strings.NewReader(body)
+		case 1:
+			method, target, rd = "POST", "/api/v1/users/1/enableMfa", strings.NewReader(body)
+		case 2:
+			method, target, rd = "POST", "/api/v1/users/1/acceptMfa", strings.NewReader(body)
+		case 3:
+			method, target, rd = "POST", "/api/v1/users/1/disableMfa", strings.NewReader(body)
+		case 4:
+			method, target = "GET", "/api/v1/users?"+body
+		case 5:
+			method, target = "GET", "/api/v1/users/"+url.PathEscape(body)
+		}
+		if route%6 != 0 {
+			token = admin
+		}
+		var req *http.Request
+		var err error
+		if rd != nil {
+			req, err = http.NewRequest(method, target, rd)
+		} else {
+			req, err = http.NewRequest(method, target, nil)
+		}
+		if err != nil {
+			return // not a request a client can send
+		}
+		req.RemoteAddr = "192.0.2.1:1234"
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		w := httptest.NewRecorder()
+		e.h.ServeHTTP(w, req)
+		if w.Code >= 500 {
+			t.Fatalf("%s %s %q: %d %s", method, target, body, w.Code, w.Body)
+		}
+		if b := w.Body.Bytes(); len(b) > 0 {
+			var m map[string]any
+			if err := json.Unmarshal(b, &m); err != nil {
+				t.Fatalf("%s %s %q: answer is not a JSON object: %s", method, target, body, b)
+			}
+		}
+	})
+}
