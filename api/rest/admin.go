@@ -1,0 +1,123 @@
+package rest
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/auth"
+)
+
+type protocolAuthRequest struct {
+	Login    string `json:"login"`
+	Password string `json:"password"`
+}
+
+type userResponse struct {
+	User userJSON `json:"user"`
+}
+
+// protocolAuth checks a protocol client's login (a mail server's IMAP
+// login): for a user with 2FA on only an app password passes.
+func (s *server) protocolAuth(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	var req protocolAuthRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if err := require("login", req.Login, "password", req.Password); err != nil {
+		return err
+	}
+	u, err := s.svc.ProtocolAuth(r.Context(), a, req.Login, req.Password)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, userResponse{userOf(u)})
+}
+
+type policyJSON struct {
+	Policy auth.Policy `json:"policy"`
+}
+
+func (s *server) getPolicy(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	p, err := s.svc.Policy(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, policyJSON{p})
+}
+
+func (s *server) setPolicy(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	var req policyJSON
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if err := require("policy", string(req.Policy)); err != nil {
+		return err
+	}
+	if err := s.svc.SetPolicy(r.Context(), a, req.Policy); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, req)
+}
+
+type eventJSON struct {
+	ID         int64  `json:"id"`
+	Time       stamp  `json:"time"`
+	ActorID    int64  `json:"actor_id"`
+	UserID     int64  `json:"user_id"`
+	Action     string `json:"action"`
+	Result     string `json:"result"`
+	RemoteAddr string `json:"remote_addr"`
+	Dialect    string `json:"dialect"`
+	Detail     string `json:"detail"`
+}
+
+type auditResponse struct {
+	Events       []eventJSON `json:"events"`
+	NextBeforeID *int64      `json:"next_before_id"` // the before_id of the next page; null on the last
+}
+
+// audit reads the audit log, newest first, a page of limit events before
+// before_id.
+func (s *server) audit(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	f, err := auditFilter(r)
+	if err != nil {
+		return err
+	}
+	events, err := s.svc.Audit(r.Context(), a, f)
+	if err != nil {
+		return err
+	}
+	out := auditResponse{Events: make([]eventJSON, len(events))}
+	for i, e := range events {
+		out.Events[i] = eventJSON{ID: e.ID, Time: stamp(e.Time), ActorID: e.ActorID, UserID: e.UserID, Action: e.Action,
+			Result: e.Result, RemoteAddr: e.RemoteAddr, Dialect: e.Dialect, Detail: e.Detail}
+	}
+	if n := len(events); n > 0 && n == f.Limit {
+		out.NextBeforeID = &events[n-1].ID
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+func auditFilter(r *http.Request) (mfad.AuditFilter, error) {
+	q := r.URL.Query()
+	var f mfad.AuditFilter
+	var err error
+	if f.UserID, err = queryInt(q.Get("user_id"), "user_id", 0, 1, 1<<62); err != nil {
+		return f, err
+	}
+	if f.BeforeID, err = queryInt(q.Get("before_id"), "before_id", 0, 1, 1<<62); err != nil {
+		return f, err
+	}
+	limit, err := queryInt(q.Get("limit"), "limit", defaultLimit, 1, maxLimit)
+	if err != nil {
+		return f, err
+	}
+	f.Limit = int(limit)
+	if v := q.Get("since"); v != "" {
+		if f.Since, err = time.Parse(time.RFC3339, v); err != nil {
+			return f, mfad.Errorf(mfad.EInvalidInput, "since must be an RFC 3339 time, such as 2024-01-02T15:04:05Z")
+		}
+	}
+	return f, nil
+}
