@@ -75,5 +75,5 @@ func (s *Service) throttleFailure(tx mfad.Tx, keys ...string) error {
 }
 
 func roundUp(d time.Duration) time.Duration {
-	return d.Truncate(time.Second) + time.Second
+	return (d + time.Second - 1).Truncate(time.Second)
 }
