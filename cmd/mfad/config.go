@@ -1,0 +1,114 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mfad/mfad/auth"
+)
+
+// config is every setting of mfad. Each comes from a flag, else from its
+// MFAD_* environment variable, else the default.
+type config struct {
+	Addr           string
+	DataDir        string
+	DB             string // "" or a file path: SQLite; postgres://...: PostgreSQL
+	Issuer         string
+	TrustedProxies string
+	LogFormat      string
+	LogLevel       string
+	AdminName      string
+	AdminEmail     string
+	AdminPassword  string
+	MasterKey      string // the key ring itself (MFAD_MASTER_KEY)
+	KeyFile        string
+	TLSCert        string
+	TLSKey         string
+	Window         int
+	PendingTTL     time.Duration
+	AccessTTL      time.Duration
+	RefreshTTL     time.Duration
+	StepUpTTL      time.Duration
+	AuditRetention time.Duration
+	ArgonMemoryKiB int
+	ArgonTime      int
+	ArgonParallel  int
+	HashConcurrent int
+}
+
+// bind registers the flags of c on fs, with defaults from the environment.
+func (c *config) bind(fs *flag.FlagSet) {
+	d := auth.DefaultConfig()
+	str := func(p *string, name, env, def, help string) {
+		fs.StringVar(p, name, envOr(env, def), help+" ("+env+")")
+	}
+	str(&c.Addr, "addr", "MFAD_ADDR", "127.0.0.1:8080", "listen address")
+	str(&c.DataDir, "data-dir", "MFAD_DATA_DIR", "./mfad-data", "data directory (SQLite database, key file, admin password file)")
+	str(&c.DB, "db", "MFAD_DB", "", "database: empty for SQLite in the data dir, or a postgres:// URL")
+	str(&c.Issuer, "issuer", "MFAD_ISSUER", d.Issuer, "issuer shown in authenticator apps")
+	str(&c.TrustedProxies, "trusted-proxies", "MFAD_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed")
+	str(&c.LogFormat, "log-format", "MFAD_LOG_FORMAT", "text", "log format: text or json")
+	str(&c.LogLevel, "log-level", "MFAD_LOG_LEVEL", "info", "log level: debug, info, warn, error")
+	str(&c.AdminName, "admin-name", "MFAD_ADMIN_NAME", "admin", "name of the admin created on an empty database")
+	str(&c.AdminEmail, "admin-email", "MFAD_ADMIN_EMAIL", "admin@mfad.local", "email of the admin created on an empty database")
+	c.AdminPassword = os.Getenv("MFAD_ADMIN_PASSWORD") // never a flag: flags show in ps
+	c.MasterKey = os.Getenv("MFAD_MASTER_KEY")
+	str(&c.KeyFile, "key-file", "MFAD_KEY_FILE", "", "master key file (default: master.key in the data dir)")
+	str(&c.TLSCert, "tls-cert", "MFAD_TLS_CERT", "", "TLS certificate file: serve HTTPS")
+	str(&c.TLSKey, "tls-key", "MFAD_TLS_KEY", "", "TLS key file")
+	fs.IntVar(&c.Window, "window", envInt("MFAD_WINDOW", d.Window), "accepted TOTP steps either side of now (MFAD_WINDOW)")
+	dur := func(p *time.Duration, name, env string, def time.Duration, help string) {
+		fs.DurationVar(p, name, envDur(env, def), help+" ("+env+")")
+	}
+	dur(&c.PendingTTL, "pending-ttl", "MFAD_PENDING_TTL", d.PendingTTL, "lifetime of a prepared enrollment")
+	dur(&c.AccessTTL, "access-ttl", "MFAD_ACCESS_TTL", d.AccessTTL, "access token lifetime")
+	dur(&c.RefreshTTL, "refresh-ttl", "MFAD_REFRESH_TTL", d.RefreshTTL, "refresh token lifetime")
+	dur(&c.StepUpTTL, "step-up-ttl", "MFAD_STEP_UP_TTL", d.StepUpTTL, "how long a proven second factor allows sensitive actions")
+	dur(&c.AuditRetention, "audit-retention", "MFAD_AUDIT_RETENTION", 365*24*time.Hour, "audit events older than this are pruned (0 keeps all)")
+	fs.IntVar(&c.ArgonMemoryKiB, "argon-memory", envInt("MFAD_ARGON_MEMORY", int(d.Password.Memory)), "argon2id memory in KiB (MFAD_ARGON_MEMORY)")
+	fs.IntVar(&c.ArgonTime, "argon-time", envInt("MFAD_ARGON_TIME", int(d.Password.Time)), "argon2id passes (MFAD_ARGON_TIME)")
+	fs.IntVar(&c.ArgonParallel, "argon-parallel", envInt("MFAD_ARGON_PARALLEL", int(d.Password.Threads)), "argon2id lanes (MFAD_ARGON_PARALLEL)")
+	fs.IntVar(&c.HashConcurrent, "hash-concurrency", envInt("MFAD_HASH_CONCURRENCY", d.Password.Concurrent), "password hashes computed at once (MFAD_HASH_CONCURRENCY)")
+}
+
+// authConfig is the core's configuration.
+func (c *config) authConfig() (auth.Config, error) {
+	if c.ArgonMemoryKiB < 8 || c.ArgonTime < 1 || c.ArgonParallel < 1 || c.ArgonParallel > 255 || c.HashConcurrent < 1 {
+		return auth.Config{}, fmt.Errorf("argon2id settings out of range")
+	}
+	a := auth.DefaultConfig()
+	a.Issuer, a.Window = c.Issuer, c.Window
+	a.PendingTTL, a.AccessTTL, a.RefreshTTL, a.StepUpTTL = c.PendingTTL, c.AccessTTL, c.RefreshTTL, c.StepUpTTL
+	a.Password.Memory, a.Password.Time, a.Password.Threads = uint32(c.ArgonMemoryKiB), uint32(c.ArgonTime), uint8(c.ArgonParallel)
+	a.Password.Concurrent = c.HashConcurrent
+	return a, nil
+}
+
+func (c *config) postgres() bool {
+	return strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://")
+}
+
+func envOr(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+func envDur(name string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}

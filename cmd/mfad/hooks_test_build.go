@@ -1,0 +1,41 @@
+//go:build mfadtest
+
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"time"
+)
+
+// The test build (go build -tags mfadtest) lets end-to-end tests move the
+// server's clock, so no test sleeps through a TOTP window, and crash inside
+// a transaction at a named point (MFAD_CRASH_AT). A release build has
+// neither: this file is not compiled without the tag.
+func testHooks(mux *http.ServeMux, a *app) {
+	a.log.Warn("TEST BUILD: clock and crash hooks are enabled; never run this build in production")
+	mux.HandleFunc("POST /debug/clock", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Advance string `json:"advance"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		d, err := time.ParseDuration(req.Advance)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		a.clock.offset.Add(int64(d))
+		_ = json.NewEncoder(w).Encode(map[string]any{"now": a.clock.Now().UTC()})
+	})
+	if point := os.Getenv("MFAD_CRASH_AT"); point != "" {
+		a.svc.CrashPoint = func(name string) {
+			if name == point {
+				os.Exit(137) // like SIGKILL: no deferred cleanup, no rollback
+			}
+		}
+	}
+}

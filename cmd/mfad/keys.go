@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/otp"
+	"github.com/mfad/mfad/seal"
+)
+
+// keys manages the master key ring.
+//
+//	mfad keys rotate [--reseal-only]  key file: add a new primary key, then re-seal
+//	                                  everything with it; --reseal-only (or a ring
+//	                                  from MFAD_MASTER_KEY): only re-seal with the
+//	                                  ring's primary, which the operator has added
+//	                                  to every instance first
+//	mfad keys retire ID               drop a key no sealed value uses any more
+//	mfad keys generate                print a new key line for a key ring
+func (e *cmdEnv) keys(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return e.usageErr("keys rotate|retire|generate")
+	}
+	switch args[0] {
+	case "generate":
+		k, err := seal.GenerateKey(seal.NewKeyID())
+		if err != nil {
+			return err
+		}
+		r, err := seal.NewRing(k)
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(e.stdout, r.Format())
+		return nil
+	case "rotate":
+		return e.rotate(ctx, args[1:])
+	case "retire":
+		return e.retire(ctx, args[1:])
+	}
+	return e.usageErr("keys rotate|retire|generate")
+}
+
+func (e *cmdEnv) rotate(ctx context.Context, args []string) error {
+	var resealOnly bool
+	c, _, err := e.parse("keys rotate", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&resealOnly, "reseal-only", false, "do not add a key; re-seal with the ring's primary")
+	})
+	if err != nil {
+		return err
+	}
+	if c.MasterKey == "" && !resealOnly {
+		if err := addKey(keyPath(c)); err != nil {
+			return err
+		}
+	}
+	a, err := e.open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	n, err := a.svc.RotateKeys(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "re-sealed %d values with key %s; keys in the ring: %s\n", n, a.svc.Ring().Primary(), strings.Join(a.svc.Ring().IDs(), " "))
+	return nil
+}
+
+func keyPath(c config) string {
+	if c.KeyFile != "" {
+		return c.KeyFile
+	}
+	return filepath.Join(c.DataDir, "master.key")
+}
+
+// addKey adds a fresh primary key to the key file.
+func addKey(path string) error {
+	r, err := seal.LoadFile(path)
+	if err != nil {
+		return err
+	}
+	k, err := seal.GenerateKey(seal.NewKeyID())
+	if err != nil {
+		return err
+	}
+	if r, err = r.With(k); err != nil {
+		return err
+	}
+	return seal.WriteFile(path, r)
+}
+
+func (e *cmdEnv) retire(ctx context.Context, args []string) error {
+	c, rest, err := e.parse("keys retire", args, nil)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return e.usageErr("keys retire ID")
+	}
+	if c.MasterKey != "" {
+		return fmt.Errorf("the key ring comes from MFAD_MASTER_KEY: remove the key there")
+	}
+	a, err := e.open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := stillUsed(ctx, a.store, rest[0]); err != nil {
+		return err
+	}
+	r, err := a.svc.Ring().Without(rest[0])
+	if err != nil {
+		return err
+	}
+	if err := seal.WriteFile(keyPath(c), r); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "retired key %s\n", rest[0])
+	return nil
+}
+
+func stillUsed(ctx context.Context, st mfad.Store, id string) error {
+	return st.View(ctx, func(tx mfad.Tx) error {
+		vals, err := tx.SealedValues()
+		if err != nil {
+			return err
+		}
+		for _, v := range vals {
+			if kid, _ := seal.KeyID(v.Value); kid == id {
+				return fmt.Errorf("key %s still seals values: run mfad keys rotate first", id)
+			}
+		}
+		return nil
+	})
+}
+
+// code prints the current TOTP code of a secret, like oathtool --totp.
+func (e *cmdEnv) code(args []string) error {
+	fs := flag.NewFlagSet("mfad code", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	secret := fs.String("secret", "", "base32 secret or otpauth:// URI (default: read from standard input)")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	s := *secret
+	if s == "" {
+		b, err := io.ReadAll(io.LimitReader(e.stdin, 8192))
+		if err != nil {
+			return err
+		}
+		s = strings.TrimSpace(string(b))
+	}
+	key, err := parseKey(s)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, key.Code(time.Now()))
+	return nil
+}
+
+func parseKey(s string) (otp.Key, error) {
+	if strings.HasPrefix(strings.ToLower(s), "otpauth://") {
+		return otp.ParseURI(s)
+	}
+	secret, err := otp.DecodeSecret(s)
+	if err != nil {
+		return otp.Key{}, err
+	}
+	return otp.Key{Secret: secret, Algorithm: otp.SHA1, Digits: otp.DefaultDigits, Period: otp.DefaultPeriod}, nil
+}
+
+func (e *cmdEnv) version() error {
+	fmt.Fprintf(e.stdout, "mfad %s %s\n", mfad.Version, buildRevision())
+	return nil
+}

@@ -1,0 +1,77 @@
+// Command mfad is the mfad two-factor authentication server and its
+// administration tool: one binary.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `mfad: a self-hosted two-factor authentication server
+
+Usage:
+  mfad serve [flags]                 run the server (default 127.0.0.1:8080, data in ./mfad-data)
+  mfad user add NAME [--email E] [--admin] [--id N]   (password from MFAD_PASSWORD or standard input)
+  mfad user list
+  mfad user delete NAME
+  mfad user passwd NAME              (new password from MFAD_PASSWORD or standard input)
+  mfad 2fa reset NAME                turn a user's 2FA off and revoke their sessions
+  mfad 2fa unlock NAME               lift a user's second-factor lockout
+  mfad keys rotate                   add a new master key and re-seal every secret with it
+  mfad keys retire ID                drop a key no longer in use
+  mfad code [--secret S]             print the current TOTP code of a base32 secret (standard input by default)
+  mfad version
+
+Every command takes --data-dir and --db (or MFAD_DATA_DIR, MFAD_DB); run "mfad serve -h" for all settings.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintln(os.Stderr, "mfad:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+var errUsage = errors.New("usage")
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	env := &cmdEnv{stdin: stdin, stdout: stdout, stderr: stderr}
+	switch args[0] {
+	case "serve":
+		return env.serve(ctx, args[1:])
+	case "user":
+		return env.user(ctx, args[1:])
+	case "2fa":
+		return env.twoFA(ctx, args[1:])
+	case "keys":
+		return env.keys(ctx, args[1:])
+	case "code":
+		return env.code(args[1:])
+	case "version":
+		return env.version()
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "mfad: unknown command %q\n\n%s", args[0], usage)
+	return errUsage
+}
+
+// cmdEnv carries the standard streams, so tests can run commands in-process.
+type cmdEnv struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}

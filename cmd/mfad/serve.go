@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/mfad/mfad/api/cloudreve"
+	"github.com/mfad/mfad/api/httpx"
+	"github.com/mfad/mfad/api/rest"
+	"github.com/mfad/mfad/api/tchmi"
+	"github.com/mfad/mfad/api/veeam"
+)
+
+func (e *cmdEnv) serve(ctx context.Context, args []string) error {
+	c, _, err := e.parse("serve", args, nil)
+	if err != nil {
+		return err
+	}
+	proxies, err := httpx.ParseProxies(c.TrustedProxies)
+	if err != nil {
+		return err
+	}
+	a, err := e.open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.bootstrap(ctx); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           httpx.Wrap(a.routes(), proxies, a.log),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	go a.maintain(ctx)
+	a.log.Info("listening", "addr", ln.Addr().String(), "tls", c.TLSCert != "", "keys", a.keys)
+	errc := make(chan error, 1)
+	go func() {
+		if c.TLSCert != "" {
+			errc <- srv.ServeTLS(ln, c.TLSCert, c.TLSKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// routes mounts every front on one mux.
+func (a *app) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", rest.New(a.svc))
+	mux.Handle("/api/v4/", cloudreve.New(a.svc))
+	veeamAPI := veeam.New(a.svc)
+	mux.Handle("/api/v1/", veeamAPI)
+	mux.Handle("/api/oauth2/", veeamAPI)
+	mux.Handle("/{$}", tchmi.New(a.svc)) // the TwinCAT WebSocket; a plain GET goes to /ui/
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if err := a.store.Ping(r.Context()); err != nil {
+			a.log.Error("not ready", "err", err)
+			httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+			return
+		}
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	testHooks(mux, a)
+	return mux
+}
+
+// bootstrap creates the first admin on an empty database. Its password
+// comes from MFAD_ADMIN_PASSWORD or is made up and written to a 0600 file;
+// only the file's path is logged.
+func (a *app) bootstrap(ctx context.Context) error {
+	pw, fromEnv := a.cfg.AdminPassword, a.cfg.AdminPassword != ""
+	if !fromEnv {
+		pw = randomPassword(24)
+	}
+	created, err := a.svc.Bootstrap(ctx, a.cfg.AdminName, a.cfg.AdminEmail, pw)
+	if err != nil || !created {
+		return err
+	}
+	if fromEnv {
+		a.log.Info("created admin user", "name", a.cfg.AdminName, "email", a.cfg.AdminEmail, "password", "from MFAD_ADMIN_PASSWORD")
+		return nil
+	}
+	path := filepath.Join(a.cfg.DataDir, "admin-password")
+	if err := os.WriteFile(path, []byte(pw+"\n"), 0o600); err != nil {
+		return fmt.Errorf("writing the admin password file: %w", err)
+	}
+	a.log.Info("created admin user; its password is in a file readable only by this user", "name", a.cfg.AdminName, "email", a.cfg.AdminEmail, "password_file", path)
+	return nil
+}
+
+// maintain prunes expired rows and old audit events once an hour.
+func (a *app) maintain(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := a.svc.PruneAudit(ctx, a.cfg.AuditRetention); err != nil {
+			a.log.Warn("pruning failed", "err", err)
+		} else if n > 0 {
+			a.log.Info("pruned audit events", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func randomPassword(n int) string {
+	const alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, n)
+	for i := range b {
+		v, err := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
+		if err != nil {
+			panic(err)
+		}
+		b[i] = alphabet[v.Int64()]
+	}
+	return string(b)
+}
