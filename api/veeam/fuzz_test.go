@@ -12,8 +12,9 @@ import (
 // FuzzDecode sends arbitrary bodies, content types and ids to every route
 // that decodes input: form-encoded token requests, the JSON bodies of
 // enableMfa, acceptMfa and disableMfa, the paging query and the user id of
-// the path. Whatever comes in, the answer is never a 5xx and its body is
-// empty or one JSON object.
+// the path. Whatever comes in, the answer is never a 5xx, and its body is
+// empty or one JSON object (but for the redirects of net/http.ServeMux to
+// a clean path).
 func FuzzDecode(f *testing.F) {
 	seeds := []struct {
 		route       uint8
@@ -89,6 +90,9 @@ func FuzzDecode(f *testing.F) {
 		e.h.ServeHTTP(w, req)
 		if w.Code >= 500 {
 			t.Fatalf("%s %s %q: %d %s", method, target, body, w.Code, w.Body)
+		}
+		if w.Code >= 300 && w.Code < 400 {
+			return // net/http.ServeMux redirecting to the clean path ("/users/." and the like)
 		}
 		if b := w.Body.Bytes(); len(b) > 0 {
 			var m map[string]any
