@@ -1,0 +1,235 @@
+package zimbra
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/auth"
+)
+
+// loginFlags are the switches of an AuthRequest.
+type loginFlags struct {
+	trustDevice bool // deviceTrusted="1": trust this device after the code
+	csrf        bool // csrfTokenSecured="1": answer a CSRF token
+	persist     bool // persistAuthTokenCookie="1": a cookie that outlives the browser session
+	verify      bool // <authToken verifyAccount="1">: <account> is required
+}
+
+func (c *call) loginFlags() (loginFlags, error) {
+	var f loginFlags
+	var err error
+	if f.trustDevice, err = c.req.flag("deviceTrusted"); err != nil {
+		return f, err
+	}
+	if f.csrf, err = c.req.flag("csrfTokenSecured"); err != nil {
+		return f, err
+	}
+	if f.persist, err = c.req.flag("persistAuthTokenCookie"); err != nil {
+		return f, err
+	}
+	if t := c.req.child("authToken"); t != nil {
+		if f.verify, err = t.flag("verifyAccount"); err != nil {
+			return f, err
+		}
+	}
+	return f, nil
+}
+
+// account returns the account an AuthRequest names: <account by="name">
+// (by defaults to name; adminName is a name too), or for the admin
+// namespace also <name>.
+func (c *call) account() (string, error) {
+	if el := c.req.child("account"); el != nil {
+		switch by, _ := el.attr("by"); by {
+		case "", "name", "adminName":
+		default:
+			return "", invalidRequest("account by %q is not supported; use by=\"name\"", by)
+		}
+		return strings.TrimSpace(el.text), nil
+	}
+	if v, ok := c.req.attr("account"); ok {
+		return strings.TrimSpace(v), nil
+	}
+	if c.op.ns == nsAdmin {
+		return strings.TrimSpace(c.req.str("name")), nil
+	}
+	return "", nil
+}
+
+// loginSteps are the core calls of the account or the admin AuthRequest.
+type loginSteps struct {
+	login    func(*call, auth.LoginRequest) (*auth.LoginResult, error)
+	complete func(*call, auth.TicketRequest) (*auth.LoginResult, error)
+}
+
+var accountSteps = loginSteps{
+	login: func(c *call, r auth.LoginRequest) (*auth.LoginResult, error) { return c.svc.Login(c.ctx, c.client, r) },
+	complete: func(c *call, r auth.TicketRequest) (*auth.LoginResult, error) {
+		return c.svc.CompleteLogin(c.ctx, c.client, r)
+	},
+}
+
+var adminSteps = loginSteps{
+	login: func(c *call, r auth.LoginRequest) (*auth.LoginResult, error) {
+		return c.svc.AdminLogin(c.ctx, c.client, r)
+	},
+	complete: func(c *call, r auth.TicketRequest) (*auth.LoginResult, error) {
+		return c.svc.CompleteAdminLogin(c.ctx, c.client, r)
+	},
+}
+
+// login runs an AuthRequest: with a password (and perhaps the code, or a
+// trusted device token, in the same request), or with the temporary auth
+// token of the first step and the code.
+func (c *call) login(steps loginSteps, f loginFlags) (*auth.LoginResult, error) {
+	acct, err := c.account()
+	if err != nil {
+		return nil, err
+	}
+	password, hasPassword := c.req.value("password")
+	code := strings.TrimSpace(c.req.str("twoFactorCode"))
+	ticket := strings.TrimSpace(c.req.str("authToken"))
+	switch {
+	case hasPassword:
+		if acct == "" {
+			return nil, invalidRequest("missing required element: account")
+		}
+		req := auth.LoginRequest{Login: acct, Password: password, Code: code}
+		if c.op.ns == nsAccount {
+			req.TrustedToken = c.trustedToken()
+		}
+		if code == "" || !f.trustDevice {
+			return steps.login(c, req)
+		}
+		// Trusting the device is a step of the ticket: log in without
+		// the code, then redeem the ticket with it.
+		req.Code = ""
+		res, err := steps.login(c, req)
+		if err != nil || res.Ticket == "" {
+			return res, err
+		}
+		return steps.complete(c, auth.TicketRequest{Ticket: res.Ticket, Code: code, TrustDevice: true, DeviceName: c.r.UserAgent()})
+	case ticket != "":
+		if f.verify && acct == "" {
+			return nil, invalidRequest("missing required element: account")
+		}
+		if code == "" {
+			return nil, mfad.Errorf(mfad.EInvalidLogin, "no two-factor code provided")
+		}
+		return steps.complete(c, auth.TicketRequest{Ticket: ticket, Code: code,
+			TrustDevice: f.trustDevice && c.op.ns == nsAccount, DeviceName: c.r.UserAgent()})
+	}
+	return nil, invalidRequest("must specify password")
+}
+
+// setupRequired ends the enroll-only session the core made for a user whom
+// policy requires to set up 2FA first (Zimbra answers a fault and the
+// client enables 2FA with EnableTwoFactorAuthRequest) and returns the fault.
+func (c *call) setupRequired(res *auth.LoginResult) error {
+	if a, err := c.svc.Authenticate(c.ctx, c.client, res.Tokens.Access); err == nil {
+		_ = c.svc.Logout(c.ctx, a)
+	}
+	return mfad.Errorf(mfad.ESetupRequired, "two-factor authentication setup required. Allowed method:[app]")
+}
+
+// authRequest is urn:zimbraAccount AuthRequest.
+func (c *call) authRequest() (*node, error) {
+	f, err := c.loginFlags()
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.login(accountSteps, f)
+	if err != nil {
+		return nil, err
+	}
+	n := c.answer()
+	switch {
+	case res.Tokens != nil && res.SetupRequired:
+		return nil, c.setupRequired(res)
+	case res.Tokens == nil:
+		// The password is right and the code is asked: the temporary
+		// auth token is the login ticket.
+		n.add("twoFactorAuthRequired", "true", unique)
+		n.add("lifetime", c.lifetime(res.TicketExpires), plain)
+		n.add("authToken", res.Ticket, array)
+		n.add("trustedDevicesEnabled", "true", unique)
+		return n, nil
+	}
+	t := res.Tokens
+	c.setCookie(cookieAuth, t.Access, c.cookieAge(f, t))
+	n.add("authToken", t.Access, array)
+	n.add("lifetime", c.lifetime(t.AccessExpires), plain)
+	if f.csrf {
+		csrf := csrfToken(t.Access)
+		c.w.Header().Set(headerCSRF, csrf)
+		n.add("csrfToken", csrf, unique)
+	}
+	if d := res.Trusted; d != nil {
+		c.setCookie(cookieTrust, d.Token, d.Expires.Sub(c.svc.Now()))
+		n.add("trustedToken", d.Token, unique)
+		n.add("trustLifetime", strconv.FormatInt(c.lifetime(d.Expires), 10), unique)
+		n.add("deviceId", d.DeviceID, unique)
+	}
+	return n, nil
+}
+
+// cookieAge is the lifetime of an auth token cookie: the browser session,
+// or with persistAuthTokenCookie="1" the token's life.
+func (c *call) cookieAge(f loginFlags, t *auth.Tokens) time.Duration {
+	if !f.persist {
+		return 0
+	}
+	return t.AccessExpires.Sub(c.svc.Now())
+}
+
+// adminAuthRequest is urn:zimbraAdmin AuthRequest: administrators only,
+// with their second factor.
+func (c *call) adminAuthRequest() (*node, error) {
+	f, err := c.loginFlags()
+	if err != nil {
+		return nil, err
+	}
+	f.trustDevice = false
+	res, err := c.login(adminSteps, f)
+	if err != nil {
+		return nil, err
+	}
+	n := c.answer()
+	switch {
+	case res.Tokens != nil && res.SetupRequired:
+		return nil, c.setupRequired(res)
+	case res.Tokens == nil:
+		n.add("lifetime", c.lifetime(res.TicketExpires), plain)
+		n.add("twoFactorAuthRequired", "true", unique)
+		n.add("authToken", res.Ticket, array)
+		return n, nil
+	}
+	t := res.Tokens
+	c.setCookie(cookieAdminAuth, t.Access, c.cookieAge(f, t))
+	n.add("lifetime", c.lifetime(t.AccessExpires), plain)
+	n.add("authToken", t.Access, array)
+	if f.csrf {
+		csrf := csrfToken(t.Access)
+		c.w.Header().Set(headerCSRF, csrf)
+		n.add("csrfToken", csrf, unique)
+	}
+	return n, nil
+}
+
+// endSession is EndSessionRequest: with logoff="1" it ends the session
+// and clears its cookie; without, there is no SOAP session to end.
+func (c *call) endSession() (*node, error) {
+	logoff, err := c.req.flag("logoff")
+	if err != nil {
+		return nil, err
+	}
+	if logoff {
+		if err := c.svc.Logout(c.ctx, c.actor); err != nil {
+			return nil, err
+		}
+		c.setCookie(c.authCookie(), "", -1)
+	}
+	return c.answer(), nil
+}

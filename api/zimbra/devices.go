@@ -1,0 +1,125 @@
+package zimbra
+
+import (
+	"strings"
+
+	"github.com/mfad/mfad"
+)
+
+// thisDevice returns the id of the caller's trusted device, named by the
+// trusted token the client holds, or "" when it holds none that is live.
+func (c *call) thisDevice() (string, error) {
+	token := c.trustedToken()
+	if token == "" {
+		return "", nil
+	}
+	id, err := c.svc.TrustedDeviceID(c.ctx, c.actor, c.actor.UserID, token)
+	if mfad.ErrorCode(err) == mfad.ENotFound {
+		return "", nil
+	}
+	return id, err
+}
+
+// getTrustedDevices is GetTrustedDevicesRequest: how many other devices
+// are trusted and whether this one is.
+func (c *call) getTrustedDevices() (*node, error) {
+	devices, err := c.svc.TrustedDevices(c.ctx, c.actor, c.actor.UserID)
+	if err != nil {
+		return nil, err
+	}
+	this, err := c.thisDevice()
+	if err != nil {
+		return nil, err
+	}
+	now := c.svc.Now()
+	others := int64(0)
+	for _, d := range devices {
+		if d.DeviceID != this && d.ExpiresAt.After(now) {
+			others++
+		}
+	}
+	return c.answer().set("nOtherDevices", others).set("thisDeviceTrusted", this != ""), nil
+}
+
+// revokeTrustedDevice is RevokeTrustedDeviceRequest: this device is
+// trusted no more (nothing to do when it is not).
+func (c *call) revokeTrustedDevice() (*node, error) {
+	this, err := c.thisDevice()
+	if err != nil {
+		return nil, err
+	}
+	if this != "" {
+		if err := c.svc.RevokeTrustedDevice(c.ctx, c.actor, c.actor.UserID, this, false); err != nil {
+			return nil, err
+		}
+	}
+	c.setCookie(cookieTrust, "", -1)
+	return c.answer(), nil
+}
+
+// revokeOtherTrustedDevices is RevokeOtherTrustedDevicesRequest: every
+// trusted device but this one is trusted no more.
+func (c *call) revokeOtherTrustedDevices() (*node, error) {
+	this, err := c.thisDevice()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.svc.RevokeTrustedDevice(c.ctx, c.actor, c.actor.UserID, this, true); err != nil {
+		return nil, err
+	}
+	return c.answer(), nil
+}
+
+// appName reads the appName attribute of an app-specific password request.
+func (c *call) appName() (string, error) {
+	name := strings.TrimSpace(c.req.str("appName"))
+	if name == "" {
+		return "", invalidRequest("missing required attribute: appName")
+	}
+	return name, nil
+}
+
+// createAppPassword is CreateAppSpecificPasswordRequest (a sensitive
+// action: a recent second factor). The password is shown once.
+func (c *call) createAppPassword() (*node, error) {
+	name, err := c.appName()
+	if err != nil {
+		return nil, err
+	}
+	pw, err := c.svc.CreateAppPassword(c.ctx, c.actor, c.actor.UserID, name, "")
+	if err != nil {
+		return nil, err
+	}
+	return c.answer().set("pw", pw), nil
+}
+
+// getAppPasswords is GetAppSpecificPasswordsRequest: names and times,
+// never the passwords.
+func (c *call) getAppPasswords() (*node, error) {
+	ps, err := c.svc.AppPasswords(c.ctx, c.actor, c.actor.UserID)
+	if err != nil {
+		return nil, err
+	}
+	n := c.answer()
+	list := n.addNode("appSpecificPasswords", unique)
+	for _, p := range ps {
+		d := list.addNode("passwordData", array).set("appName", p.Name).set("created", p.CreatedAt.UnixMilli())
+		if !p.LastUsedAt.IsZero() {
+			d.set("lastUsed", p.LastUsedAt.UnixMilli())
+		}
+	}
+	n.add("maxAppPasswords", int64(c.svc.Config().MaxAppPasswords), array)
+	return n, nil
+}
+
+// revokeAppPassword is RevokeAppSpecificPasswordRequest.
+func (c *call) revokeAppPassword() (*node, error) {
+	name, err := c.appName()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.svc.RevokeAppPassword(c.ctx, c.actor, c.actor.UserID, name); err != nil {
+		return nil, err
+	}
+	return c.answer(), nil
+}

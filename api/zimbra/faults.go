@@ -1,0 +1,186 @@
+package zimbra
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/api/httpx"
+)
+
+// Zimbra's fault codes.
+const (
+	codeAuthFailed          = "account.AUTH_FAILED"
+	codeTwoFactorFailed     = "account.TWO_FACTOR_AUTH_FAILED"
+	codeTwoFactorRequired   = "account.TWO_FACTOR_AUTH_REQUIRED"
+	codeSetupRequired       = "account.TWO_FACTOR_SETUP_REQUIRED"
+	codeCannotEnable        = "account.CANNOT_ENABLE_TWO_FACTOR_AUTH"
+	codeCannotDisable       = "account.CANNOT_DISABLE_TWO_FACTOR_AUTH"
+	codeAuthRequired        = "service.AUTH_REQUIRED"
+	codeInvalidRequest      = "service.INVALID_REQUEST"
+	codeUnknownDocument     = "service.UNKNOWN_DOCUMENT"
+	codePermDenied          = "service.PERM_DENIED"
+	codeNotFound            = "service.NOT_FOUND"
+	codeFailure             = "service.FAILURE"
+	soapSender, soapReceive = false, true
+)
+
+// wire is a fault as Zimbra writes it: a code and whose fault it is
+// (soap:Sender or soap:Receiver).
+type wire struct {
+	Code     string
+	Receiver bool
+}
+
+// faults maps every domain error code to its fault. A code missing here
+// answers service.FAILURE, so a new code in package mfad must be added.
+var faults = map[mfad.Code]wire{
+	mfad.EInvalidInput:    {codeInvalidRequest, soapSender},
+	mfad.EInvalidLogin:    {codeAuthFailed, soapSender},
+	mfad.EInvalidCode:     {codeTwoFactorFailed, soapSender},
+	mfad.EUnauthenticated: {codeAuthRequired, soapSender},
+	mfad.EForbidden:       {codePermDenied, soapSender},
+	mfad.ENotFound:        {codeNotFound, soapSender},
+	mfad.EConflict:        {codeFailure, soapReceive},
+	mfad.ELocked:          {codeAuthFailed, soapSender},
+	mfad.EThrottled:       {codeAuthFailed, soapSender},
+	mfad.EExpired:         {codeAuthFailed, soapSender},
+	mfad.EStepUp:          {codeTwoFactorRequired, soapSender},
+	mfad.ENotEnrolled:     {codeFailure, soapReceive},
+	mfad.ENoPending:       {codeAuthFailed, soapSender},
+	mfad.ESetupRequired:   {codeSetupRequired, soapSender},
+	mfad.EPolicy:          {codeCannotDisable, soapSender},
+	mfad.EInternal:        {codeFailure, soapReceive},
+}
+
+// loginFaults overrides faults in the steps that log in or enable 2FA
+// with a token (AuthRequest, EnableTwoFactorAuthRequest): Zimbra answers
+// account.AUTH_FAILED to any unknown, expired or foreign token there.
+var loginFaults = map[mfad.Code]wire{
+	mfad.EUnauthenticated: {codeAuthFailed, soapSender},
+	mfad.ENotFound:        {codeAuthFailed, soapSender},
+}
+
+// enableFaults overrides faults in EnableTwoFactorAuthRequest: what the
+// core refuses there by policy or right is "cannot enable".
+var enableFaults = map[mfad.Code]wire{
+	mfad.EUnauthenticated: {codeAuthFailed, soapSender},
+	mfad.ENotFound:        {codeAuthFailed, soapSender},
+	mfad.EForbidden:       {codeCannotEnable, soapSender},
+	mfad.EPolicy:          {codeCannotEnable, soapSender},
+}
+
+// fault is an error the front itself raises (a malformed envelope, an
+// unknown request), already in Zimbra's terms.
+type fault struct {
+	wire
+	msg string
+}
+
+func (f *fault) Error() string { return f.Code + ": " + f.msg }
+
+func invalidRequest(format string, args ...any) error {
+	return &fault{wire{codeInvalidRequest, soapSender}, "invalid request: " + fmt.Sprintf(format, args...)}
+}
+
+func unknownDocument(name string) error {
+	return &fault{wire{codeUnknownDocument, soapSender}, "unknown document: " + name}
+}
+
+// faultOf returns the fault of err and its client-safe reason, with
+// overrides (nil for none) taking precedence over faults.
+func faultOf(err error, overrides map[mfad.Code]wire) (wire, string) {
+	var f *fault
+	if errors.As(err, &f) {
+		return f.wire, f.msg
+	}
+	code := mfad.ErrorCode(err)
+	w, ok := overrides[code]
+	if !ok {
+		w, ok = faults[code]
+	}
+	if !ok || code == mfad.EInternal {
+		return faults[mfad.EInternal], "system failure: internal error"
+	}
+	return w, prefixes[w.Code] + mfad.ErrorMessage(err)
+}
+
+// prefixes start the reasons of Zimbra's generic service faults.
+var prefixes = map[string]string{
+	codeInvalidRequest: "invalid request: ",
+	codePermDenied:     "permission denied: ",
+	codeFailure:        "system failure: ",
+}
+
+// writeFault answers err as a SOAP fault in form f with HTTP status 500
+// (Zimbra's status for every fault), Retry-After for a lockout or
+// throttle that ends.
+func writeFault(w http.ResponseWriter, r *http.Request, f form, err error, overrides map[mfad.Code]wire) {
+	writeFaultStatus(w, r, f, err, overrides, http.StatusInternalServerError)
+}
+
+func writeFaultStatus(w http.ResponseWriter, r *http.Request, f form, err error, overrides map[mfad.Code]wire, status int) {
+	wr, msg := faultOf(err, overrides)
+	var de *mfad.Error
+	var fe *fault
+	if !errors.As(err, &fe) {
+		if _, known := faults[mfad.ErrorCode(err)]; !errors.As(err, &de) || !known {
+			// The core logs its own internal errors; log what it did not
+			// see: errors from outside the domain and unmapped codes.
+			slog.Error("zimbra: internal error", "request_id", httpx.RequestID(r.Context()), "path", r.URL.Path, "err", err)
+		}
+	}
+	switch mfad.ErrorCode(err) {
+	case mfad.ELocked, mfad.EThrottled:
+		httpx.RetryAfter(w, err)
+	}
+	trace := httpx.RequestID(r.Context())
+	body := writeEnvelope(f, func(b *bytes.Buffer) { faultBody(b, f, wr, msg, trace) })
+	write(w, f, status, body)
+}
+
+// faultBody writes Zimbra's fault element: SOAP 1.2's Code, Reason and
+// Detail, the detail an <Error xmlns="urn:zimbra"> with the Zimbra code
+// and a trace (here the request id, also sent as X-Request-Id).
+func faultBody(b *bytes.Buffer, f form, wr wire, msg, trace string) {
+	who := "soap:Sender"
+	if wr.Receiver {
+		who = "soap:Receiver"
+	}
+	if f == formJSON {
+		b.WriteString(`{"Fault":{"Code":{"Value":`)
+		jsonValue(b, who)
+		b.WriteString(`},"Reason":{"Text":`)
+		jsonValue(b, msg)
+		b.WriteString(`},"Detail":{"Error":{"Code":`)
+		jsonValue(b, wr.Code)
+		b.WriteString(`,"Trace":`)
+		jsonValue(b, trace)
+		b.WriteString(`,"_jsns":"urn:zimbra"}}}}`)
+		return
+	}
+	b.WriteString(`<soap:Fault><soap:Code><soap:Value>` + who + `</soap:Value></soap:Code><soap:Reason><soap:Text>`)
+	escapeXML(b, msg)
+	b.WriteString(`</soap:Text></soap:Reason><soap:Detail><Error xmlns="urn:zimbra"><Code>`)
+	escapeXML(b, wr.Code)
+	b.WriteString(`</Code><Trace>`)
+	escapeXML(b, trace)
+	b.WriteString(`</Trace></Error></soap:Detail></soap:Fault>`)
+}
+
+// write sends a body in form f.
+func write(w http.ResponseWriter, f form, status int, body []byte) {
+	h := w.Header()
+	if f == formJSON {
+		h.Set("Content-Type", "application/json; charset=utf-8")
+	} else {
+		h.Set("Content-Type", "application/soap+xml; charset=utf-8")
+	}
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
