@@ -51,7 +51,7 @@ var (
 
 // env is a core service on a real SQLite store with a fake clock.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	clock *clock
 	svc   *auth.Service
@@ -73,7 +73,7 @@ const (
 	secretBob   = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
 )
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "mfad.db"))
