@@ -3,6 +3,7 @@ package zimbra_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -58,7 +59,7 @@ func (c *clock) Advance(d time.Duration) {
 // env is the dialect on a real core and SQLite store, served the way
 // `mfad serve` serves it (behind httpx.Wrap).
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	form  string // "xml" or "json"
 	clock *clock
@@ -67,7 +68,7 @@ type env struct {
 	known []string // passwords that must never appear in an answer
 }
 
-func newEnv(t *testing.T, form string) *env {
+func newEnv(t testing.TB, form string) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "mfad.db"))
@@ -538,3 +539,15 @@ func keyOf(a *answer) (otp.Key, error) {
 	secret, err := otp.DecodeSecret(s)
 	return otp.Key{Secret: secret}, err
 }
+
+// newRequest makes a POST to /service/soap, over TLS if overTLS.
+func newRequest(body, contentType string, overTLS bool) *http.Request {
+	req := httptest.NewRequest(http.MethodPost, "/service/soap", strings.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	if overTLS {
+		req.TLS = &tls.ConnectionState{}
+	}
+	return req
+}
+
+func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }

@@ -1,0 +1,38 @@
+package zimbra
+
+import "github.com/mfad/mfad"
+
+// Test hooks: the fault table and the envelope decoders.
+
+// FaultOf returns the Zimbra code, whose fault, and reason of err, with the
+// overrides of the login steps when login is set.
+func FaultOf(err error, login bool) (code string, receiver bool, reason string) {
+	var o map[mfad.Code]wire
+	if login {
+		o = loginFaults
+	}
+	w, msg := faultOf(err, o)
+	return w.Code, w.Receiver, msg
+}
+
+// EnableFaultOf is FaultOf with the overrides of EnableTwoFactorAuthRequest.
+func EnableFaultOf(err error) string {
+	w, _ := faultOf(err, enableFaults)
+	return w.Code
+}
+
+// Decode decodes a request envelope of form ("xml" or "json") and returns
+// the name of its request.
+func Decode(form string, data []byte) (string, error) {
+	var env *envelope
+	var err error
+	if form == "json" {
+		env, err = decodeJSON(data)
+	} else {
+		env, err = decodeXML(data)
+	}
+	if err != nil {
+		return "", err
+	}
+	return env.body.name, nil
+}
