@@ -116,7 +116,9 @@ func e2eLifecycle(t *testing.T, form string) {
 		return key.Code(srv.Now())
 	}
 	acct := E("account", at{"by", "name"}, email)
-	login := func(parts ...any) *answer { return c.do(rq{body: Account("AuthRequest", append([]any{acct}, parts...)...)}) }
+	login := func(parts ...any) *answer {
+		return c.do(rq{body: Account("AuthRequest", append([]any{acct}, parts...)...)})
+	}
 	ticket := func() string {
 		t.Helper()
 		a := c.ok("AuthRequest with the password", login(E("password", pw)))
