@@ -202,8 +202,8 @@ func TestOrigins(t *testing.T) {
 		origin string
 		ok     bool
 	}{
-		{"", true},           // not a browser
-		{srv.URL, true},      // the server's own page
+		{"", true},      // not a browser
+		{srv.URL, true}, // the server's own page
 		{"http://hmi.example", true},
 		{"https://hmi.example", true},
 		{"http://evil.example", false},
