@@ -1,7 +1,9 @@
 package seal
 
 import (
+	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -59,8 +61,13 @@ func (r *Ring) Format() string {
 	return b.String()
 }
 
-// NewKeyID returns an id for a new key: "k" and the Unix time.
-func NewKeyID() string { return "k" + strconv.FormatInt(time.Now().Unix(), 10) }
+// NewKeyID returns an id for a new key: "k", the Unix time (so ids sort by
+// age) and four random hex digits (so two keys made in one second differ).
+func NewKeyID() string {
+	var b [2]byte
+	_, _ = rand.Read(b[:])
+	return "k" + strconv.FormatInt(time.Now().Unix(), 10) + "-" + hex.EncodeToString(b[:])
+}
 
 // LoadFile reads a key ring file. It refuses a file that group or others may
 // access at all, so a key copied with the wrong mode is noticed at once.
