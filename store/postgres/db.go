@@ -1,0 +1,108 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/mfad/mfad"
+)
+
+var _ mfad.Store = (*DB)(nil)
+
+// Options change how Open opens a database.
+type Options struct {
+	// NoMigrate leaves the schema alone: Open fails if a migration is
+	// pending, instead of applying it.
+	NoMigrate bool
+}
+
+// DB is an open mfad database on PostgreSQL. It implements mfad.Store.
+type DB struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects to the database at url (postgres://... with any of pgx's
+// and pgxpool's parameters, such as search_path and pool_max_conns) and
+// migrates it to the current schema unless o.NoMigrate is set.
+func Open(ctx context.Context, url string, o Options) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	// Durable answers (DESIGN §2): a commit waits for the WAL flush, also
+	// on a server whose default says otherwise.
+	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	db := &DB{pool: pool}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: connect: %w", err)
+	}
+	if o.NoMigrate {
+		err = db.checkSchema(ctx)
+	} else {
+		err = db.Migrate(ctx)
+	}
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// MaxConns returns the size of the connection pool.
+func (db *DB) MaxConns() int { return int(db.pool.Config().MaxConns) }
+
+// Update runs fn in a READ COMMITTED read-write transaction and commits it;
+// the commit is flushed before Update returns. If fn returns an error, the
+// transaction is rolled back and that error returned as is.
+func (db *DB) Update(ctx context.Context, fn func(mfad.Tx) error) error {
+	return db.run(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite}, fn)
+}
+
+// View runs fn in a read-only transaction on one snapshot of the committed
+// state.
+func (db *DB) View(ctx context.Context, fn func(mfad.Tx) error) error {
+	return db.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
+}
+
+func (db *DB) run(ctx context.Context, opts pgx.TxOptions, fn func(mfad.Tx) error) error {
+	ptx, err := db.pool.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("postgres: begin: %w", err)
+	}
+	defer rollback(ptx)
+	if err := fn(&tx{ctx: ctx, tx: ptx}); err != nil {
+		return err
+	}
+	if err := ptx.Commit(ctx); err != nil {
+		// pgx.ErrTxCommitRollback: an error earlier in the transaction
+		// that fn did not return (PostgreSQL refused the rest).
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	return nil
+}
+
+// rollback ends a transaction that was not committed; after a commit it
+// does nothing. It gets its own context, so a cancelled request still
+// returns its connection to the pool cleanly.
+func rollback(t pgx.Tx) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = t.Rollback(ctx) // on failure pgx closes the connection; the pool drops it
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
+
+// Close closes every connection of the pool.
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}

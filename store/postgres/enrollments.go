@@ -1,0 +1,52 @@
+package postgres
+
+import "github.com/mfad/mfad"
+
+const enrollmentColumns = `user_id, token_hash, secret, algorithm, digits, period, scratch,
+	scratch_count, scratch_length, scratch_alphabet, created_by, dialect, created_at, expires_at`
+
+func scanEnrollment(s scanner) (*mfad.Enrollment, error) {
+	e := &mfad.Enrollment{}
+	err := s.Scan(&e.UserID, blobDest{&e.TokenHash}, &e.Secret, &e.Algorithm, &e.Digits, &e.Period,
+		&e.Scratch, &e.Form.Count, &e.Form.Length, &e.Form.Alphabet, &e.CreatedBy, &e.Dialect,
+		timeDest{&e.CreatedAt}, timeDest{&e.ExpiresAt})
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func (t *tx) Enrollment(userID int64) (*mfad.Enrollment, error) {
+	return scanEnrollment(t.row(`SELECT `+enrollmentColumns+` FROM enrollments WHERE user_id = $1`, userID))
+}
+
+func (t *tx) EnrollmentByToken(hash []byte) (*mfad.Enrollment, error) {
+	if len(hash) == 0 {
+		return nil, mfad.ErrNoRows
+	}
+	return scanEnrollment(t.row(`SELECT `+enrollmentColumns+` FROM enrollments WHERE token_hash = $1`, hash))
+}
+
+// PutEnrollment inserts the user's pending enrollment or replaces it.
+// ErrNoRows: no such user; ErrDuplicate: another enrollment has the token.
+func (t *tx) PutEnrollment(e *mfad.Enrollment) error {
+	_, err := t.exec(`INSERT INTO enrollments (`+enrollmentColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash, secret = excluded.secret,
+		algorithm = excluded.algorithm, digits = excluded.digits, period = excluded.period,
+		scratch = excluded.scratch, scratch_count = excluded.scratch_count,
+		scratch_length = excluded.scratch_length, scratch_alphabet = excluded.scratch_alphabet,
+		created_by = excluded.created_by, dialect = excluded.dialect,
+		created_at = excluded.created_at, expires_at = excluded.expires_at`,
+		e.UserID, blob(e.TokenHash), e.Secret, e.Algorithm, e.Digits, e.Period, e.Scratch,
+		e.Form.Count, e.Form.Length, e.Form.Alphabet, e.CreatedBy, e.Dialect,
+		nanos(e.CreatedAt), nanos(e.ExpiresAt))
+	return err
+}
+
+// DeleteEnrollment deletes the user's pending enrollment; ErrNoRows if there
+// is none, so of two racing confirmations only one deletes it (the other
+// waits for the row lock, then finds the row gone).
+func (t *tx) DeleteEnrollment(userID int64) error {
+	return t.execOne(`DELETE FROM enrollments WHERE user_id = $1`, userID)
+}

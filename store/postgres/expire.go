@@ -1,0 +1,24 @@
+package postgres
+
+import "time"
+
+// expiring names each table DeleteExpired sweeps and its expiry column.
+var expiring = []struct{ table, column string }{
+	{"sessions", "refresh_expires"},
+	{"tickets", "expires_at"},
+	{"enrollments", "expires_at"},
+	{"trusted_devices", "expires_at"},
+}
+
+// DeleteExpired deletes the sessions whose refresh token expired before
+// now, and the tickets, enrollments and trusted devices that expired before
+// now. A zero expiry (NULL) is the earliest time, so it has expired too.
+func (t *tx) DeleteExpired(now time.Time) error {
+	for _, e := range expiring {
+		_, err := t.exec(`DELETE FROM `+e.table+` WHERE `+e.column+` IS NULL OR `+e.column+` < $1`, nanos(now))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

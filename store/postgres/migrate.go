@@ -1,0 +1,210 @@
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// A migration is one embedded file, "NNNN_name.sql"; NNNN is its version.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations returns the embedded migrations in name order.
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range entries {
+		prefix, _, _ := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(prefix)
+		if err != nil || v <= 0 {
+			return nil, fmt.Errorf("postgres: migration %s: name must start with a version number", e.Name())
+		}
+		b, err := migrationFiles.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	return ms, nil
+}
+
+// lockVersion is the row of schema_migrations that a migrating process
+// locks (SELECT ... FOR UPDATE) for the length of one migration's
+// transaction; it names no migration.
+const lockVersion = 0
+
+// Migrate applies the embedded migrations not yet recorded in
+// schema_migrations, in order, each in its own transaction under the lock
+// row, and refuses a database migrated by a newer mfad. It is safe to call
+// again, and from several processes at once.
+func (db *DB) Migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	if err := db.createMigrationsTable(ctx); err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	if err := db.checkNotNewer(ctx, ms); err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if err := db.apply(ctx, m); err != nil {
+			return fmt.Errorf("postgres: migration %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+// createMigrationsTable makes schema_migrations and its lock row if they
+// are missing. Two processes creating the table at the same moment may see
+// one of them fail on the catalog's unique index; the loser tries again
+// and finds the table there.
+func (db *DB) createMigrationsTable(ctx context.Context) error {
+	var err error
+	for range 5 {
+		_, err = db.pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version    BIGINT PRIMARY KEY,
+			name       TEXT NOT NULL,
+			applied_at BIGINT NOT NULL)`)
+		if err == nil {
+			_, err = db.pool.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at)
+				VALUES ($1, 'lock', 0) ON CONFLICT (version) DO NOTHING`, lockVersion)
+		}
+		if !isCode(err, "23505", "42P07") { // unique_violation, duplicate_table
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return err
+}
+
+// checkNotNewer refuses a database migrated by a newer mfad.
+func (db *DB) checkNotNewer(ctx context.Context, ms []migration) error {
+	v, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if latest := ms[len(ms)-1].version; v > latest {
+		return fmt.Errorf("postgres: database schema version %d is newer than this mfad's %d", v, latest)
+	}
+	return nil
+}
+
+// apply runs m unless it is recorded already. The transaction first locks
+// the lock row, so a second process waits here and then sees the record.
+func (db *DB) apply(ctx context.Context, m migration) error {
+	ptx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	if err != nil {
+		return err
+	}
+	defer rollback(ptx)
+	var lock int64
+	err = ptx.QueryRow(ctx, `SELECT version FROM schema_migrations WHERE version = $1 FOR UPDATE`, lockVersion).Scan(&lock)
+	if err != nil {
+		return fmt.Errorf("locking schema_migrations: %w", err)
+	}
+	var n int
+	if err := ptx.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, m.version).Scan(&n); err != nil || n > 0 {
+		return err
+	}
+	if _, err := ptx.Exec(ctx, m.sql); err != nil { // no arguments: the simple protocol runs every statement
+		return err
+	}
+	_, err = ptx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
+		m.version, m.name, time.Now().UnixNano())
+	if err != nil {
+		return err
+	}
+	return ptx.Commit(ctx)
+}
+
+// SchemaVersion returns the version of the last applied migration, 0 for
+// none.
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := db.pool.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
+	if isCode(err, "42P01") { // undefined_table: nothing applied yet
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("postgres: schema version: %w", err)
+	}
+	return v, nil
+}
+
+// Pending returns how many embedded migrations the database lacks: 0 when
+// it is ready.
+func (db *DB) Pending(ctx context.Context) (int, error) {
+	ms, err := migrations()
+	if err != nil {
+		return 0, err
+	}
+	applied := map[int]bool{}
+	rows, err := db.pool.Query(ctx, `SELECT version FROM schema_migrations`)
+	if err == nil {
+		var v int
+		_, err = pgx.ForEachRow(rows, []any{&v}, func() error { applied[v] = true; return nil })
+	}
+	if err != nil && !isCode(err, "42P01") {
+		return 0, fmt.Errorf("postgres: pending migrations: %w", err)
+	}
+	n := 0
+	for _, m := range ms {
+		if !applied[m.version] {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// checkSchema is Open's check with NoMigrate: the schema must be current.
+func (db *DB) checkSchema(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	if err := db.checkNotNewer(ctx, ms); err != nil {
+		return err
+	}
+	n, err := db.Pending(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return fmt.Errorf("postgres: %d schema migration(s) pending and migration is off: run mfad migrate", n)
+	}
+	return nil
+}
+
+// isCode reports whether err is a PostgreSQL error with one of the codes.
+func isCode(err error, codes ...string) bool {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return false
+	}
+	for _, c := range codes {
+		if pe.Code == c {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,103 @@
+package postgres
+
+import (
+	"errors"
+	"time"
+
+	"github.com/mfad/mfad"
+)
+
+const sessionColumns = `id, user_id, access_hash, access_expires, refresh_hash, refresh_expires,
+	scope, second_factor_at, dialect, remote_addr, created_at`
+
+func scanSession(s scanner) (*mfad.Session, error) {
+	x := &mfad.Session{}
+	var scope string
+	err := s.Scan(&x.ID, &x.UserID, blobDest{&x.AccessHash}, timeDest{&x.AccessExpires},
+		blobDest{&x.RefreshHash}, timeDest{&x.RefreshExpires}, &scope, timeDest{&x.SecondFactorAt},
+		&x.Dialect, &x.RemoteAddr, timeDest{&x.CreatedAt})
+	if err != nil {
+		return nil, err
+	}
+	x.Scope = mfad.Scope(scope)
+	return x, nil
+}
+
+// CreateSession inserts s and sets s.ID. ErrNoRows: no such user;
+// ErrDuplicate: a token hash is taken.
+func (t *tx) CreateSession(s *mfad.Session) error {
+	return t.row(`INSERT INTO sessions (user_id, access_hash, access_expires, refresh_hash,
+		refresh_expires, scope, second_factor_at, dialect, remote_addr, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		s.UserID, blob(s.AccessHash), nanos(s.AccessExpires), blob(s.RefreshHash), nanos(s.RefreshExpires),
+		string(s.Scope), nanos(s.SecondFactorAt), s.Dialect, s.RemoteAddr, nanos(s.CreatedAt),
+	).Scan(&s.ID)
+}
+
+func (t *tx) SessionByAccess(hash []byte) (*mfad.Session, error) {
+	if len(hash) == 0 {
+		return nil, mfad.ErrNoRows
+	}
+	return scanSession(t.row(`SELECT `+sessionColumns+` FROM sessions WHERE access_hash = $1`, hash))
+}
+
+func (t *tx) SessionByID(id int64) (*mfad.Session, error) {
+	return scanSession(t.row(`SELECT `+sessionColumns+` FROM sessions WHERE id = $1`, id))
+}
+
+// RotateRefresh gives the session holding oldRefresh the access and refresh
+// tokens of s, and remembers oldRefresh as used. The update is one
+// statement conditional on oldRefresh being current: of racing rotations
+// the first takes the row lock, and the others, re-checking the condition
+// after its commit, change nothing and go on to the reuse check, which now
+// finds oldRefresh among the used tokens. A used oldRefresh deletes its
+// session and returns the deleted session with ErrReused; the caller must
+// commit for the deletion to last.
+func (t *tx) RotateRefresh(oldRefresh []byte, s *mfad.Session) (*mfad.Session, error) {
+	if len(oldRefresh) == 0 {
+		return nil, mfad.ErrNoRows
+	}
+	rotated, err := scanSession(t.row(`UPDATE sessions SET access_hash = $1, access_expires = $2,
+		refresh_hash = $3, refresh_expires = $4 WHERE refresh_hash = $5 RETURNING `+sessionColumns,
+		blob(s.AccessHash), nanos(s.AccessExpires), blob(s.RefreshHash), nanos(s.RefreshExpires), oldRefresh))
+	if errors.Is(err, mfad.ErrNoRows) {
+		return t.revokeReused(oldRefresh)
+	}
+	if err != nil {
+		return nil, err
+	}
+	_, err = t.exec(`INSERT INTO used_refresh_tokens (hash, session_id) VALUES ($1, $2)`, oldRefresh, rotated.ID)
+	if err != nil {
+		return nil, err
+	}
+	return rotated, nil
+}
+
+// revokeReused deletes the session that used refresh once held, returning
+// it as it was.
+func (t *tx) revokeReused(refresh []byte) (*mfad.Session, error) {
+	s, err := scanSession(t.row(`DELETE FROM sessions WHERE id =
+		(SELECT session_id FROM used_refresh_tokens WHERE hash = $1) RETURNING `+sessionColumns, refresh))
+	if err != nil {
+		return nil, err
+	}
+	return s, mfad.ErrReused
+}
+
+func (t *tx) SetSecondFactorAt(sessionID int64, at time.Time) error {
+	return t.execOne(`UPDATE sessions SET second_factor_at = $1 WHERE id = $2`, nanos(at), sessionID)
+}
+
+func (t *tx) SetSessionScope(sessionID int64, scope mfad.Scope) error {
+	return t.execOne(`UPDATE sessions SET scope = $1 WHERE id = $2`, string(scope), sessionID)
+}
+
+func (t *tx) DeleteSession(id int64) error {
+	return t.execOne(`DELETE FROM sessions WHERE id = $1`, id)
+}
+
+// DeleteUserSessions deletes the user's sessions but exceptID (0: all).
+func (t *tx) DeleteUserSessions(userID, exceptID int64) error {
+	_, err := t.exec(`DELETE FROM sessions WHERE user_id = $1 AND id <> $2`, userID, exceptID)
+	return err
+}
