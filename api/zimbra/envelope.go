@@ -44,6 +44,7 @@ type element struct {
 	attrs []attribute
 	kids  []*element
 	text  string
+	buf   []byte // the text while it is decoded
 }
 
 type attribute struct{ name, value string }
@@ -186,10 +187,13 @@ func decodeXML(data []byte) (*envelope, error) {
 			}
 			stack = append(stack, e)
 		case xml.EndElement:
+			e := stack[len(stack)-1]
+			e.text, e.buf = string(e.buf), nil
 			stack = stack[:len(stack)-1]
 		case xml.CharData:
 			if len(stack) > 0 {
-				stack[len(stack)-1].text += string(t)
+				e := stack[len(stack)-1]
+				e.buf = append(e.buf, t...)
 			} else if len(bytes.TrimSpace(t)) > 0 {
 				return nil, invalidRequest("text outside the root element")
 			}
