@@ -101,6 +101,8 @@ func NewHandler(svc *auth.Service, opts Options) *Handler {
 		conns: map[*websocket.Conn]struct{}{}, servers: map[*http.Server]bool{}}
 }
 
+// ServeHTTP upgrades to a WebSocket and serves the connection until it
+// ends, or redirects a plain GET to /ui/.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !hasToken(r.Header, "Upgrade", "websocket") {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
