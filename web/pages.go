@@ -1,0 +1,271 @@
+package web
+
+import (
+	"bytes"
+	"encoding/base64"
+	"html/template"
+	"net/http"
+	"strings"
+
+	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/auth"
+	"github.com/mfad/mfad/otp"
+)
+
+// Logging in.
+
+func (h *handler) loginView(w http.ResponseWriter, r *http.Request) *view {
+	return &view{Title: "Log in", CSRF: preCSRF(w, r), Notice: notices[r.URL.Query().Get("done")]}
+}
+
+func (h *handler) loginPage(w http.ResponseWriter, r *http.Request) {
+	if cookie(r, cookieSession) != "" || cookie(r, cookieRefresh) != "" {
+		if _, err := h.session(w, r); err == nil {
+			redirect(w, r, Prefix+"security")
+			return
+		}
+	}
+	h.render(w, r, http.StatusOK, "login", h.loginView(w, r))
+}
+
+func (h *handler) loginPost(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil || !checkPreCSRF(r) {
+		h.csrfRefused(w, r)
+		return
+	}
+	login := strings.TrimSpace(r.PostFormValue("login"))
+	res, err := h.svc.Login(r.Context(), h.client(r), auth.LoginRequest{Login: login, Password: r.PostFormValue("password")})
+	if err != nil {
+		v := h.loginView(w, r)
+		v.Login = login
+		status, msg := h.explain(err, atLogin)
+		v.Error, v.Field = msg, "password"
+		retryAfter(w, err)
+		h.render(w, r, status, "login", v)
+		return
+	}
+	if res.Ticket != "" {
+		setCookie(w, r, cookieTicket, res.Ticket, h.until(res.TicketExpires))
+		redirect(w, r, Prefix+"login/code")
+		return
+	}
+	if cookie(r, cookieTicket) != "" {
+		clearCookie(w, r, cookieTicket)
+	}
+	h.setSession(w, r, res.Tokens)
+	if res.SetupRequired {
+		redirect(w, r, Prefix+"security?done=setup")
+		return
+	}
+	redirect(w, r, Prefix+"security")
+}
+
+func (h *handler) codeView(w http.ResponseWriter, r *http.Request) *view {
+	return &view{Title: "Enter your code", CSRF: preCSRF(w, r)}
+}
+
+func (h *handler) codePage(w http.ResponseWriter, r *http.Request) {
+	if cookie(r, cookieTicket) == "" {
+		redirect(w, r, Prefix+"login")
+		return
+	}
+	h.render(w, r, http.StatusOK, "code", h.codeView(w, r))
+}
+
+func (h *handler) codePost(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil || !checkPreCSRF(r) {
+		h.csrfRefused(w, r)
+		return
+	}
+	ticket := cookie(r, cookieTicket)
+	if ticket == "" {
+		v := h.loginView(w, r)
+		v.Error = MsgExpiredLogin
+		h.render(w, r, http.StatusGone, "login", v)
+		return
+	}
+	res, err := h.svc.CompleteLogin(r.Context(), h.client(r), auth.TicketRequest{Ticket: ticket, Code: r.PostFormValue("code")})
+	if err != nil {
+		switch mfad.ErrorCode(err) {
+		case mfad.ENotFound, mfad.EExpired:
+			// The ticket is gone: expired, or dead after too many wrong codes.
+			clearCookie(w, r, cookieTicket)
+			v := h.loginView(w, r)
+			_, v.Error = h.explain(mfad.Errorf(mfad.EExpired, "login ticket expired"), atCode)
+			h.render(w, r, http.StatusGone, "login", v)
+			return
+		}
+		v := h.codeView(w, r)
+		status, msg := h.explain(err, atCode)
+		v.Error, v.Field = msg, "code"
+		retryAfter(w, err)
+		h.render(w, r, status, "code", v)
+		return
+	}
+	clearCookie(w, r, cookieTicket)
+	h.setSession(w, r, res.Tokens)
+	redirect(w, r, Prefix+"security")
+}
+
+func (h *handler) logout(w http.ResponseWriter, r *http.Request, s *session) {
+	if err := h.svc.Logout(r.Context(), s.actor); err != nil && mfad.ErrorCode(err) != mfad.EUnauthenticated {
+		h.log.Warn("web: logout", "err", err)
+	}
+	clearSession(w, r)
+	redirect(w, r, Prefix+"login?done=logout")
+}
+
+// The security page.
+
+func (h *handler) securityView(r *http.Request, s *session) (*view, error) {
+	v := h.base(r, s, "Security", "security")
+	st, err := h.svc.Status(r.Context(), s.actor, s.actor.UserID)
+	if err != nil {
+		return v, err
+	}
+	v.Status = st
+	return v, nil
+}
+
+// securityError shows the security page with an error from the core.
+func (h *handler) securityError(w http.ResponseWriter, r *http.Request, s *session, err error, where, field string) {
+	v, serr := h.securityView(r, s)
+	if serr != nil {
+		h.fail(w, r, v, serr)
+		return
+	}
+	status, msg := h.explain(err, where)
+	v.Error, v.Field = msg, field
+	retryAfter(w, err)
+	h.render(w, r, status, "security", v)
+}
+
+func (h *handler) security(w http.ResponseWriter, r *http.Request, s *session) {
+	v, err := h.securityView(r, s)
+	if err != nil {
+		h.fail(w, r, v, err)
+		return
+	}
+	v.Notice = notices[r.URL.Query().Get("done")]
+	h.render(w, r, http.StatusOK, "security", v)
+}
+
+// enable prepares a new secret and shows it; the answer to this POST is the
+// only place the secret appears (and it is not stored by the browser:
+// no-store).
+func (h *handler) enable(w http.ResponseWriter, r *http.Request, s *session) {
+	p, err := h.svc.Prepare(r.Context(), s.actor, auth.PrepareRequest{UserID: s.actor.UserID, Code: r.PostFormValue("code")})
+	if err != nil {
+		h.securityError(w, r, s, err, atOwn, "")
+		return
+	}
+	ev, err := enrollOf(p)
+	if err != nil {
+		h.fail(w, r, nil, err)
+		return
+	}
+	v := h.base(r, s, "Turn on two-factor authentication", "security")
+	v.Enroll = ev
+	h.render(w, r, http.StatusOK, "enroll", v)
+}
+
+func enrollOf(p *auth.Prepared) (*enrollView, error) {
+	ev := &enrollView{Secret: p.Secret, URI: p.URI, Token: p.Token, Expires: p.ExpiresAt, Groups: groups(p.Secret)}
+	if png, err := p.QRPNG(256); err == nil {
+		ev.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
+		return ev, nil
+	}
+	svg, err := p.QRSVG()
+	if err != nil {
+		return nil, err
+	}
+	ev.QR = template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(svg))
+	return ev, nil
+}
+
+// groups writes a secret in groups of four characters, for typing.
+func groups(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i += 4 {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(s[i:min(i+4, len(s))])
+	}
+	return b.String()
+}
+
+// confirm turns 2FA on with a code of the pending secret. The form carries
+// the enrollment token and the secret back in its body (never in a URL), so
+// that a wrong code can show the same QR code again; the core checks that
+// the secret is the pending one before it looks at the code.
+func (h *handler) confirm(w http.ResponseWriter, r *http.Request, s *session) {
+	f := r.PostForm
+	token, secret, uri := f.Get("token"), f.Get("secret"), f.Get("uri")
+	if !sameSecret(uri, secret) {
+		h.securityError(w, r, s, mfad.Errorf(mfad.ENoPending, "no pending enrollment"), atConfirm, "")
+		return
+	}
+	out, err := h.svc.Confirm(r.Context(), s.actor, auth.ConfirmRequest{UserID: s.actor.UserID, Token: token, Secret: secret, Code: f.Get("code")})
+	if err != nil {
+		if mfad.ErrorCode(err) != mfad.EInvalidCode {
+			h.securityError(w, r, s, err, atConfirm, "")
+			return
+		}
+		// The core knows the secret is the pending one: show it again.
+		ev, qerr := enrollOf(&auth.Prepared{Secret: secret, URI: uri, Token: token})
+		if qerr != nil {
+			h.fail(w, r, nil, qerr)
+			return
+		}
+		v := h.base(r, s, "Turn on two-factor authentication", "security")
+		if st, serr := h.svc.Status(r.Context(), s.actor, s.actor.UserID); serr == nil {
+			ev.Expires = st.PendingExpires
+		}
+		v.Enroll = ev
+		status, msg := h.explain(err, atConfirm)
+		v.Error, v.Field = msg, "code"
+		h.render(w, r, status, "enroll", v)
+		return
+	}
+	v := h.base(r, s, "Save your scratch codes", "security")
+	v.Notice = "Two-factor authentication is on."
+	v.Codes = out.ScratchCodes
+	h.render(w, r, http.StatusOK, "scratch", v)
+}
+
+// sameSecret reports whether uri is an otpauth URI of secret.
+func sameSecret(uri, secret string) bool {
+	k, err := otp.ParseURI(uri)
+	if err != nil {
+		return false
+	}
+	b, err := otp.DecodeSecret(secret)
+	return err == nil && len(b) > 0 && bytes.Equal(b, k.Secret)
+}
+
+func (h *handler) regenerate(w http.ResponseWriter, r *http.Request, s *session) {
+	codes, err := h.svc.RegenerateScratchCodes(r.Context(), s.actor, s.actor.UserID, r.PostFormValue("code"))
+	if err != nil {
+		h.securityError(w, r, s, err, atOwn, "scratch-code")
+		return
+	}
+	v := h.base(r, s, "Save your new scratch codes", "security")
+	v.Notice = "New scratch codes were made. The old ones no longer work."
+	v.Codes = codes
+	h.render(w, r, http.StatusOK, "scratch", v)
+}
+
+func (h *handler) disable(w http.ResponseWriter, r *http.Request, s *session) {
+	err := h.svc.Disable(r.Context(), s.actor, auth.DisableRequest{UserID: s.actor.UserID,
+		Password: r.PostFormValue("password"), RequirePassword: true, Code: r.PostFormValue("code")})
+	if err != nil {
+		field := "off-code"
+		if mfad.ErrorCode(err) == mfad.EInvalidLogin || mfad.ErrorCode(err) == mfad.EThrottled {
+			field = "off-password"
+		}
+		h.securityError(w, r, s, err, atOwn, field)
+		return
+	}
+	redirect(w, r, Prefix+"security?done=disabled")
+}
