@@ -18,6 +18,8 @@ import (
 	"github.com/mfad/mfad/api/rest"
 	"github.com/mfad/mfad/api/tchmi"
 	"github.com/mfad/mfad/api/veeam"
+	"github.com/mfad/mfad/api/zimbra"
+	"github.com/mfad/mfad/web"
 )
 
 func (e *cmdEnv) serve(ctx context.Context, args []string) error {
@@ -85,6 +87,12 @@ func (a *app) routes() *http.ServeMux {
 	veeamAPI := veeam.New(a.svc)
 	mux.Handle("/api/v1/", veeamAPI)
 	mux.Handle("/api/oauth2/", veeamAPI)
+	zimbraAPI := zimbra.New(a.svc)
+	mux.Handle("/service/soap", zimbraAPI)
+	mux.Handle("/service/soap/", zimbraAPI)
+	mux.Handle("/service/admin/soap", zimbraAPI)
+	mux.Handle("/service/admin/soap/", zimbraAPI)
+	mux.Handle("/ui/", web.New(a.svc))
 	mux.Handle("/{$}", tchmi.New(a.svc)) // the TwinCAT WebSocket; a plain GET goes to /ui/
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
