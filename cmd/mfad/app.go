@@ -16,6 +16,7 @@ import (
 	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/auth"
 	"github.com/mfad/mfad/seal"
+	"github.com/mfad/mfad/store/postgres"
 	"github.com/mfad/mfad/store/sqlite"
 )
 
@@ -100,9 +101,13 @@ func (e *cmdEnv) open(ctx context.Context, c config) (*app, error) {
 
 func (a *app) Close() error { return a.store.Close() }
 
+// openStore opens the database the config names: PostgreSQL for a
+// postgres:// URL, migrated unless --no-migrate (then a pending migration is
+// an error), else the SQLite file, which always migrates on open (one
+// process owns it).
 func openStore(ctx context.Context, c config) (mfad.Store, error) {
 	if c.postgres() {
-		return nil, errors.New("PostgreSQL is not supported by this build yet")
+		return postgres.Open(ctx, c.DB, postgres.Options{NoMigrate: c.NoMigrate})
 	}
 	path := c.DB
 	if path == "" {

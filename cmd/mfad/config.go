@@ -38,6 +38,7 @@ type config struct {
 	ArgonTime      int
 	ArgonParallel  int
 	HashConcurrent int
+	NoMigrate      bool // PostgreSQL: do not migrate at start; refuse a schema with pending migrations
 }
 
 // bind registers the flags of c on fs, with defaults from the environment.
@@ -73,6 +74,7 @@ func (c *config) bind(fs *flag.FlagSet) {
 	fs.IntVar(&c.ArgonTime, "argon-time", envInt("MFAD_ARGON_TIME", int(d.Password.Time)), "argon2id passes (MFAD_ARGON_TIME)")
 	fs.IntVar(&c.ArgonParallel, "argon-parallel", envInt("MFAD_ARGON_PARALLEL", int(d.Password.Threads)), "argon2id lanes (MFAD_ARGON_PARALLEL)")
 	fs.IntVar(&c.HashConcurrent, "hash-concurrency", envInt("MFAD_HASH_CONCURRENCY", d.Password.Concurrent), "password hashes computed at once (MFAD_HASH_CONCURRENCY)")
+	fs.BoolVar(&c.NoMigrate, "no-migrate", envBool("MFAD_NO_MIGRATE"), "PostgreSQL: do not apply pending migrations at start, refuse to start while any is pending; run mfad migrate instead (MFAD_NO_MIGRATE)")
 }
 
 // authConfig is the core's configuration.
@@ -104,6 +106,12 @@ func envInt(name string, def int) int {
 		return v
 	}
 	return def
+}
+
+// envBool is true for an environment variable set to 1, t, true (any case).
+func envBool(name string) bool {
+	v, _ := strconv.ParseBool(os.Getenv(name))
+	return v
 }
 
 func envDur(name string, def time.Duration) time.Duration {

@@ -22,6 +22,7 @@ Usage:
   mfad user passwd NAME              (new password from MFAD_PASSWORD or standard input)
   mfad 2fa reset NAME                turn a user's 2FA off and revoke their sessions
   mfad 2fa unlock NAME               lift a user's second-factor lockout
+  mfad migrate                       apply pending database migrations (serve does too, unless --no-migrate)
   mfad keys rotate                   add a new master key and re-seal every secret with it
   mfad keys retire ID                drop a key no longer in use
   mfad code [--secret S]             print the current TOTP code of a base32 secret (standard input by default)
@@ -58,6 +59,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return env.twoFA(ctx, args[1:])
 	case "keys":
 		return env.keys(ctx, args[1:])
+	case "migrate":
+		return env.migrate(ctx, args[1:])
 	case "code":
 		return env.code(args[1:])
 	case "version":

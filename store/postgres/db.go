@@ -26,8 +26,29 @@ type DB struct {
 
 // Open connects to the database at url (postgres://... with any of pgx's
 // and pgxpool's parameters, such as search_path and pool_max_conns) and
-// migrates it to the current schema unless o.NoMigrate is set.
+// migrates it to the current schema; with o.NoMigrate it checks instead
+// that no migration is pending.
 func Open(ctx context.Context, url string, o Options) (*DB, error) {
+	db, err := Connect(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if o.NoMigrate {
+		err = db.checkSchema(ctx)
+	} else {
+		err = db.Migrate(ctx)
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Connect connects to the database at url and checks that it answers,
+// leaving the schema as it is: for mfad migrate, which reports what is
+// pending before it migrates. Stores for serving come from Open.
+func Connect(ctx context.Context, url string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -39,21 +60,11 @@ func Open(ctx context.Context, url string, o Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	db := &DB{pool: pool}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
-	if o.NoMigrate {
-		err = db.checkSchema(ctx)
-	} else {
-		err = db.Migrate(ctx)
-	}
-	if err != nil {
-		pool.Close()
-		return nil, err
-	}
-	return db, nil
+	return &DB{pool: pool}, nil
 }
 
 // MaxConns returns the size of the connection pool.

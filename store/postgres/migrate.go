@@ -75,9 +75,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 }
 
 // createMigrationsTable makes schema_migrations and its lock row if they
-// are missing. Two processes creating the table at the same moment may see
-// one of them fail on the catalog's unique index; the loser tries again
-// and finds the table there.
+// are missing. Of two processes creating the table at the same moment, one
+// may fail on the catalog (IF NOT EXISTS is checked before the insert into
+// the catalog); the loser tries again and finds the table there.
 func (db *DB) createMigrationsTable(ctx context.Context) error {
 	var err error
 	for range 5 {
@@ -89,7 +89,9 @@ func (db *DB) createMigrationsTable(ctx context.Context) error {
 			_, err = db.pool.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at)
 				VALUES ($1, 'lock', 0) ON CONFLICT (version) DO NOTHING`, lockVersion)
 		}
-		if !isCode(err, "23505", "42P07") { // unique_violation, duplicate_table
+		// unique_violation (on the catalog), duplicate_table, duplicate_object
+		// (the table's row type): the other process made it first.
+		if !isCode(err, "23505", "42P07", "42710") {
 			return err
 		}
 		time.Sleep(20 * time.Millisecond)

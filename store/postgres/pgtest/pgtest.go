@@ -88,3 +88,17 @@ func Exec(dsn, sql string) error {
 	}
 	return nil
 }
+
+// Count runs a query returning one integer on its own connection to dsn.
+func Count(dsn, sql string) (int64, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(ctx)
+	var n int64
+	err = conn.QueryRow(ctx, sql).Scan(&n)
+	return n, err
+}
