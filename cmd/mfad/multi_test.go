@@ -454,3 +454,75 @@ func migratedOnce(t *testing.T, dsn string) {
 		t.Errorf("schema_migrations holds %d migrations, %d distinct (%v, %v); want each once", n, d, err, err2)
 	}
 }
+
+// TestMultiInstanceKeyRotation follows the README's rotation while two
+// instances run, restarting them one at a time at each step: a new key
+// added everywhere as a non-primary line, then made primary everywhere,
+// then everything re-sealed with it, then the old key retired. Users
+// enrolled under either key keep logging in through either instance.
+func TestMultiInstanceKeyRotation(t *testing.T) {
+	oldKey, err := seal.GenerateKey(seal.NewKeyID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	newKey, err := seal.GenerateKey(seal.NewKeyID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring := func(keys ...seal.Key) string {
+		r, err := seal.NewRing(keys...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return "MFAD_MASTER_KEY=" + r.Format()
+	}
+	c := &cluster{t: t, dsn: pgtest.Schema(t), key: strings.TrimPrefix(ring(oldKey), "MFAD_MASTER_KEY=")}
+	s1, s2 := c.start(), c.start()
+	admin := str(c.login(s1, "admin", e2e.AdminPassword), "access_token")
+	keys := map[string]otp.Key{}
+	enrollUser := func(name string) {
+		c.createUser(s1, admin, name, name+"-password-1")
+		keys[name], _ = c.enroll(s1, str(c.login(s1, name, name+"-password-1"), "access_token"))
+	}
+	// loginAll logs every user in through every instance with a fresh code.
+	loginAll := func(when string) {
+		t.Helper()
+		for name, key := range keys {
+			for _, s := range []*e2e.Server{s1, s2} {
+				tk := str(c.login(s, name, name+"-password-1"), "ticket")
+				status, _, out, err := c.send(s, "POST", "/v1/login/second-factor", "", map[string]any{"ticket": tk, "code": c.nextCode(key)})
+				if err != nil || status != 200 {
+					t.Fatalf("%s: %s logging in through %s: %d %v %v", when, name, s.URL, status, out, err)
+				}
+			}
+		}
+	}
+	enrollUser("olga") // sealed with the old key
+	loginAll("before the rotation")
+
+	steps := []struct {
+		name string
+		env  string
+	}{
+		{"new key added, not primary", ring(newKey, oldKey)},
+		{"new key primary", ring(oldKey, newKey)},
+	}
+	for _, st := range steps {
+		for _, s := range []*e2e.Server{s1, s2} { // a rolling restart
+			s.Restart(st.env)
+			loginAll(st.name)
+		}
+	}
+	enrollUser("nina") // sealed with the new key
+	loginAll("after enrolling under the new key")
+
+	out := s1.CLI("", "keys", "rotate", "--reseal-only", "--db", c.dsn)
+	if !strings.Contains(out, "with key "+newKey.ID) {
+		t.Fatalf("mfad keys rotate --reseal-only: %q", out)
+	}
+	for _, s := range []*e2e.Server{s1, s2} { // retire the old key
+		s.Restart(ring(newKey))
+		loginAll("old key retired")
+	}
+	t.Logf("rotated from %s to %s with two instances running: %s", oldKey.ID, newKey.ID, strings.TrimSpace(out))
+}
