@@ -42,8 +42,24 @@ const keyCheckSetting = "key_check"
 
 // CheckKeys makes sure the key ring is the one the database was sealed with:
 // a key check value recorded in the database refuses a wrong key before any
-// secret is written with it. Check values of new keys are recorded.
+// secret is written with it. Check values of new keys are recorded, then
+// read back: two instances with different keys starting at once on an empty
+// database both write, the last write wins, and the check of the other
+// fails on the second read.
 func (s *Service) CheckKeys(ctx context.Context) error {
+	if err := s.recordKeyChecks(ctx); err != nil {
+		return err
+	}
+	return s.view(ctx, func(tx mfad.Tx) error {
+		stored, err := s.keyChecks(tx)
+		if err != nil {
+			return err
+		}
+		return s.ring.Check(stored)
+	})
+}
+
+func (s *Service) recordKeyChecks(ctx context.Context) error {
 	return s.update(ctx, func(tx mfad.Tx) error {
 		stored, err := s.keyChecks(tx)
 		if err != nil {
