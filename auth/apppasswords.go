@@ -160,7 +160,7 @@ func (s *Service) protocolCheck(ctx context.Context, u *mfad.User, enrolled bool
 		}
 		ok, err := s.hasher.Verify(ctx, phc, password)
 		if err != nil || !ok {
-			return nil, s.internal(err)
+			return nil, s.internal(ctx, err)
 		}
 		return &mfad.AppPassword{Name: "main password"}, nil
 	}

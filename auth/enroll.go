@@ -155,6 +155,7 @@ func (s *Service) prepare(tx mfad.Tx, a Actor, req PrepareRequest, key otp.Key, 
 	if err := s.audit(tx, a, u.ID, "2fa.prepare", "ok", detail); err != nil {
 		return nil, err
 	}
+	s.observe(tx, "enroll", "started")
 	return &Prepared{UserID: u.ID, Secret: otp.EncodeSecret(key.Secret), URI: key.URI(), Token: token,
 		ExpiresAt: e.ExpiresAt, ScratchCodes: codes, Enrolled: enrolled}, nil
 }
@@ -207,6 +208,9 @@ func (s *Service) Confirm(ctx context.Context, a Actor, req ConfirmRequest) (*Co
 		out, err = s.confirm(tx, a, req)
 		return err
 	})
+	if mfad.ErrorCode(err) == mfad.EExpired {
+		s.emit("confirm", "expired") // rolled back: nothing to commit first
+	}
 	return out, err
 }
 
@@ -253,7 +257,7 @@ func (s *Service) confirm(tx mfad.Tx, a Actor, req ConfirmRequest) (*Confirmed, 
 	code := NormalizeCode(req.Code)
 	step, ok := s.verifyKey(key, code, s.Now())
 	if !ok || len(code) != key.Digits {
-		s.observe("confirm", "invalid")
+		s.observe(tx, "confirm", "invalid")
 		if err := s.audit(tx, a, e.UserID, "2fa.confirm", string(mfad.EInvalidCode), ""); err != nil {
 			return nil, err
 		}
@@ -364,7 +368,7 @@ func (s *Service) afterEnable(tx mfad.Tx, a Actor, e *mfad.Enrollment, req Confi
 			return err
 		}
 	}
-	s.observe("confirm", "ok")
+	s.observe(tx, "confirm", "ok")
 	detail := ""
 	if a.UserID != 0 && onBehalf(a, e.UserID) {
 		detail = "on behalf of the user"

@@ -66,7 +66,7 @@ func (s *Service) checkPassword(ctx context.Context, c Client, login, password s
 	}
 	ok, err := s.hasher.Verify(ctx, phc, password)
 	if err != nil {
-		return nil, s.internal(err)
+		return nil, s.internal(ctx, err)
 	}
 	if ok {
 		return u, nil
@@ -204,6 +204,9 @@ func (s *Service) completeLogin(ctx context.Context, c Client, req TicketRequest
 		res, err = s.redeemTicket(tx, c, t, req)
 		return err
 	})
+	if mfad.ErrorCode(err) == mfad.EExpired {
+		s.emit("verify", "expired") // rolled back: nothing to commit first
+	}
 	return res, err
 }
 

@@ -64,8 +64,21 @@ type Service struct {
 	// CrashPoint, when set, is called at named points inside transactions;
 	// the test build of mfad uses it to crash mid-transaction.
 	CrashPoint func(name string)
-	// Observe, when set, is told the outcome of every second-factor check
-	// ("ok", "invalid", "replay", "locked", "expired") for metrics.
+	// Observe, when set, is told what happened, for metrics. The events
+	// and their results:
+	//
+	//	"verify"   "ok", "invalid", "replay", "locked", "expired": every
+	//	           second-factor check (a login, a step-up, a sensitive
+	//	           action); "expired" is a login ticket that timed out
+	//	"lockout"  "locked": a failure that locked the factor
+	//	"enroll"   "started": a prepared enrollment
+	//	"confirm"  "ok", "invalid", "expired": confirming an enrollment
+	//	"scratch"  "used": a scratch code accepted
+	//	"import"   "ok": a factor imported by an administrator
+	//
+	// Outcomes inside a transaction are told only once it has committed, so
+	// a rolled-back or retried transaction counts once or not at all. It is
+	// called synchronously and must be cheap and safe for concurrent use.
 	Observe func(event, result string)
 }
 
@@ -174,11 +187,15 @@ func (c committed) Error() string { return c.err.Error() }
 func keep(err error) error { return committed{err} }
 
 // update runs fn in one transaction. If fn returns keep(err), the
-// transaction commits and err is returned.
+// transaction commits and err is returned. What fn observes is told to
+// Observe once the transaction has committed.
 func (s *Service) update(ctx context.Context, fn func(tx mfad.Tx) error) error {
 	var kept error
+	var last *observedTx
 	err := s.store.Update(ctx, func(tx mfad.Tx) error {
-		err := fn(tx)
+		otx := &observedTx{Tx: tx} // afresh for each attempt, should a store retry
+		last, kept = otx, nil
+		err := fn(otx)
 		var c committed
 		if errors.As(err, &c) {
 			kept = c.err
@@ -187,19 +204,31 @@ func (s *Service) update(ctx context.Context, fn func(tx mfad.Tx) error) error {
 		return err
 	})
 	if err != nil {
-		return s.internal(err)
+		return s.internal(ctx, err)
+	}
+	if last != nil {
+		for _, o := range last.seen {
+			s.emit(o[0], o[1])
+		}
 	}
 	return kept
 }
 
 func (s *Service) view(ctx context.Context, fn func(tx mfad.Tx) error) error {
-	return s.internal(s.store.View(ctx, fn))
+	return s.internal(ctx, s.store.View(ctx, fn))
+}
+
+// observedTx is a transaction that holds what was observed in it until it
+// commits.
+type observedTx struct {
+	mfad.Tx
+	seen [][2]string
 }
 
 // internal turns store and other non-domain errors into EInternal, logging
 // the cause (which never holds a secret: the store sees only sealed values
-// and hashes).
-func (s *Service) internal(err error) error {
+// and hashes) with the request's context, so the log line carries its id.
+func (s *Service) internal(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -210,7 +239,7 @@ func (s *Service) internal(err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return &mfad.Error{Code: mfad.EInternal, Message: "request cancelled", Err: err}
 	}
-	s.log.Error("internal error", "err", err)
+	s.log.ErrorContext(ctx, "internal error", "err", err)
 	return &mfad.Error{Code: mfad.EInternal, Message: "internal error", Err: err}
 }
 
@@ -220,7 +249,17 @@ func (s *Service) crash(name string) {
 	}
 }
 
-func (s *Service) observe(event, result string) {
+// observe records an outcome in tx, told to Observe when tx commits.
+func (s *Service) observe(tx mfad.Tx, event, result string) {
+	if otx, ok := tx.(*observedTx); ok {
+		otx.seen = append(otx.seen, [2]string{event, result})
+		return
+	}
+	s.emit(event, result)
+}
+
+// emit tells Observe, if set, of an outcome now.
+func (s *Service) emit(event, result string) {
 	if s.Observe != nil {
 		s.Observe(event, result)
 	}

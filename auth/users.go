@@ -68,7 +68,7 @@ func (s *Service) createUser(ctx context.Context, a Actor, nu NewUser) (*UserInf
 	}
 	hash, err := s.hasher.Hash(ctx, nu.Password)
 	if err != nil {
-		return nil, s.internal(err)
+		return nil, s.internal(ctx, err)
 	}
 	now := s.Now()
 	u := &mfad.User{ID: nu.ID, Name: nu.Name, Email: nu.Email, Role: nu.Role, PasswordHash: hash, CreatedAt: now, PasswordChangedAt: now}
@@ -247,7 +247,7 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, req PasswordChang
 	}
 	hash, err := s.hasher.Hash(ctx, req.New)
 	if err != nil {
-		return s.internal(err)
+		return s.internal(ctx, err)
 	}
 	return s.update(ctx, func(tx mfad.Tx) error {
 		u, err := tx.UserByID(req.UserID)

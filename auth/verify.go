@@ -92,7 +92,10 @@ func (s *Service) verifyFactor(tx mfad.Tx, a Actor, u *mfad.User, f *mfad.Factor
 		return "", err
 	}
 	if result == "ok" {
-		s.observe("verify", "ok")
+		s.observe(tx, "verify", "ok")
+		if kind == kindScratch {
+			s.observe(tx, "scratch", "used")
+		}
 		if u.MFAFailures > 0 {
 			if err := tx.ResetMFAFailures(u.ID); err != nil {
 				return "", err
@@ -100,14 +103,14 @@ func (s *Service) verifyFactor(tx mfad.Tx, a Actor, u *mfad.User, f *mfad.Factor
 		}
 		return kind, s.audit(tx, a, u.ID, action, "ok", kind)
 	}
-	s.observe("verify", result)
+	s.observe(tx, "verify", result)
 	return "", s.failFactor(tx, a, u, action, result, now)
 }
 
 // lockedAttempt audits an attempt on a locked factor, which does not count
 // as a failure (a lockout must not be extended by an attacker for free).
 func (s *Service) lockedAttempt(tx mfad.Tx, a Actor, u *mfad.User, action string, lerr error) error {
-	s.observe("verify", "locked")
+	s.observe(tx, "verify", "locked")
 	if err := s.audit(tx, a, u.ID, action, "locked", ""); err != nil {
 		return err
 	}
@@ -126,7 +129,7 @@ func (s *Service) failFactor(tx mfad.Tx, a Actor, u *mfad.User, action, result s
 		return err
 	}
 	if lerr := lockError(u, now); lerr != nil {
-		s.observe("lockout", "locked")
+		s.observe(tx, "lockout", "locked")
 		if err := s.audit(tx, a, u.ID, "2fa.lockout", "locked", ""); err != nil {
 			return err
 		}

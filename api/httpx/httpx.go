@@ -113,9 +113,47 @@ func RequestID(ctx context.Context) string {
 	return id
 }
 
+// LogHandler wraps h so that every record logged with the context of a
+// request (log.InfoContext(r.Context(), ...)) carries the request's id as
+// request_id, unless the record names one itself.
+func LogHandler(h slog.Handler) slog.Handler {
+	if _, ok := h.(*logHandler); ok {
+		return h
+	}
+	return &logHandler{h}
+}
+
+type logHandler struct{ slog.Handler }
+
+func (h *logHandler) Handle(ctx context.Context, r slog.Record) error {
+	if id := RequestID(ctx); id != "" {
+		named := false
+		r.Attrs(func(a slog.Attr) bool {
+			named = a.Key == "request_id"
+			return !named
+		})
+		if !named {
+			r = r.Clone()
+			r.AddAttrs(slog.String("request_id", id))
+		}
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h *logHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return &logHandler{h.Handler.WithAttrs(as)}
+}
+
+func (h *logHandler) WithGroup(name string) slog.Handler {
+	return &logHandler{h.Handler.WithGroup(name)}
+}
+
 // Wrap adds what every request gets: a request id (X-Request-Id), the client
-// address, a body limit, a recovered panic and one log line.
+// address, a body limit, a recovered panic and one log line, which names
+// the route pattern the ServeMux chose. Every line logged with the
+// request's context carries its id (see LogHandler).
 func Wrap(h http.Handler, ps Proxies, log *slog.Logger) http.Handler {
+	log = slog.New(LogHandler(log.Handler()))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := newID()
@@ -130,13 +168,14 @@ func Wrap(h http.Handler, ps Proxies, log *slog.Logger) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				log.Error("panic", "request_id", id, "panic", fmt.Sprint(p))
+				log.ErrorContext(ctx, "panic", "panic", fmt.Sprint(p))
 				if !rec.wrote {
 					http.Error(rec, `{"error":{"code":"internal","message":"internal error"}}`, http.StatusInternalServerError)
 				}
 			}
 			// The path is logged without the query: queries may carry tokens.
-			log.Info("request", "request_id", id, "method", r.Method, "path", r.URL.Path,
+			// r.Pattern is what the ServeMux (and a front's own mux) matched.
+			log.InfoContext(ctx, "request", "method", r.Method, "path", r.URL.Path, "route", r.Pattern,
 				"status", rec.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
 		}()
 		h.ServeHTTP(rec, r)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/api/httpx"
 	"github.com/mfad/mfad/auth"
 	"github.com/mfad/mfad/seal"
 	"github.com/mfad/mfad/store/postgres"
@@ -35,32 +36,38 @@ type clock struct{ offset atomic.Int64 }
 
 func (c *clock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
 
-// parse reads flags (and the environment) into a config.
+// parse reads flags, the environment and the config file into a config.
 func (e *cmdEnv) parse(name string, args []string, extra func(*flag.FlagSet)) (config, []string, error) {
 	fs := flag.NewFlagSet("mfad "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	var c config
 	c.bind(fs)
+	bound := boundNames(fs)
 	if extra != nil {
 		extra(fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, nil, errUsage
 	}
+	if err := c.resolve(fs, bound, os.LookupEnv); err != nil {
+		return c, nil, err
+	}
 	return c, fs.Args(), nil
 }
 
+// logger logs text or JSON to standard error; a line logged with a
+// request's context carries its request_id.
 func (e *cmdEnv) logger(c config) (*slog.Logger, error) {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(c.LogLevel)); err != nil {
-		return nil, fmt.Errorf("log level %q: want debug, info, warn or error", c.LogLevel)
+	level, err := parseLevel(c.LogLevel)
+	if err != nil {
+		return nil, err
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	switch c.LogFormat {
 	case "text":
-		return slog.New(slog.NewTextHandler(e.stderr, opts)), nil
+		return slog.New(httpx.LogHandler(slog.NewTextHandler(e.stderr, opts))), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(e.stderr, opts)), nil
+		return slog.New(httpx.LogHandler(slog.NewJSONHandler(e.stderr, opts))), nil
 	}
 	return nil, fmt.Errorf("log format %q: want text or json", c.LogFormat)
 }

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,8 +11,10 @@ import (
 )
 
 // config is every setting of mfad. Each comes from a flag, else from its
-// MFAD_* environment variable, else the default.
+// MFAD_* environment variable, else from the config file, else the default
+// (see resolve in configfile.go).
 type config struct {
+	ConfigFile     string // --config, else MFAD_CONFIG: the optional config file
 	Addr           string
 	DataDir        string
 	DB             string // "" or a file path: SQLite; postgres://...: PostgreSQL
@@ -39,13 +40,19 @@ type config struct {
 	ArgonParallel  int
 	HashConcurrent int
 	NoMigrate      bool // PostgreSQL: do not migrate at start; refuse a schema with pending migrations
+
+	settings []setting // the settings bind registered, in order, with where each came from
 }
 
-// bind registers the flags of c on fs, with defaults from the environment.
+// bind registers the flags of c on fs with their built-in defaults; resolve
+// then fills in what the environment and the config file say. A flag
+// --some-name is MFAD_SOME_NAME in the environment and some_name in the
+// file.
 func (c *config) bind(fs *flag.FlagSet) {
 	d := auth.DefaultConfig()
+	fs.StringVar(&c.ConfigFile, "config", "", "config file (TOML; MFAD_CONFIG): flags and MFAD_* variables override it")
 	str := func(p *string, name, env, def, help string) {
-		fs.StringVar(p, name, envOr(env, def), help+" ("+env+")")
+		fs.StringVar(p, name, def, help+" ("+env+")")
 	}
 	str(&c.Addr, "addr", "MFAD_ADDR", "127.0.0.1:8080", "listen address")
 	str(&c.DataDir, "data-dir", "MFAD_DATA_DIR", "./mfad-data", "data directory (SQLite database, key file, admin password file)")
@@ -61,20 +68,20 @@ func (c *config) bind(fs *flag.FlagSet) {
 	str(&c.KeyFile, "key-file", "MFAD_KEY_FILE", "", "master key file (default: master.key in the data dir)")
 	str(&c.TLSCert, "tls-cert", "MFAD_TLS_CERT", "", "TLS certificate file: serve HTTPS")
 	str(&c.TLSKey, "tls-key", "MFAD_TLS_KEY", "", "TLS key file")
-	fs.IntVar(&c.Window, "window", envInt("MFAD_WINDOW", d.Window), "accepted TOTP steps either side of now (MFAD_WINDOW)")
+	fs.IntVar(&c.Window, "window", d.Window, "accepted TOTP steps either side of now (MFAD_WINDOW)")
 	dur := func(p *time.Duration, name, env string, def time.Duration, help string) {
-		fs.DurationVar(p, name, envDur(env, def), help+" ("+env+")")
+		fs.DurationVar(p, name, def, help+" ("+env+")")
 	}
 	dur(&c.PendingTTL, "pending-ttl", "MFAD_PENDING_TTL", d.PendingTTL, "lifetime of a prepared enrollment")
 	dur(&c.AccessTTL, "access-ttl", "MFAD_ACCESS_TTL", d.AccessTTL, "access token lifetime")
 	dur(&c.RefreshTTL, "refresh-ttl", "MFAD_REFRESH_TTL", d.RefreshTTL, "refresh token lifetime")
 	dur(&c.StepUpTTL, "step-up-ttl", "MFAD_STEP_UP_TTL", d.StepUpTTL, "how long a proven second factor allows sensitive actions")
 	dur(&c.AuditRetention, "audit-retention", "MFAD_AUDIT_RETENTION", 365*24*time.Hour, "audit events older than this are pruned (0 keeps all)")
-	fs.IntVar(&c.ArgonMemoryKiB, "argon-memory", envInt("MFAD_ARGON_MEMORY", int(d.Password.Memory)), "argon2id memory in KiB (MFAD_ARGON_MEMORY)")
-	fs.IntVar(&c.ArgonTime, "argon-time", envInt("MFAD_ARGON_TIME", int(d.Password.Time)), "argon2id passes (MFAD_ARGON_TIME)")
-	fs.IntVar(&c.ArgonParallel, "argon-parallel", envInt("MFAD_ARGON_PARALLEL", int(d.Password.Threads)), "argon2id lanes (MFAD_ARGON_PARALLEL)")
-	fs.IntVar(&c.HashConcurrent, "hash-concurrency", envInt("MFAD_HASH_CONCURRENCY", d.Password.Concurrent), "password hashes computed at once (MFAD_HASH_CONCURRENCY)")
-	fs.BoolVar(&c.NoMigrate, "no-migrate", envBool("MFAD_NO_MIGRATE"), "PostgreSQL: do not apply pending migrations at start, refuse to start while any is pending; run mfad migrate instead (MFAD_NO_MIGRATE)")
+	fs.IntVar(&c.ArgonMemoryKiB, "argon-memory", int(d.Password.Memory), "argon2id memory in KiB (MFAD_ARGON_MEMORY)")
+	fs.IntVar(&c.ArgonTime, "argon-time", int(d.Password.Time), "argon2id passes (MFAD_ARGON_TIME)")
+	fs.IntVar(&c.ArgonParallel, "argon-parallel", int(d.Password.Threads), "argon2id lanes (MFAD_ARGON_PARALLEL)")
+	fs.IntVar(&c.HashConcurrent, "hash-concurrency", d.Password.Concurrent, "password hashes computed at once (MFAD_HASH_CONCURRENCY)")
+	fs.BoolVar(&c.NoMigrate, "no-migrate", false, "PostgreSQL: do not apply pending migrations at start, refuse to start while any is pending; run mfad migrate instead (MFAD_NO_MIGRATE)")
 }
 
 // authConfig is the core's configuration.
@@ -92,31 +99,4 @@ func (c *config) authConfig() (auth.Config, error) {
 
 func (c *config) postgres() bool {
 	return strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://")
-}
-
-func envOr(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return v
-	}
-	return def
-}
-
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
-		return v
-	}
-	return def
-}
-
-// envBool is true for an environment variable set to 1, t, true (any case).
-func envBool(name string) bool {
-	v, _ := strconv.ParseBool(os.Getenv(name))
-	return v
-}
-
-func envDur(name string, def time.Duration) time.Duration {
-	if v, err := time.ParseDuration(os.Getenv(name)); err == nil {
-		return v
-	}
-	return def
 }

@@ -177,6 +177,6 @@ func parseKey(s string) (otp.Key, error) {
 }
 
 func (e *cmdEnv) version() error {
-	fmt.Fprintf(e.stdout, "mfad %s %s\n", mfad.Version, buildRevision())
+	fmt.Fprintf(e.stdout, "mfad %s (revision %s, %s)\n", version(), revision(), goVersion())
 	return nil
 }

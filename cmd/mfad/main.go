@@ -26,9 +26,14 @@ Usage:
   mfad keys rotate                   add a new master key and re-seal every secret with it
   mfad keys retire ID                drop a key no longer in use
   mfad code [--secret S]             print the current TOTP code of a base32 secret (standard input by default)
+  mfad config                        print the effective configuration, secrets redacted
+  mfad audit export [--since T] [--user NAME]   the audit log as JSON lines, oldest first
+  mfad backup FILE                   a consistent copy of the SQLite database, taken while it is in use
+  mfad import [--format uri|csv] [--force] FILE   turn 2FA on for existing users with their existing secrets
   mfad version
 
-Every command takes --data-dir and --db (or MFAD_DATA_DIR, MFAD_DB); run "mfad serve -h" for all settings.
+Every command takes --config FILE (or MFAD_CONFIG), --data-dir and --db (or MFAD_DATA_DIR, MFAD_DB);
+run "mfad serve -h" for all settings. Flags win over MFAD_* variables, which win over the config file.
 `
 
 func main() {
@@ -63,6 +68,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return env.migrate(ctx, args[1:])
 	case "code":
 		return env.code(args[1:])
+	case "config":
+		return env.configCmd(args[1:])
+	case "audit":
+		return env.audit(ctx, args[1:])
+	case "backup":
+		return env.backup(ctx, args[1:])
+	case "import":
+		return env.importCmd(ctx, args[1:])
 	case "version":
 		return env.version()
 	case "help", "-h", "--help":

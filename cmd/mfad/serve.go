@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"github.com/mfad/mfad/api/tchmi"
 	"github.com/mfad/mfad/api/veeam"
 	"github.com/mfad/mfad/api/zimbra"
+	"github.com/mfad/mfad/metrics"
 	"github.com/mfad/mfad/web"
 )
 
@@ -36,15 +38,27 @@ func (e *cmdEnv) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.Close()
+	slog.SetDefault(a.log) // the fronts log through slog's default logger
+	m := metrics.New(version(), revision())
+	a.svc.Observe = m.Observe
 	if err := a.bootstrap(ctx); err != nil {
 		return err
+	}
+	var tlsCfg *tls.Config
+	if c.TLSCert != "" {
+		if tlsCfg, err = tlsConfig(c.TLSCert, c.TLSKey, a.log); err != nil {
+			return err
+		}
 	}
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
 		return err
 	}
+	mux := a.routes()
+	mux.Handle("GET /metrics", m.Handler())
 	srv := &http.Server{
-		Handler:           httpx.Wrap(a.routes(), proxies, a.log),
+		Handler:           httpx.Wrap(m.Instrument(mux), proxies, a.log),
+		TLSConfig:         tlsCfg,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -56,8 +70,8 @@ func (e *cmdEnv) serve(ctx context.Context, args []string) error {
 	a.log.Info("listening", "addr", ln.Addr().String(), "tls", c.TLSCert != "", "keys", a.keys)
 	errc := make(chan error, 1)
 	go func() {
-		if c.TLSCert != "" {
-			errc <- srv.ServeTLS(ln, c.TLSCert, c.TLSKey)
+		if tlsCfg != nil {
+			errc <- srv.ServeTLS(ln, "", "") // the certificate comes from tlsCfg
 		} else {
 			errc <- srv.Serve(ln)
 		}
@@ -94,17 +108,8 @@ func (a *app) routes() *http.ServeMux {
 	mux.Handle("/service/admin/soap/", zimbraAPI)
 	mux.Handle("/ui/", web.New(a.svc))
 	mux.Handle("/{$}", tchmi.New(a.svc)) // the TwinCAT WebSocket; a plain GET goes to /ui/
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if err := a.store.Ping(r.Context()); err != nil {
-			a.log.Error("not ready", "err", err)
-			httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
-			return
-		}
-		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /readyz", a.readyz) // GET /metrics: see serve
 	testHooks(mux, a)
 	return mux
 }

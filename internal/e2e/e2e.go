@@ -95,7 +95,8 @@ func Start(t testing.TB, o Options) *Server {
 	return s
 }
 
-var listening = regexp.MustCompile(`msg=listening addr=(\S+)`)
+// listening finds the address in the "listening" line, in text or JSON logs.
+var listening = regexp.MustCompile(`msg=listening addr=(\S+)|"msg":"listening","addr":"([^"]+)"`)
 
 func (s *Server) start() {
 	s.t.Helper()
@@ -121,7 +122,7 @@ func (s *Server) start() {
 			line := sc.Text()
 			s.logs.Write([]byte(line + "\n"))
 			if m := listening.FindStringSubmatch(line); m != nil {
-				addr <- m[1]
+				addr <- m[1] + m[2]
 			}
 		}
 		_ = cmd.Wait()

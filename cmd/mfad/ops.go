@@ -1,0 +1,440 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/api/httpx"
+	"github.com/mfad/mfad/auth"
+	"github.com/mfad/mfad/otp"
+	"github.com/mfad/mfad/store/postgres"
+	"github.com/mfad/mfad/store/sqlite"
+)
+
+// migrationChecker is a store that can tell whether its schema is current
+// (store/sqlite and store/postgres both can).
+type migrationChecker interface {
+	Pending(ctx context.Context) (int, error)
+}
+
+// backuper is a store that can copy itself while in use (store/sqlite).
+type backuper interface {
+	Backup(ctx context.Context, path string) error
+}
+
+var (
+	_ migrationChecker = (*sqlite.DB)(nil)
+	_ migrationChecker = (*postgres.DB)(nil)
+	_ backuper         = (*sqlite.DB)(nil)
+)
+
+// healthz answers 200 while the process serves.
+func healthz(w http.ResponseWriter, r *http.Request) {
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers 200 when the database answers and its schema has no
+// pending migration, else 503 with the reason; a load balancer sends no
+// traffic to an instance that is not ready.
+func (a *app) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+	defer cancel()
+	unavailable := func(reason string, err error, extra ...any) {
+		a.log.WarnContext(ctx, "not ready", append([]any{"reason", reason, "err", err}, extra...)...)
+		out := map[string]any{"status": "unavailable", "reason": reason}
+		for i := 0; i+1 < len(extra); i += 2 {
+			out[extra[i].(string)] = extra[i+1]
+		}
+		httpx.WriteJSON(w, http.StatusServiceUnavailable, out)
+	}
+	if err := a.store.Ping(ctx); err != nil {
+		unavailable("database unreachable", err)
+		return
+	}
+	if mc, ok := a.store.(migrationChecker); ok {
+		n, err := mc.Pending(ctx)
+		if err != nil {
+			unavailable("database error", err)
+			return
+		}
+		if n > 0 {
+			unavailable("migrations pending", nil, "pending_migrations", n)
+			return
+		}
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// audit reads the audit log.
+//
+//	mfad audit export [--since TIME|DURATION] [--user NAME]
+func (e *cmdEnv) audit(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] != "export" {
+		return e.usageErr("audit export [--since 2026-01-02T15:04:05Z|2026-01-02|24h|30d] [--user NAME]")
+	}
+	var since, user string
+	extra := func(fs *flag.FlagSet) {
+		fs.StringVar(&since, "since", "", "only events at or after this time: RFC 3339, a date, or a duration back from now (24h, 30d)")
+		fs.StringVar(&user, "user", "", "only events about this user (name or email)")
+	}
+	return e.withApp(ctx, "audit export", args[1:], extra, func(a *app, act auth.Actor, rest []string) error {
+		if len(rest) != 0 {
+			return e.usageErr("audit export [--since T] [--user NAME]")
+		}
+		f := mfad.AuditFilter{}
+		if since != "" {
+			t, err := parseSince(since, a.clock.Now())
+			if err != nil {
+				return err
+			}
+			f.Since = t
+		}
+		if user != "" {
+			u, err := a.svc.LookupUser(ctx, act, user)
+			if err != nil {
+				return err
+			}
+			f.UserID = u.ID
+		}
+		return exportAudit(ctx, a.svc, act, f, e.stdout)
+	})
+}
+
+// parseSince reads --since: an RFC 3339 time, a date (UTC midnight), or a
+// duration back from now, with d for days.
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		if n, err := strconv.Atoi(days); err == nil && n >= 0 {
+			return now.Add(-time.Duration(n) * 24 * time.Hour), nil
+		}
+	}
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return now.Add(-d), nil
+	}
+	return time.Time{}, fmt.Errorf("--since %q: want an RFC 3339 time, a date (2006-01-02) or a duration (24h, 30d)", s)
+}
+
+// auditLine is one exported event.
+type auditLine struct {
+	ID         int64  `json:"id"`
+	Time       string `json:"time"`
+	ActorID    int64  `json:"actor_id"`
+	UserID     int64  `json:"user_id"`
+	Action     string `json:"action"`
+	Result     string `json:"result"`
+	RemoteAddr string `json:"remote_addr"`
+	Dialect    string `json:"dialect"`
+	Detail     string `json:"detail"`
+}
+
+// exportAudit writes the events f selects as JSON lines, oldest first. The
+// core pages newest first, so a first pass notes where each page of 1000
+// begins and a second writes the pages in reverse: memory stays small
+// however long the log, and events appended meanwhile are left out.
+func exportAudit(ctx context.Context, svc *auth.Service, act auth.Actor, f mfad.AuditFilter, w io.Writer) error {
+	const page = 1000
+	f.Limit = page
+	var cursors []int64 // BeforeID of each page, newest page first
+	for before := int64(0); ; {
+		f.BeforeID = before
+		evs, err := svc.Audit(ctx, act, f)
+		if err != nil {
+			return err
+		}
+		if len(evs) == 0 {
+			break
+		}
+		if before == 0 {
+			before = evs[0].ID + 1 // fixes the newest page against new events
+		}
+		cursors = append(cursors, before)
+		before = evs[len(evs)-1].ID
+		if len(evs) < page {
+			break
+		}
+	}
+	enc := json.NewEncoder(w)
+	for _, before := range slices.Backward(cursors) {
+		f.BeforeID = before
+		evs, err := svc.Audit(ctx, act, f)
+		if err != nil {
+			return err
+		}
+		for _, ev := range slices.Backward(evs) {
+			line := auditLine{ID: ev.ID, Time: ev.Time.UTC().Format(time.RFC3339Nano), ActorID: ev.ActorID, UserID: ev.UserID,
+				Action: ev.Action, Result: ev.Result, RemoteAddr: ev.RemoteAddr, Dialect: ev.Dialect, Detail: ev.Detail}
+			if err := enc.Encode(line); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// backup writes a consistent copy of the SQLite database while mfad runs.
+//
+//	mfad backup FILE
+func (e *cmdEnv) backup(ctx context.Context, args []string) error {
+	c, rest, err := e.parse("backup", args, nil)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return e.usageErr("backup FILE")
+	}
+	if c.postgres() {
+		return errors.New("backup copies the SQLite database; back up PostgreSQL with its own tools (pg_dump, base backups)")
+	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	st, err := openStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	b, ok := st.(backuper)
+	if !ok {
+		return errors.New("this database cannot be backed up by mfad")
+	}
+	if err := b.Backup(ctx, rest[0]); err != nil {
+		return err
+	}
+	fi, err := os.Stat(rest[0])
+	if err != nil {
+		return err
+	}
+	keys := "MFAD_MASTER_KEY"
+	if c.MasterKey == "" {
+		keys = keyPath(c)
+	}
+	fmt.Fprintf(e.stdout, "wrote %s (%d bytes). It holds sealed secrets only: keep the master key (%s) apart from it, or it restores nothing.\n",
+		rest[0], fi.Size(), keys)
+	return nil
+}
+
+// importEntry is one secret to import: a user and a key.
+type importEntry struct {
+	line int
+	user string
+	key  otp.Key
+}
+
+// importCmd turns 2FA on for existing users with the TOTP secrets they
+// already have in another product.
+//
+//	mfad import [--format auto|uri|csv] [--force] FILE|-
+//
+// uri: one otpauth://totp/ URI per line; the account of its label names
+// the user (name or email). csv: user,secret[,algorithm,digits,period],
+// defaults SHA1, 6, 30; a first line "user,secret,..." is a header. Lines
+// starting with # are comments.
+func (e *cmdEnv) importCmd(ctx context.Context, args []string) error {
+	var format string
+	var force bool
+	extra := func(fs *flag.FlagSet) {
+		fs.StringVar(&format, "format", "auto", "auto, uri (otpauth:// URIs, one per line) or csv (user,secret,algorithm,digits,period)")
+		fs.BoolVar(&force, "force", false, "import secrets under 80 bits and published example secrets too")
+	}
+	return e.withApp(ctx, "import", args, extra, func(a *app, act auth.Actor, rest []string) error {
+		if len(rest) != 1 {
+			return e.usageErr("import [--format auto|uri|csv] [--force] FILE|-")
+		}
+		data, err := e.readInput(rest[0])
+		if err != nil {
+			return err
+		}
+		entries, err := parseImport(data, format)
+		if err != nil {
+			return err
+		}
+		failed := 0
+		for _, en := range entries {
+			err := importOne(ctx, a.svc, act, en, force)
+			if err != nil {
+				failed++
+				fmt.Fprintf(e.stderr, "line %d: %s: not imported: %s\n", en.line, en.user, mfad.ErrorMessage(err))
+				continue
+			}
+			k := en.key.Normalize()
+			fmt.Fprintf(e.stdout, "line %d: %s: 2FA on (%s, %d digits, %d s)\n", en.line, en.user, k.Algorithm, k.Digits, k.Period)
+		}
+		fmt.Fprintf(e.stdout, "imported %d of %d\n", len(entries)-failed, len(entries))
+		if failed > 0 {
+			return fmt.Errorf("%d of %d not imported", failed, len(entries))
+		}
+		return nil
+	})
+}
+
+func importOne(ctx context.Context, svc *auth.Service, act auth.Actor, en importEntry, force bool) error {
+	u, err := svc.LookupUser(ctx, act, en.user)
+	if err != nil {
+		return err
+	}
+	return svc.ImportFactor(ctx, act, u.ID, en.key, force)
+}
+
+// readInput reads a file, or standard input for "-", up to 16 MiB.
+func (e *cmdEnv) readInput(name string) ([]byte, error) {
+	r := e.stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	const limit = 16 << 20
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > limit {
+		return nil, fmt.Errorf("%s: larger than %d MiB", name, limit>>20)
+	}
+	return b, nil
+}
+
+// parseImport reads the entries of an import file. Errors name the line
+// and the field, never the secret.
+func parseImport(data []byte, format string) ([]importEntry, error) {
+	if format == "auto" {
+		format = "csv"
+		for line := range strings.Lines(string(data)) {
+			line = strings.TrimSpace(line)
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			if len(line) >= 10 && strings.EqualFold(line[:10], "otpauth://") {
+				format = "uri"
+			}
+			break
+		}
+	}
+	switch format {
+	case "uri":
+		return parseURIs(data)
+	case "csv":
+		return parseCSV(data)
+	}
+	return nil, fmt.Errorf("--format %q: want auto, uri or csv", format)
+}
+
+func parseURIs(data []byte) ([]importEntry, error) {
+	var out []importEntry
+	n := 0
+	for line := range strings.Lines(string(data)) {
+		n++
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, err := otp.ParseURI(line)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %v", n, err)
+		}
+		if k.Account == "" {
+			return nil, fmt.Errorf("line %d: the URI's label names no account (otpauth://totp/Issuer:USER?...)", n)
+		}
+		out = append(out, importEntry{line: n, user: k.Account, key: k})
+	}
+	return out, nil
+}
+
+func parseCSV(data []byte) ([]importEntry, error) {
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	r.Comment = '#'
+	var out []importEntry
+	for first := true; ; first = false {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		line, _ := r.FieldPos(0)
+		if err != nil {
+			var perr *csv.ParseError
+			if errors.As(err, &perr) {
+				return nil, fmt.Errorf("line %d: malformed CSV (%v)", perr.Line, perr.Err)
+			}
+			return nil, err
+		}
+		if first && strings.EqualFold(strings.TrimSpace(rec[0]), "user") {
+			continue
+		}
+		en, err := csvEntry(rec)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %v", line, err)
+		}
+		en.line = line
+		out = append(out, en)
+	}
+	return out, nil
+}
+
+func csvEntry(rec []string) (importEntry, error) {
+	if len(rec) < 2 || len(rec) > 5 {
+		return importEntry{}, fmt.Errorf("want user,secret[,algorithm,digits,period], not %d fields", len(rec))
+	}
+	for i := range rec {
+		rec[i] = strings.TrimSpace(rec[i])
+	}
+	field := func(i int) string {
+		if i < len(rec) {
+			return rec[i]
+		}
+		return ""
+	}
+	if rec[0] == "" {
+		return importEntry{}, errors.New("empty user")
+	}
+	en := importEntry{user: rec[0], key: otp.Key{Algorithm: otp.SHA1, Digits: otp.DefaultDigits, Period: otp.DefaultPeriod}}
+	var err error
+	if en.key.Secret, err = otp.DecodeSecret(rec[1]); err != nil {
+		return en, fmt.Errorf("secret: %v", err)
+	}
+	if v := field(2); v != "" {
+		if en.key.Algorithm, err = otp.ParseAlgorithm(v); err != nil {
+			return en, fmt.Errorf("algorithm: %v", err)
+		}
+	}
+	for _, p := range []struct {
+		i    int
+		name string
+		dst  *int
+	}{{3, "digits", &en.key.Digits}, {4, "period", &en.key.Period}} {
+		if v := field(p.i); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return en, fmt.Errorf("%s: not a number", p.name)
+			}
+			*p.dst = n
+		}
+	}
+	if err := en.key.Validate(); err != nil {
+		return en, err
+	}
+	return en, nil
+}

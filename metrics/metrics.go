@@ -1,0 +1,226 @@
+// Package metrics holds mfad's Prometheus metrics: HTTP requests and their
+// latency per route pattern and API dialect, and what the core service
+// reports through its Observe hook (verifications by result, lockouts,
+// enrollments, scratch codes). Every metric is named mfad_..., the Go
+// runtime and process collectors included. The core (package auth) knows
+// nothing of this package: cmd/mfad sets auth.Service.Observe to
+// Metrics.Observe.
+package metrics
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Verification results, as the core reports them; each is exported from
+// the start, at zero.
+var verifyResults = []string{"ok", "invalid", "replay", "locked", "expired"}
+
+// Metrics is one registry of mfad's metrics.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	requests      *prometheus.CounterVec
+	duration      *prometheus.HistogramVec
+	inFlight      prometheus.Gauge
+	verifications *prometheus.CounterVec
+	lockouts      prometheus.Counter
+	enrollStarted prometheus.Counter
+	enrollDone    prometheus.Counter
+	confirmFailed *prometheus.CounterVec
+	scratchUsed   prometheus.Counter
+}
+
+// New returns the metrics of one mfad process, with mfad_build_info set
+// from version and revision.
+func New(version, revision string) *Metrics {
+	reg := prometheus.NewRegistry()
+	m := &Metrics{
+		reg: reg,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mfad_http_requests_total",
+			Help: "HTTP requests by API dialect, route pattern, method and status code.",
+		}, []string{"dialect", "route", "method", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "mfad_http_request_duration_seconds",
+			Help:    "HTTP request latency by API dialect and route pattern (a WebSocket counts its whole connection).",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"dialect", "route"}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "mfad_http_requests_in_flight",
+			Help: "HTTP requests being served (open WebSockets included).",
+		}),
+		verifications: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mfad_verifications_total",
+			Help: "Second-factor checks by result: ok, invalid, replay, locked (refused while locked), expired (login ticket timed out).",
+		}, []string{"result"}),
+		lockouts: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "mfad_lockouts_total",
+			Help: "Second-factor failures that locked the factor.",
+		}),
+		enrollStarted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "mfad_enrollments_started_total",
+			Help: "2FA enrollments prepared.",
+		}),
+		enrollDone: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "mfad_enrollments_confirmed_total",
+			Help: "2FA enrollments confirmed: 2FA turned on.",
+		}),
+		confirmFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mfad_enrollment_confirm_failures_total",
+			Help: "Refused confirmations of an enrollment, by result: invalid (wrong code), expired.",
+		}, []string{"result"}),
+		scratchUsed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "mfad_scratch_codes_used_total",
+			Help: "Scratch codes accepted in place of a TOTP code.",
+		}),
+	}
+	build := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "mfad_build_info",
+		Help:        "The version and VCS revision of this mfad; always 1.",
+		ConstLabels: prometheus.Labels{"version": version, "revision": revision},
+	})
+	build.Set(1)
+	reg.MustRegister(m.requests, m.duration, m.inFlight, m.verifications, m.lockouts,
+		m.enrollStarted, m.enrollDone, m.confirmFailed, m.scratchUsed, build)
+	prometheus.WrapRegistererWithPrefix("mfad_", reg).MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	for _, r := range verifyResults {
+		m.verifications.WithLabelValues(r)
+	}
+	for _, r := range []string{"invalid", "expired"} {
+		m.confirmFailed.WithLabelValues(r)
+	}
+	return m
+}
+
+// Registry returns the registry, for tests and further collectors.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// Observe counts an outcome the core reports (auth.Service.Observe).
+// Other events (an "import" happens in the mfad import process, which
+// serves no metrics) are ignored.
+func (m *Metrics) Observe(event, result string) {
+	switch event {
+	case "verify":
+		for _, r := range verifyResults {
+			if r == result {
+				m.verifications.WithLabelValues(result).Inc()
+			}
+		}
+	case "lockout":
+		m.lockouts.Inc()
+	case "enroll":
+		m.enrollStarted.Inc()
+	case "confirm":
+		switch result {
+		case "ok":
+			m.enrollDone.Inc()
+		case "invalid", "expired":
+			m.confirmFailed.WithLabelValues(result).Inc()
+		}
+	case "scratch":
+		m.scratchUsed.Inc()
+	}
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: prometheus.WrapRegistererWithPrefix("mfad_", m.reg)})
+}
+
+// Instrument counts and times the requests h serves. h should be a
+// ServeMux (or end in one): the route label is the pattern it matched
+// (r.Pattern after routing; a front's own mux refines it), so it stays a
+// small set whatever the paths; "unmatched" when nothing matched.
+func (m *Metrics) Instrument(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		m.inFlight.Inc()
+		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			m.inFlight.Dec()
+			p := recover()
+			status := rec.status
+			if p != nil {
+				status = http.StatusInternalServerError
+			}
+			route := r.Pattern
+			if route == "" {
+				route = "unmatched"
+			}
+			dialect := Dialect(r.URL.Path)
+			m.requests.WithLabelValues(dialect, route, method(r.Method), strconv.Itoa(status)).Inc()
+			m.duration.WithLabelValues(dialect, route).Observe(time.Since(start).Seconds())
+			if p != nil {
+				panic(p)
+			}
+		}()
+		h.ServeHTTP(rec, r)
+	})
+}
+
+// Dialect names the API a path belongs to, by its prefix: /v1 rest,
+// /api/v4 cloudreve, /api/v1 and /api/oauth2 veeam, /service zimbra, /ui
+// web, / (the TwinCAT WebSocket) tchmi, /healthz, /readyz and /metrics ops,
+// anything else other.
+func Dialect(path string) string {
+	under := func(prefix string) bool {
+		return path == prefix || strings.HasPrefix(path, prefix+"/")
+	}
+	switch {
+	case under("/v1"):
+		return "rest"
+	case under("/api/v4"):
+		return "cloudreve"
+	case under("/api/v1"), under("/api/oauth2"):
+		return "veeam"
+	case under("/service"):
+		return "zimbra"
+	case under("/ui"):
+		return "web"
+	case path == "/" || path == "":
+		return "tchmi"
+	case path == "/healthz" || path == "/readyz" || path == "/metrics":
+		return "ops"
+	}
+	return "other"
+}
+
+func method(m string) string {
+	switch m {
+	case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS":
+		return m
+	}
+	return "OTHER"
+}
+
+type recorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController and WebSocket libraries reach the
+// connection (hijack, flush).
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
