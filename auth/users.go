@@ -95,6 +95,10 @@ func (s *Service) Bootstrap(ctx context.Context, name, email, password string) (
 		return false, err
 	}
 	_, err := s.createUser(ctx, System("bootstrap"), NewUser{Name: name, Email: email, Password: password, Role: mfad.RoleAdmin})
+	if mfad.ErrorCode(err) == mfad.EConflict {
+		// Another instance sharing the database bootstrapped first.
+		return false, nil
+	}
 	return err == nil, err
 }
 
