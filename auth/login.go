@@ -15,6 +15,10 @@ type LoginRequest struct {
 	Password     string
 	Code         string // optional: TOTP or scratch code
 	TrustedToken string // optional: skips the code on a trusted device
+	// TicketTTL is the lifetime of the login ticket when a second factor
+	// is required; 0 takes the configured default (Cloudreve keeps its 2FA
+	// session 600 s).
+	TicketTTL time.Duration
 }
 
 // LoginResult is one of: Tokens (logged in; Scope enroll when SetupRequired),
@@ -157,7 +161,11 @@ func (s *Service) secondStep(tx mfad.Tx, a Actor, u *mfad.User, f *mfad.Factor, 
 	default:
 		now := s.Now()
 		token, hash := newToken()
-		t := &mfad.Ticket{Hash: hash, UserID: u.ID, Dialect: a.Dialect, RemoteAddr: a.Addr, CreatedAt: now, ExpiresAt: now.Add(s.cfg.TicketTTL)}
+		ttl := s.cfg.TicketTTL
+		if req.TicketTTL > 0 {
+			ttl = req.TicketTTL
+		}
+		t := &mfad.Ticket{Hash: hash, UserID: u.ID, Dialect: a.Dialect, RemoteAddr: a.Addr, CreatedAt: now, ExpiresAt: now.Add(ttl)}
 		if err = tx.CreateTicket(t); err == nil {
 			res.Ticket, res.TicketExpires = token, t.ExpiresAt
 			err = s.audit(tx, a, u.ID, "login.password", "ok", "second factor required")

@@ -40,6 +40,9 @@ const Prefix = "/api/v4"
 // length and alphabet only have to be valid).
 const pendingTTL = 600 * time.Second
 
+// sessionTTL is how long Cloudreve keeps a 2FA login session (user_2fa_<sid>).
+const sessionTTL = 600 * time.Second
+
 var noScratch = mfad.ScratchForm{Count: 0, Length: 8, Alphabet: mfad.Digits}
 
 // handler serves one route. a is the authenticated actor, or for a public

@@ -133,17 +133,19 @@ func TestGolden2FA(t *testing.T) {
 	e.golden("login_2fa_session_used", e.do("POST", p2FA, "", map[string]string{"otp": code, "session_id": sid}).want(404))
 	e.golden("login_2fa_replayed_code", e.do("POST", p2FA, "", map[string]string{"otp": code, "session_id": login()}).want(40022))
 
-	// A 2FA session lives as long as the core's login ticket (5 min).
-	sid = login()
-	e.clock.Add(5*time.Minute + time.Second)
-	e.golden("login_2fa_session_expired", e.do("POST", p2FA, "", map[string]string{"otp": e.code(key.Code(e.clock.Now())), "session_id": sid}).want(404))
-
 	// Preparing again while enrolled replaces the secret only with a
-	// recent second factor (this session's is 5 min old: fine)...
+	// recent second factor (this session's is fresh: fine)...
 	e.do("GET", pInit2FA, access, nil).want(0)
 	// ...and not after 10 min without one.
-	e.clock.Add(6 * time.Minute)
+	e.clock.Add(11 * time.Minute)
 	e.golden("init_2fa_needs_recent_code", e.do("GET", pInit2FA, access, nil).want(40022))
+
+	// A 2FA session lives 600 s, as in Cloudreve: alive at 599 s, gone at 601 s.
+	sid = login()
+	e.clock.Add(599 * time.Second)
+	e.do("POST", p2FA, "", map[string]string{"otp": e.wrong(key), "session_id": sid}).want(40022)
+	e.clock.Add(2 * time.Second)
+	e.golden("login_2fa_session_expired", e.do("POST", p2FA, "", map[string]string{"otp": e.code(key.Code(e.clock.Now())), "session_id": sid}).want(404))
 
 	// Turn it off.
 	e.golden("disable_wrong_code", e.do("PATCH", pSetting, access, map[string]any{"two_fa_enabled": false, "two_fa_code": e.wrong(key)}).want(40022))

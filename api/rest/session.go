@@ -42,7 +42,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, a auth.Actor) err
 	if err := require("login", req.Login, "password", req.Password); err != nil {
 		return err
 	}
-	res, err := s.svc.Login(r.Context(), a.Client, auth.LoginRequest(req))
+	res, err := s.svc.Login(r.Context(), a.Client, auth.LoginRequest{Login: req.Login, Password: req.Password, Code: req.Code, TrustedToken: req.TrustedToken})
 	if err != nil {
 		return err
 	}
