@@ -375,3 +375,31 @@ func (s *Service) afterEnable(tx mfad.Tx, a Actor, e *mfad.Enrollment, req Confi
 	}
 	return s.audit(tx, a, e.UserID, "2fa.enable", "ok", detail)
 }
+
+// EnableRequest turns 2FA on in one step with a secret the client made.
+type EnableRequest struct {
+	UserID          int64
+	Secret          string // base32, at least MinSecretBits
+	Code            string // a current code of Secret
+	Password        string
+	RequirePassword bool
+	Scratch         *mfad.ScratchForm // nil: the configured default
+}
+
+// EnableWithSecret is TwinCAT's Enable2FA: the password is checked first
+// (when asked), so a wrong one prepares nothing; then the secret is
+// prepared (refused if 2FA is already on) and confirmed with the code.
+func (s *Service) EnableWithSecret(ctx context.Context, a Actor, req EnableRequest) (*Confirmed, error) {
+	if err := s.self(a, req.UserID, true); err != nil {
+		return nil, err
+	}
+	if req.RequirePassword {
+		if err := s.checkOwnPassword(ctx, a, req.Password); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := s.Prepare(ctx, a, PrepareRequest{UserID: req.UserID, Secret: req.Secret, IfNotEnrolled: true, Scratch: req.Scratch}); err != nil {
+		return nil, err
+	}
+	return s.Confirm(ctx, a, ConfirmRequest{UserID: req.UserID, Secret: req.Secret, Code: req.Code})
+}

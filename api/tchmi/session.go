@@ -260,11 +260,8 @@ func (s *Session) enable2FA(ctx context.Context, wv json.RawMessage) (any, error
 		return nil, err
 	}
 	form := noScratch
-	if _, err := s.svc.Prepare(ctx, a, auth.PrepareRequest{UserID: a.UserID, Secret: *in.Secret, IfNotEnrolled: true, Scratch: &form}); err != nil {
-		return nil, err
-	}
-	_, err = s.svc.Confirm(ctx, a, auth.ConfirmRequest{UserID: a.UserID, Secret: *in.Secret, Code: *in.TwoFactorToken,
-		Password: *in.Password, RequirePassword: true})
+	_, err = s.svc.EnableWithSecret(ctx, a, auth.EnableRequest{UserID: a.UserID, Secret: *in.Secret, Code: *in.TwoFactorToken,
+		Password: *in.Password, RequirePassword: true, Scratch: &form})
 	if err != nil {
 		return nil, err
 	}
