@@ -38,6 +38,9 @@ type DB struct {
 	memory string  // the memdb name of an in-memory database
 	writer *sql.DB // one connection, BEGIN IMMEDIATE: Update
 	reader *sql.DB // read-only connections: View
+	commit *committer
+	// The prepared statements of each pool (stmtcache.go).
+	writeStmts, readStmts *stmtCache
 }
 
 // Open opens the SQLite database at path, creating it with mode 0600 if it
@@ -71,6 +74,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 			return nil, err
 		}
 	}
+	db.writeStmts, db.readStmts = newStmtCache(db.writer), newStmtCache(db.reader)
+	db.startCommitter()
 	return db, nil
 }
 
@@ -168,25 +173,29 @@ func restrictSidecars(path string) error {
 // Path returns the path the database was opened with.
 func (db *DB) Path() string { return db.path }
 
-// Update runs fn in a read-write transaction and commits it. If fn returns
-// an error, the transaction is rolled back and that error returned as is.
+// Update runs fn in a read-write transaction and commits it durably before
+// returning. If fn returns an error, its writes are rolled back and that
+// error returned as is. Concurrent Updates share one commit (see
+// commit.go): each still returns only once its writes are on disk.
 func (db *DB) Update(ctx context.Context, fn func(mfad.Tx) error) error {
-	return run(ctx, db.writer, nil, fn)
+	return db.update(ctx, fn)
 }
 
 // View runs fn in a read-only transaction on the last committed state.
 // A View must not be nested in an Update.
 func (db *DB) View(ctx context.Context, fn func(mfad.Tx) error) error {
-	return run(ctx, db.reader, &sql.TxOptions{ReadOnly: true}, fn)
+	err := run(ctx, db.reader, db.readStmts, &sql.TxOptions{ReadOnly: true}, fn)
+	db.readStmts.prepare(ctx) // now that this View holds no connection
+	return err
 }
 
-func run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(mfad.Tx) error) error {
+func run(ctx context.Context, pool *sql.DB, cache *stmtCache, opts *sql.TxOptions, fn func(mfad.Tx) error) error {
 	sqlTx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
 	defer sqlTx.Rollback()
-	if err := fn(&tx{ctx: ctx, tx: sqlTx}); err != nil {
+	if err := fn(&tx{ctx: ctx, tx: sqlTx, cache: cache}); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
@@ -206,5 +215,6 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close closes both pools. The last connection to close checkpoints the
 // WAL into the database file.
 func (db *DB) Close() error {
-	return errors.Join(db.reader.Close(), db.writer.Close())
+	db.stopCommitter()
+	return errors.Join(db.writeStmts.close(), db.readStmts.close(), db.reader.Close(), db.writer.Close())
 }

@@ -17,8 +17,18 @@ var _ mfad.Tx = (*tx)(nil)
 
 // tx is one transaction; its methods live in one file per entity.
 type tx struct {
-	ctx context.Context
-	tx  *sql.Tx
+	ctx   context.Context
+	tx    *sql.Tx
+	cache *stmtCache // the pool's prepared statements; nil: none
+}
+
+// stmt returns the transaction's form of query's prepared statement, or
+// nil when it is not prepared yet.
+func (t *tx) stmt(query string) *sql.Stmt {
+	if s := t.cache.get(query); s != nil {
+		return t.tx.StmtContext(t.ctx, s)
+	}
+	return nil
 }
 
 // scanner is a *sql.Row or *sql.Rows.
@@ -26,7 +36,13 @@ type scanner interface{ Scan(dest ...any) error }
 
 // exec runs a statement and returns the number of rows it changed.
 func (t *tx) exec(query string, args ...any) (int64, error) {
-	res, err := t.tx.ExecContext(t.ctx, query, args...)
+	var res sql.Result
+	var err error
+	if s := t.stmt(query); s != nil {
+		res, err = s.ExecContext(t.ctx, args...)
+	} else {
+		res, err = t.tx.ExecContext(t.ctx, query, args...)
+	}
 	if err != nil {
 		return 0, mapError(err)
 	}
@@ -46,6 +62,9 @@ func (t *tx) execOne(query string, args ...any) error {
 // row runs a query expected to return one row; scan errors go through
 // mapError.
 func (t *tx) row(query string, args ...any) scanner {
+	if s := t.stmt(query); s != nil {
+		return mappedRow{s.QueryRowContext(t.ctx, args...)}
+	}
 	return mappedRow{t.tx.QueryRowContext(t.ctx, query, args...)}
 }
 
@@ -55,7 +74,13 @@ func (m mappedRow) Scan(dest ...any) error { return mapError(m.r.Scan(dest...)) 
 
 // each runs a query and calls scan for each row.
 func (t *tx) each(query string, args []any, scan func(scanner) error) error {
-	rows, err := t.tx.QueryContext(t.ctx, query, args...)
+	var rows *sql.Rows
+	var err error
+	if s := t.stmt(query); s != nil {
+		rows, err = s.QueryContext(t.ctx, args...)
+	} else {
+		rows, err = t.tx.QueryContext(t.ctx, query, args...)
+	}
 	if err != nil {
 		return mapError(err)
 	}
