@@ -26,6 +26,7 @@ Usage:
   mfad keys rotate                   add a new master key and re-seal every secret with it
   mfad keys retire ID                drop a key no longer in use
   mfad code [--secret S]             print the current TOTP code of a base32 secret (standard input by default)
+  mfad load --url URL --scenario S   seed users with 2FA and measure a running server (mfad load -h)
   mfad config                        print the effective configuration, secrets redacted
   mfad audit export [--since T] [--user NAME]   the audit log as JSON lines, oldest first
   mfad backup FILE                   a consistent copy of the SQLite database, taken while it is in use
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return env.keys(ctx, args[1:])
 	case "migrate":
 		return env.migrate(ctx, args[1:])
+	case "load":
+		return env.load(ctx, args[1:])
 	case "code":
 		return env.code(args[1:])
 	case "config":

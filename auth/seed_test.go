@@ -1,0 +1,90 @@
+package auth_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/auth"
+	"github.com/mfad/mfad/otp"
+)
+
+// TestSeedUsers: seeded users log in with the one password, prove their
+// codes (replays refused), and their sessions work; only the system actor
+// may seed.
+func TestSeedUsers(t *testing.T) {
+	e := newEnv(t)
+	admin := e.newUser("root", mfad.RoleAdmin)
+	adminActor := e.actor(e.session(admin))
+	if _, err := e.svc.HashPassword(e.ctx, adminActor, "a password"); mfad.ErrorCode(err) != mfad.EForbidden {
+		t.Errorf("HashPassword by an admin through a session: %v; want forbidden", err)
+	}
+	hash, err := e.svc.HashPassword(e.ctx, e.sys, "seeded password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := []byte("0123456789abcdefghij")
+	key := otp.Key{Secret: secret, Algorithm: otp.SHA1, Digits: 6, Period: 30}
+	step := key.Step(e.clock.Now())
+	seed := auth.Seed{PasswordHash: hash, Users: []auth.SeedUser{
+		{Name: "s1", Secret: secret, LastStep: step - 1},
+		{Name: "s2", Email: "s2@example.test"},
+	}}
+	if _, err := e.svc.SeedUsers(e.ctx, adminActor, seed); mfad.ErrorCode(err) != mfad.EForbidden {
+		t.Errorf("SeedUsers by an admin through a session: %v; want forbidden", err)
+	}
+	out, err := e.svc.SeedUsers(e.ctx, e.sys, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 2 || out[0].UserID == 0 || out[0].AccessToken == "" {
+		t.Fatalf("SeedUsers = %+v", out)
+	}
+
+	// s1: 2FA on, its session is full, the current step is fresh once.
+	a, err := e.svc.Authenticate(e.ctx, remote, out[0].AccessToken)
+	if err != nil || a.UserID != out[0].UserID || a.Scope != mfad.ScopeFull {
+		t.Fatalf("Authenticate s1: %+v, %v", a, err)
+	}
+	if err := e.svc.StepUp(e.ctx, a, key.CodeAt(step-1)); mfad.ErrorCode(err) != mfad.EInvalidCode {
+		t.Errorf("step-up with the seeded last step's code: %v; want invalid_code", err)
+	}
+	if err := e.svc.StepUp(e.ctx, a, key.CodeAt(step)); err != nil {
+		t.Errorf("step-up with a fresh code: %v", err)
+	}
+	res, err := e.svc.Login(e.ctx, remote, auth.LoginRequest{Login: "s1", Password: "seeded password", Code: key.CodeAt(step + 1)})
+	if err != nil || res.Tokens == nil {
+		t.Errorf("login of s1 with password and code: %+v, %v", res, err)
+	}
+
+	// s2: no 2FA; the password logs in.
+	res, err = e.svc.Login(e.ctx, remote, auth.LoginRequest{Login: "s2@example.test", Password: "seeded password"})
+	if err != nil || res.Tokens == nil {
+		t.Errorf("login of s2: %+v, %v", res, err)
+	}
+	st, err := e.svc.Status(e.ctx, e.sys, out[1].UserID)
+	if err != nil || st.Enabled {
+		t.Errorf("s2 status %+v, %v; want 2FA off", st, err)
+	}
+
+	// Names stay unique, and a bad batch leaves nothing behind.
+	_, err = e.svc.SeedUsers(e.ctx, e.sys, auth.Seed{PasswordHash: hash, Users: []auth.SeedUser{{Name: "s3"}, {Name: "S1"}}})
+	checkCode(t, "a taken name", err, mfad.EConflict)
+	if _, err := e.svc.LookupUser(e.ctx, e.sys, "s3"); mfad.ErrorCode(err) != mfad.ENotFound {
+		t.Errorf("s3 of a failed batch: %v; want not found", err)
+	}
+	_, err = e.svc.SeedUsers(e.ctx, e.sys, auth.Seed{PasswordHash: "not a hash", Users: []auth.SeedUser{{Name: "s4"}}})
+	checkCode(t, "a bad hash", err, mfad.EInvalidInput)
+	_, err = e.svc.SeedUsers(e.ctx, e.sys, auth.Seed{PasswordHash: hash, Users: []auth.SeedUser{{Name: "s5", Secret: []byte("short")}}})
+	checkCode(t, "a short secret", err, mfad.EInvalidInput)
+
+	// The session lives as long as asked.
+	out, err = e.svc.SeedUsers(e.ctx, e.sys, auth.Seed{PasswordHash: hash, SessionTTL: 48 * time.Hour, Users: []auth.SeedUser{{Name: "s6"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(47 * time.Hour)
+	if _, err := e.svc.Authenticate(e.ctx, remote, out[0].AccessToken); err != nil {
+		t.Errorf("a 48-h seeded session after 47 h: %v", err)
+	}
+}
