@@ -139,24 +139,27 @@ func (e *cmdEnv) load(ctx context.Context, args []string) (err error) {
 	if err != nil {
 		return err
 	}
+	n2, nPlain := f.users, l.plainCount()
 	if reused {
 		report.Seed = seedReport{Method: "reused"}
-		fmt.Fprintf(e.stdout, "reusing %d users (%d with 2FA) from %s\n", f.users+len(l.plain), f.users, f.usersFile)
-	} else {
+		fmt.Fprintf(e.stdout, "reusing %d users with 2FA and %d without from %s\n", f.users, len(l.plain), f.usersFile)
+		n2, nPlain = 0, max(0, nPlain-len(l.plain)) // prepare may want more users without 2FA
+	}
+	if n2+nPlain > 0 {
 		start := time.Now()
 		if f.seedDirect {
-			err = l.seedDirect(ctx, c)
+			err = l.seedDirect(ctx, c, n2, nPlain)
 		} else {
-			err = l.seedAPI(ctx, c)
+			err = l.seedAPI(ctx, c, n2, nPlain)
 		}
 		if err != nil {
 			return fmt.Errorf("seeding: %w", err)
 		}
-		report.Seed = seedReport{Method: map[bool]string{true: "direct", false: "api"}[f.seedDirect], Users: f.users + len(l.plain),
+		report.Seed = seedReport{Method: map[bool]string{true: "direct", false: "api"}[f.seedDirect], Users: n2 + nPlain,
 			Seconds: round3(time.Since(start).Seconds())}
 		report.Seed.PerSecond = round1(float64(report.Seed.Users) / max(report.Seed.Seconds, 1e-3))
 		fmt.Fprintf(e.stdout, "seeded %d users (%d with 2FA) %s in %.1f s (%.0f users/s)\n",
-			report.Seed.Users, f.users, map[bool]string{true: "straight into the store", false: "through the API"}[f.seedDirect],
+			report.Seed.Users, n2, map[bool]string{true: "straight into the store", false: "through the API"}[f.seedDirect],
 			report.Seed.Seconds, report.Seed.PerSecond)
 	}
 	// Written after the scenarios too, with the steps they used.
@@ -314,6 +317,9 @@ func newLoader(e *cmdEnv, f loadFlags) *loader {
 
 func (l *loader) name(i int) string { return fmt.Sprintf("load-%s-%d", l.runID, i) }
 
+// plainName names the users without 2FA.
+func (l *loader) plainName(p int) string { return fmt.Sprintf("load-%s-p%d", l.runID, p) }
+
 // plainCount is how many users without 2FA are seeded for prepare, which
 // re-prepares the same few (each prepare replaces the pending one).
 func (l *loader) plainCount() int {
@@ -377,8 +383,6 @@ func (l *loader) loadUsers() (bool, error) {
 		return false, fmt.Errorf("%s holds users of %s, not of %s", l.f.usersFile, uf.URL, l.f.url)
 	case len(uf.Secrets) < l.f.users:
 		return false, fmt.Errorf("%s holds %d users; --users asks for %d", l.f.usersFile, len(uf.Secrets), l.f.users)
-	case l.plainCount() > len(uf.Plain):
-		return false, fmt.Errorf("%s holds %d users without 2FA; prepare at this concurrency needs %d", l.f.usersFile, len(uf.Plain), l.plainCount())
 	}
 	l.runID, l.password, l.plain = uf.RunID, uf.Password, uf.Plain
 	l.users = make([]loadUser, len(uf.Secrets))
@@ -412,7 +416,7 @@ func (l *loader) saveUsers() error {
 	for i := range l.users {
 		uf.Last[i] = l.users[i].last.Load()
 	}
-	uf.Cursor = l.cursor.Load()
+	uf.Cursor, uf.Plain = l.cursor.Load(), l.plain
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(uf); err != nil {
 		return err
@@ -424,9 +428,10 @@ func (l *loader) saveUsers() error {
 	return os.Rename(tmp, l.f.usersFile)
 }
 
-// seedAPI creates the users through the REST API as the admin: create,
-// log in, prepare, confirm. Each costs the server two argon2id hashes.
-func (l *loader) seedAPI(ctx context.Context, c config) error {
+// seedAPI creates n2 users with 2FA and nPlain without through the REST
+// API as the admin: create, log in, prepare, confirm. Each costs the
+// server two argon2id hashes.
+func (l *loader) seedAPI(ctx context.Context, c config, n2, nPlain int) error {
 	pw := c.AdminPassword
 	if pw == "" {
 		b, err := os.ReadFile(filepath.Join(c.DataDir, "admin-password"))
@@ -446,8 +451,8 @@ func (l *loader) seedAPI(ctx context.Context, c config) error {
 		return fmt.Errorf("admin login answered %q without a session (2FA on the admin?); use --seed-direct", login.Status)
 	}
 	admin := login.Access
-	total := l.f.users + l.plainCount()
-	l.plain = make([]string, l.plainCount())
+	total, base := n2+nPlain, len(l.plain)
+	l.plain = append(l.plain, make([]string, nPlain)...)
 	var done atomic.Int64
 	stop := l.ticker(func() { fmt.Fprintf(l.e.stdout, "seeding: %d/%d users\n", done.Load(), total) })
 	defer stop()
@@ -457,7 +462,13 @@ func (l *loader) seedAPI(ctx context.Context, c config) error {
 	for range 8 {
 		wg.Go(func() {
 			for i := range jobs {
-				if err := l.seedOne(ctx, admin, i); err != nil {
+				var err error
+				if i < n2 {
+					err = l.seedOne(ctx, admin, i, -1)
+				} else {
+					err = l.seedOne(ctx, admin, -1, base+i-n2)
+				}
+				if err != nil {
 					select {
 					case errc <- err:
 					default:
@@ -490,10 +501,12 @@ func (l *loader) seedAPI(ctx context.Context, c config) error {
 	return ctx.Err()
 }
 
-func (l *loader) seedOne(ctx context.Context, admin string, i int) error {
+// seedOne creates the user with 2FA number i, or else the one without
+// number p.
+func (l *loader) seedOne(ctx context.Context, admin string, i, p int) error {
 	name := l.name(i)
-	if i >= l.f.users {
-		name = fmt.Sprintf("load-%s-p%d", l.runID, i-l.f.users)
+	if i < 0 {
+		name = l.plainName(p)
 	}
 	if err := l.post(ctx, "/v1/users", admin, map[string]string{"name": name, "password": l.password}, http.StatusCreated, nil); err != nil {
 		return fmt.Errorf("creating %s: %w", name, err)
@@ -504,8 +517,8 @@ func (l *loader) seedOne(ctx context.Context, admin string, i int) error {
 	if err := l.post(ctx, "/v1/login", "", map[string]string{"login": name, "password": l.password}, http.StatusOK, &login); err != nil {
 		return fmt.Errorf("logging in %s: %w", name, err)
 	}
-	if i >= l.f.users {
-		l.plain[i-l.f.users] = login.Access
+	if i < 0 {
+		l.plain[p] = login.Access
 		return nil
 	}
 	var prep struct {
@@ -543,10 +556,10 @@ func (l *loader) seedOne(ctx context.Context, admin string, i int) error {
 	return nil
 }
 
-// seedDirect writes the users straight into the server's store, in
-// batches of --batch users per transaction, all with one argon2id hash
-// computed once.
-func (l *loader) seedDirect(ctx context.Context, c config) error {
+// seedDirect writes n2 users with 2FA and nPlain without straight into
+// the server's store, in batches of --batch users per transaction, all
+// with one argon2id hash computed once.
+func (l *loader) seedDirect(ctx context.Context, c config, n2, nPlain int) error {
 	a, err := l.e.open(ctx, c)
 	if err != nil {
 		return err
@@ -557,9 +570,8 @@ func (l *loader) seedDirect(ctx context.Context, c config) error {
 	if err != nil {
 		return err
 	}
-	nPlain := l.plainCount()
-	total := l.f.users + nPlain
-	l.plain = make([]string, nPlain)
+	total, base := n2+nPlain, len(l.plain)
+	l.plain = append(l.plain, make([]string, nPlain)...)
 	var done atomic.Int64
 	stop := l.ticker(func() { fmt.Fprintf(l.e.stdout, "seeding: %d/%d users\n", done.Load(), total) })
 	defer stop()
@@ -571,8 +583,8 @@ func (l *loader) seedDirect(ctx context.Context, c config) error {
 		seed := auth.Seed{PasswordHash: hash, SessionTTL: 24 * time.Hour, Users: make([]auth.SeedUser, hi-lo)}
 		for i := lo; i < hi; i++ {
 			su := &seed.Users[i-lo]
-			if i >= l.f.users {
-				su.Name = fmt.Sprintf("load-%s-p%d", l.runID, i-l.f.users)
+			if i >= n2 {
+				su.Name = l.plainName(base + i - n2)
 				continue
 			}
 			su.Name, su.LastStep = l.name(i), last
@@ -584,8 +596,8 @@ func (l *loader) seedDirect(ctx context.Context, c config) error {
 			return err
 		}
 		for i := lo; i < hi; i++ {
-			if i >= l.f.users {
-				l.plain[i-l.f.users] = out[i-lo].AccessToken
+			if i >= n2 {
+				l.plain[base+i-n2] = out[i-lo].AccessToken
 				continue
 			}
 			u := &l.users[i]

@@ -11,24 +11,26 @@ import (
 	"github.com/mfad/mfad/internal/e2e"
 )
 
-// TestLoad runs mfad load against a real server, seeding through the API
-// and straight into the store, every scenario with a handful of requests:
-// each must report answers and no error. It measures nothing; the figures
-// are BENCHMARKS.md's.
+// TestLoad runs mfad load against a real server, seeding through the API,
+// straight into the store, and reusing the users of an earlier run, every
+// scenario with a handful of requests: each must report answers and no
+// error. It measures nothing; the figures are BENCHMARKS.md's.
 func TestLoad(t *testing.T) {
 	srv := e2e.Start(t, e2e.Options{})
+	users := filepath.Join(t.TempDir(), "users")
 	for _, tt := range []struct {
 		name string
 		args []string
 	}{
 		{"api", nil},
-		{"direct", []string{"--seed-direct", "--data-dir", srv.DataDir}},
+		{"direct", []string{"--seed-direct", "--data-dir", srv.DataDir, "--users-file", users}},
+		{"reused", []string{"--users-file", users}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "load.json")
-			// 12 users: verify and login prove 5 codes each, the flood 2,
-			// each user once in this time step.
-			args := append([]string{"load", "--url", srv.URL, "--users", "12", "--requests", "5",
+			// Verify and login prove 5 codes each, the flood 2, each user
+			// once in this time step: 12 of the 24 users per run.
+			args := append([]string{"load", "--url", srv.URL, "--users", "24", "--requests", "5",
 				"--duration", "20s", "--concurrency", "2", "--scenario", "ceiling,verify,login,prepare,flood",
 				"--json", out}, tt.args...)
 			cmd := exec.Command(e2e.Binary(t), args...)
@@ -58,8 +60,8 @@ func TestLoad(t *testing.T) {
 			if err := json.Unmarshal(b, &rep); err != nil {
 				t.Fatalf("%v\n%s", err, b)
 			}
-			if rep.Seed.Method != tt.name || rep.Seed.Users < 12 {
-				t.Errorf("seed %+v; want %d users or more by %s", rep.Seed, 12, tt.name)
+			if rep.Seed.Method != tt.name || (tt.name != "reused" && rep.Seed.Users < 24) {
+				t.Errorf("seed %+v; want 24 users or more by %s", rep.Seed, tt.name)
 			}
 			var names []string
 			for _, s := range rep.Scenarios {
