@@ -125,7 +125,7 @@ func TestTrustedDeviceID(t *testing.T) {
 		checkCode(t, tt.name, err, tt.want)
 	}
 
-	e.clock.Advance(e.svc.Config().TrustedDeviceTTL)
+	e.clock.Add(e.svc.Config().TrustedDeviceTTL)
 	tok2 := e.session(u) // a fresh session: the clock moved past the first one's life
 	_, err = e.svc.TrustedDeviceID(e.ctx, e.actor(tok2), u.ID, trusted.Token)
 	checkCode(t, "expired device", err, mfad.ENotFound)

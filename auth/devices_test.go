@@ -78,11 +78,11 @@ func TestTrustedDevices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Advance(e.svc.Config().TrustedDeviceTTL - time.Minute)
+	e.clock.Add(e.svc.Config().TrustedDeviceTTL - time.Minute)
 	if r := e.trustedLogin(u, res.Trusted.Token); r.Tokens == nil {
 		t.Fatalf("a device expired early: %+v", r)
 	}
-	e.clock.Advance(2 * time.Minute)
+	e.clock.Add(2 * time.Minute)
 	if r := e.trustedLogin(u, res.Trusted.Token); r.Ticket == "" || r.Tokens != nil {
 		t.Fatalf("an expired device skipped the code: %+v", r)
 	}

@@ -23,7 +23,7 @@ func TestPrepareExpires(t *testing.T) {
 		t.Errorf("ExpiresAt = %v, want %v (10 min)", p.ExpiresAt, want)
 	}
 	key := keyOf(t, p)
-	e.clock.Advance(11 * time.Minute)
+	e.clock.Add(11 * time.Minute)
 	_, err = e.svc.Confirm(e.ctx, a, auth.ConfirmRequest{Token: p.Token, Code: key.Code(e.clock.Now())})
 	wantCode(t, err, mfad.EExpired)
 	_, err = e.svc.Confirm(e.ctx, a, auth.ConfirmRequest{UserID: u.ID, Code: key.Code(e.clock.Now())})
@@ -37,7 +37,7 @@ func TestPrepareExpires(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Advance(3 * time.Minute)
+	e.clock.Add(3 * time.Minute)
 	_, err = e.svc.Confirm(e.ctx, a, auth.ConfirmRequest{Token: p.Token, Code: keyOf(t, p).Code(e.clock.Now())})
 	wantCode(t, err, mfad.EExpired)
 }

@@ -4,9 +4,10 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/mfad/mfad/internal/coretest"
 
 	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/auth"
@@ -17,31 +18,16 @@ import (
 
 // clock is a controllable clock: tests step it through TOTP windows,
 // lockouts and lifetimes instead of sleeping.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type clock = coretest.Clock
 
-// newClock starts on a TOTP step boundary, so that every Advance of 30 s
-// lands in the next step.
+// newClock starts on a TOTP step boundary, so that every Add of 30 s lands
+// in the next step.
 func newClock() *clock {
-	return &clock{now: time.Date(2031, 3, 4, 5, 6, 0, 0, time.UTC)}
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+	return coretest.NewClock(time.Date(2031, 3, 4, 5, 6, 0, 0, time.UTC))
 }
 
 // cheap argon2 parameters, so that tests are fast.
-var testPasswordParams = auth.PasswordParams{Memory: 64, Time: 1, Threads: 1, Concurrent: 4, MaxQueue: 1000}
+var testPasswordParams = coretest.PasswordParams
 
 // Clients. The default one is remote, so the remote-only policy asks it.
 var (
@@ -75,19 +61,7 @@ func newEnv(t *testing.T) *env {
 
 func newRing(t *testing.T, ids ...string) *seal.Ring {
 	t.Helper()
-	var keys []seal.Key
-	for _, id := range ids {
-		k, err := seal.GenerateKey(id)
-		if err != nil {
-			t.Fatalf("seal.GenerateKey: %v", err)
-		}
-		keys = append(keys, k)
-	}
-	r, err := seal.NewRing(keys...)
-	if err != nil {
-		t.Fatalf("seal.NewRing: %v", err)
-	}
-	return r
+	return coretest.NewRing(t, ids...)
 }
 
 // service returns another core service on the same store and clock, with
@@ -173,9 +147,9 @@ func (e *env) actor(tok *auth.Tokens) auth.Actor {
 // call can have used.
 func (e *env) code(u *user) string {
 	e.t.Helper()
-	e.clock.Advance(30 * time.Second)
+	e.clock.Add(30 * time.Second)
 	for u.Key.Step(e.clock.Now()) <= u.handed {
-		e.clock.Advance(30 * time.Second)
+		e.clock.Add(30 * time.Second)
 	}
 	u.handed = u.Key.Step(e.clock.Now())
 	return e.now(u)

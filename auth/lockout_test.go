@@ -60,18 +60,18 @@ func TestLockout(t *testing.T) {
 		// After the retry time the lock is gone. Four more wrong codes do
 		// not lock (the attempt while locked was not counted), the fifth
 		// locks for twice as long.
-		e.clock.Advance(wait)
+		e.clock.Add(wait)
 		ticket = e.ticket(u)
 		wantLocked(t, e.failCodes(u, ticket, 5), 60*time.Second)
 
 		// The doubling goes on.
-		e.clock.Advance(time.Minute)
+		e.clock.Add(time.Minute)
 		wantLocked(t, e.failCodes(u, e.ticket(u), 5), 120*time.Second)
 
 		// Once the lock is over, the right code works and resets the count:
 		// 2 failures, the right code, then 4 failures do not lock (they
 		// would without the reset: 15+2+3 = 20).
-		e.clock.Advance(2 * time.Minute)
+		e.clock.Add(2 * time.Minute)
 		ticket = e.ticket(u)
 		e.failCodes(u, ticket, 2)
 		if err := e.complete(ticket, e.code(u)); err != nil {
@@ -114,7 +114,7 @@ func TestLockout(t *testing.T) {
 		}
 		wantLocked(t, err, 30*time.Second)
 		// A used scratch code replayed counts too.
-		e.clock.Advance(time.Minute)
+		e.clock.Add(time.Minute)
 		if err := e.complete(e.ticket(u), u.Scratch[0]); err != nil {
 			t.Fatal(err)
 		}
@@ -162,7 +162,7 @@ func TestLockout(t *testing.T) {
 		// Many more wrong passwords, each after its wait: never a lockout
 		// of the second factor.
 		for range 20 {
-			e.clock.Advance(mfad.RetryAfter(err))
+			e.clock.Add(mfad.RetryAfter(err))
 			_, err = e.svc.Login(e.ctx, remote, bad)
 			wantCode(t, err, mfad.EInvalidLogin)
 			_, err = e.svc.Login(e.ctx, remote, bad)
@@ -175,7 +175,7 @@ func TestLockout(t *testing.T) {
 		if serr != nil || st.Locked || st.HardLocked {
 			t.Fatalf("Status after wrong passwords = %+v, %v; want not locked", st, serr)
 		}
-		e.clock.Advance(time.Hour)
+		e.clock.Add(time.Hour)
 		if err := e.complete(e.ticket(u), e.code(u)); err != nil {
 			t.Fatalf("login after wrong passwords: %v", err)
 		}
@@ -239,14 +239,14 @@ func TestLockout(t *testing.T) {
 				if mfad.RetryAfter(err) > 15*time.Minute+time.Second {
 					t.Fatalf("lock %d: RetryAfter %v exceeds 15 min", round+1, mfad.RetryAfter(err))
 				}
-				e.clock.Advance(mfad.RetryAfter(err))
+				e.clock.Add(mfad.RetryAfter(err))
 			}
 		}
 		wantCode(t, err, mfad.ELocked)
 		if d := mfad.RetryAfter(err); d != 0 {
 			t.Fatalf("the 100th failure: RetryAfter %v, want 0 (until an admin unlocks)", d)
 		}
-		e.clock.Advance(30 * 24 * time.Hour)
+		e.clock.Add(30 * 24 * time.Hour)
 		err = e.complete(e.ticket(u), e.code(u))
 		wantCode(t, err, mfad.ELocked)
 		if d := mfad.RetryAfter(err); d != 0 {

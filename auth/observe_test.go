@@ -78,9 +78,9 @@ func TestObserve(t *testing.T) {
 	want["verify/locked"]++
 	o.want(t, "a lockout", want)
 
-	e.clock.Advance(time.Minute)
+	e.clock.Add(time.Minute)
 	ticket = e.ticket(u)
-	e.clock.Advance(6 * time.Minute)
+	e.clock.Add(6 * time.Minute)
 	wantCode(t, e.complete(ticket, e.now(u)), mfad.EExpired)
 	want["verify/expired"]++
 	o.want(t, "an expired ticket", want)
@@ -96,7 +96,7 @@ func TestObserve(t *testing.T) {
 	_, err = e.svc.Confirm(e.ctx, a, auth.ConfirmRequest{UserID: v.ID, Token: p.Token, Code: wrongCode(key.Code(e.clock.Now()))})
 	wantCode(t, err, mfad.EInvalidCode)
 	want["confirm/invalid"]++
-	e.clock.Advance(11 * time.Minute)
+	e.clock.Add(11 * time.Minute)
 	_, err = e.svc.Confirm(e.ctx, a, auth.ConfirmRequest{UserID: v.ID, Token: p.Token, Code: key.Code(e.clock.Now())})
 	wantCode(t, err, mfad.EExpired)
 	want["confirm/expired"]++

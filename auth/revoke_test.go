@@ -153,7 +153,7 @@ func TestRevokeOnEnable(t *testing.T) {
 		// The new key is in force, the old one is not.
 		old := u.Key
 		u.Key = key
-		e.clock.Advance(30 * time.Second)
+		e.clock.Add(30 * time.Second)
 		_, err = e.svc.CompleteLogin(e.ctx, remote, auth.TicketRequest{Ticket: e.ticket(u), Code: old.Code(e.clock.Now())})
 		wantCode(t, err, mfad.EInvalidCode)
 		e.session(u)

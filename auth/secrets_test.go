@@ -77,7 +77,7 @@ func TestNoSecretInErrors(t *testing.T) {
 	}
 	_, err = e.svc.Login(ctx, remote, auth.LoginRequest{Login: u.Name, Password: u.Password}) // throttled now
 	fail("Login while throttled", err)
-	e.clock.Advance(e.svc.Config().TicketTTL)
+	e.clock.Add(e.svc.Config().TicketTTL)
 	ticket := e.ticket(u)
 	keep(ticket)
 	_, err = e.svc.CompleteLogin(ctx, remote, auth.TicketRequest{Ticket: ticket, Code: code}) // a replay

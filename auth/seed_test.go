@@ -83,7 +83,7 @@ func TestSeedUsers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Advance(47 * time.Hour)
+	e.clock.Add(47 * time.Hour)
 	if _, err := e.svc.Authenticate(e.ctx, remote, out[0].AccessToken); err != nil {
 		t.Errorf("a 48-h seeded session after 47 h: %v", err)
 	}

@@ -58,11 +58,11 @@ func TestTokenExpiry(t *testing.T) {
 	tok := e.session(u)
 	cfg := e.svc.Config()
 
-	e.clock.Advance(cfg.AccessTTL - time.Second)
+	e.clock.Add(cfg.AccessTTL - time.Second)
 	if !e.alive(tok) {
 		t.Fatal("the access token expired early")
 	}
-	e.clock.Advance(2 * time.Second)
+	e.clock.Add(2 * time.Second)
 	_, err := e.svc.Authenticate(e.ctx, remote, tok.Access)
 	wantCode(t, err, mfad.EUnauthenticated)
 
@@ -79,7 +79,7 @@ func TestTokenExpiry(t *testing.T) {
 	}
 
 	// And expires itself.
-	e.clock.Advance(cfg.RefreshTTL + time.Second)
+	e.clock.Add(cfg.RefreshTTL + time.Second)
 	_, err = e.svc.Refresh(e.ctx, remote, next.Refresh)
 	wantCode(t, err, mfad.EUnauthenticated)
 	_, err = e.svc.Authenticate(e.ctx, remote, next.Access)
@@ -88,7 +88,7 @@ func TestTokenExpiry(t *testing.T) {
 	// A login ticket expires too.
 	v, _ := e.enrolledUser("v")
 	ticket := e.ticket(v)
-	e.clock.Advance(cfg.TicketTTL + time.Second)
+	e.clock.Add(cfg.TicketTTL + time.Second)
 	_, err = e.svc.CompleteLogin(e.ctx, remote, auth.TicketRequest{Ticket: ticket, Code: e.now(v)})
 	if c := mfad.ErrorCode(err); c != mfad.EExpired && c != mfad.ENotFound {
 		t.Fatalf("CompleteLogin on an expired ticket: %v", err)

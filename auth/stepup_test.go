@@ -47,21 +47,21 @@ func TestSensitiveActions(t *testing.T) {
 			u, tok := e.enrolledUser("u")
 
 			// Within 10 min of the second factor (here: Confirm) no code is needed.
-			e.clock.Advance(9 * time.Minute)
+			e.clock.Add(9 * time.Minute)
 			if err := tc.call(e, e.actor(tok), u, ""); err != nil {
 				t.Fatalf("9 min after Confirm, without a code: %v", err)
 			}
 
 			// A fresh login: within 10 min of CompleteLogin, no code.
 			tok = e.session(u)
-			e.clock.Advance(9 * time.Minute)
+			e.clock.Add(9 * time.Minute)
 			if err := tc.call(e, e.actor(tok), u, ""); err != nil {
 				t.Fatalf("9 min after CompleteLogin, without a code: %v", err)
 			}
 
 			// 11 min after: refused without a code, allowed with one.
 			tok = e.session(u)
-			e.clock.Advance(11 * time.Minute)
+			e.clock.Add(11 * time.Minute)
 			a := e.actor(tok)
 			wantCode(t, tc.call(e, a, u, ""), mfad.EStepUp)
 			wantCode(t, tc.call(e, a, u, wrongCode(e.next(u))), mfad.EInvalidCode)
@@ -86,7 +86,7 @@ func TestSensitiveActions(t *testing.T) {
 			wantCode(t, tc.call(e, e.actor(res.Tokens), u, ""), mfad.EStepUp)
 
 			// StepUp proves the second factor for the session.
-			e.clock.Advance(11 * time.Minute)
+			e.clock.Add(11 * time.Minute)
 			a = e.actor(tok)
 			wantCode(t, tc.call(e, a, u, ""), mfad.EStepUp)
 			if err := e.svc.StepUp(e.ctx, a, e.code(u)); err != nil {
@@ -102,7 +102,7 @@ func TestSensitiveActions(t *testing.T) {
 func TestSensitiveDisable(t *testing.T) {
 	e := newEnv(t)
 	u, tok := e.enrolledUser("u")
-	e.clock.Advance(11 * time.Minute)
+	e.clock.Add(11 * time.Minute)
 	a := e.actor(tok)
 	wantCode(t, e.svc.Disable(e.ctx, a, auth.DisableRequest{UserID: u.ID}), mfad.EStepUp)
 	wantCode(t, e.svc.Disable(e.ctx, a, auth.DisableRequest{UserID: u.ID, Code: wrongCode(e.next(u))}), mfad.EInvalidCode)
@@ -119,12 +119,12 @@ func TestSensitiveDisable(t *testing.T) {
 	// also proves the second factor.
 	e.enroll(u)
 	tok = e.session(u)
-	e.clock.Advance(9 * time.Minute)
+	e.clock.Add(9 * time.Minute)
 	if err := e.svc.Disable(e.ctx, e.actor(tok), auth.DisableRequest{UserID: u.ID}); err != nil {
 		t.Fatalf("Disable within 10 min: %v", err)
 	}
 	tok = e.enroll(u)
-	e.clock.Advance(11 * time.Minute)
+	e.clock.Add(11 * time.Minute)
 	if err := e.svc.Disable(e.ctx, e.actor(tok), auth.DisableRequest{UserID: u.ID, Code: u.Scratch[0]}); err != nil {
 		t.Fatalf("Disable with a scratch code: %v", err)
 	}

@@ -9,39 +9,23 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/mfad/mfad/internal/coretest"
+
 	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/api/httpx"
 	"github.com/mfad/mfad/auth"
 	"github.com/mfad/mfad/otp"
-	"github.com/mfad/mfad/seal"
-	"github.com/mfad/mfad/store/sqlite"
 	"github.com/mfad/mfad/web"
 )
 
 // clock is the core's fake clock: tests move it instead of sleeping.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+type clock = coretest.Clock
 
 const (
 	adminPassword = "admin-password-1"
@@ -80,27 +64,9 @@ func (l *urlLog) all() []string {
 func newEnv(t *testing.T, tls bool) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "mfad.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	key, err := seal.GenerateKey("k1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring, err := seal.NewRing(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := &clock{t: time.Date(2030, 1, 1, 0, 0, 5, 0, time.UTC)}
-	cfg := auth.DefaultConfig()
-	cfg.Password = auth.PasswordParams{Memory: 64, Time: 1, Threads: 1, Concurrent: 4, MaxQueue: 1000}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := auth.New(db, ring, cfg, auth.WithClock(clk.Now), auth.WithLogger(log))
-	if err := svc.CheckKeys(ctx); err != nil {
-		t.Fatal(err)
-	}
+	core := coretest.New(t, coretest.Options{Start: time.Date(2030, 1, 1, 0, 0, 5, 0, time.UTC), Log: log})
+	svc, clk := core.Svc, core.Clock
 	if _, err := svc.Bootstrap(ctx, "admin", "admin@mfad.test", adminPassword); err != nil {
 		t.Fatal(err)
 	}

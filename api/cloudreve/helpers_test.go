@@ -15,38 +15,22 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/mfad/mfad/internal/coretest"
 
 	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/api/cloudreve"
 	"github.com/mfad/mfad/api/httpx"
 	"github.com/mfad/mfad/auth"
 	"github.com/mfad/mfad/otp"
-	"github.com/mfad/mfad/seal"
-	"github.com/mfad/mfad/store/sqlite"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of testdata/")
 
 // clock is the core's fake clock: tests move it instead of sleeping.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+type clock = coretest.Clock
 
 // start is on a TOTP step boundary, so that each Add(30 s) is a new step.
 var start = time.Date(2031, 3, 4, 5, 6, 0, 0, time.UTC)
@@ -75,27 +59,9 @@ type env struct {
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "mfad.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	key, err := seal.GenerateKey("k1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring, err := seal.NewRing(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := &clock{t: start}
-	cfg := auth.DefaultConfig()
-	cfg.Password = auth.PasswordParams{Memory: 64, Time: 1, Threads: 1, Concurrent: 4, MaxQueue: 1000}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := auth.New(db, ring, cfg, auth.WithClock(clk.Now), auth.WithLogger(log))
-	if err := svc.CheckKeys(ctx); err != nil {
-		t.Fatal(err)
-	}
+	core := coretest.New(t, coretest.Options{Start: start, Log: log})
+	svc, clk := core.Svc, core.Clock
 	if _, err := svc.Bootstrap(ctx, "admin", adminEmail, adminPassword); err != nil {
 		t.Fatal(err)
 	}

@@ -6,42 +6,25 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/mfad/mfad/internal/coretest"
 
 	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/api/tchmi"
 	"github.com/mfad/mfad/auth"
 	"github.com/mfad/mfad/otp"
-	"github.com/mfad/mfad/seal"
-	"github.com/mfad/mfad/store/sqlite"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // clock is a controllable clock, started on a TOTP step boundary so that
-// every Advance of 30 s lands in the next step.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// every Add of 30 s lands in the next step.
+type clock = coretest.Clock
 
 // Clients: the test connections are local unless they say otherwise.
 var (
@@ -76,23 +59,8 @@ const (
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "mfad.db"))
-	if err != nil {
-		t.Fatalf("sqlite.Open: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	k, err := seal.GenerateKey("k1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring, err := seal.NewRing(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &clock{now: time.Date(2031, 3, 4, 5, 6, 0, 0, time.UTC)}
-	svc := auth.New(db, ring, auth.Config{Password: auth.PasswordParams{Memory: 64, Time: 1, Threads: 1, Concurrent: 4, MaxQueue: 1000}},
-		auth.WithClock(c.Now), auth.WithLogger(slog.New(slog.DiscardHandler)))
-	e := &env{t: t, ctx: ctx, clock: c, svc: svc, sys: auth.System("test"), users: map[string]*user{}}
+	core := coretest.New(t, coretest.Options{Start: time.Date(2031, 3, 4, 5, 6, 0, 0, time.UTC)})
+	e := &env{t: t, ctx: ctx, clock: core.Clock, svc: core.Svc, sys: auth.System("test"), users: map[string]*user{}}
 	e.addUser("admin", mfad.RoleAdmin, 1)
 	e.addUser("alice", mfad.RoleUser, 1001)
 	e.addUser("bob", mfad.RoleUser, 1002)
@@ -134,7 +102,7 @@ func (e *env) enroll(name, secret string) {
 		e.t.Fatalf("Confirm %s: %v", name, err)
 	}
 	u.Secret = secret
-	e.clock.Advance(30 * time.Second) // the confirming code's step is used
+	e.clock.Add(30 * time.Second) // the confirming code's step is used
 }
 
 func (e *env) setPolicy(p auth.Policy) {

@@ -136,7 +136,7 @@ func goldenLifecycle(e *env) {
 	e.golden("revoke-trusted-device", e.do(rq{body: Account("RevokeTrustedDeviceRequest"), token: session, cookies: []*http.Cookie{trustCookie}}))
 	e.golden("auth-revoked-device", e.do(login(acct, E("password", alice.Password), E("trustedToken", trusted))))
 
-	e.clock.Advance(11 * time.Minute) // the session's second factor is no longer recent
+	e.clock.Add(11 * time.Minute) // the session's second factor is no longer recent
 	e.golden("get-scratch-codes-stale", e.do(authed("GetScratchCodesRequest")))
 	e.golden("disable-stale", e.do(authed("DisableTwoFactorAuthRequest")))
 

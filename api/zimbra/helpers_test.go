@@ -18,17 +18,16 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/mfad/mfad/internal/coretest"
 
 	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/api/httpx"
 	"github.com/mfad/mfad/api/zimbra"
 	"github.com/mfad/mfad/auth"
 	"github.com/mfad/mfad/otp"
-	"github.com/mfad/mfad/seal"
-	"github.com/mfad/mfad/store/sqlite"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -39,22 +38,7 @@ const (
 )
 
 // clock is a fake clock, moved by tests instead of sleeping.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+type clock = coretest.Clock
 
 // env is the dialect on a real core and SQLite store, served the way
 // `mfad serve` serves it (behind httpx.Wrap).
@@ -71,25 +55,10 @@ type env struct {
 func newEnv(t testing.TB, form string) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "mfad.db"))
-	if err != nil {
-		t.Fatalf("sqlite.Open: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	key, err := seal.GenerateKey("k1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring, err := seal.NewRing(key)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// A TOTP step boundary, so that every 30 s step is a fresh code.
-	c := &clock{now: time.Date(2031, 3, 4, 5, 6, 0, 0, time.UTC)}
+	core := coretest.New(t, coretest.Options{Start: time.Date(2031, 3, 4, 5, 6, 0, 0, time.UTC)})
 	log := slog.New(slog.DiscardHandler)
-	svc := auth.New(db, ring, auth.Config{Password: auth.PasswordParams{Memory: 64, Time: 1, Threads: 1, Concurrent: 4, MaxQueue: 1000}},
-		auth.WithClock(c.Now), auth.WithLogger(log))
-	return &env{t: t, ctx: ctx, form: form, clock: c, svc: svc, h: httpx.Wrap(zimbra.New(svc), nil, log)}
+	return &env{t: t, ctx: ctx, form: form, clock: core.Clock, svc: core.Svc, h: httpx.Wrap(zimbra.New(core.Svc), nil, log)}
 }
 
 // user is a test account.
@@ -117,9 +86,9 @@ func (e *env) user(name string, role mfad.Role) *user {
 // returns u's code for it: a code no earlier request can have used.
 func (e *env) code(u *user) string {
 	e.t.Helper()
-	e.clock.Advance(30 * time.Second)
+	e.clock.Add(30 * time.Second)
 	for u.Key.Step(e.clock.Now()) <= u.last {
-		e.clock.Advance(30 * time.Second)
+		e.clock.Add(30 * time.Second)
 	}
 	u.last = u.Key.Step(e.clock.Now())
 	return u.Key.Code(e.clock.Now())
