@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mfad/mfad/api/httpx"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -145,11 +147,11 @@ func (m *Metrics) Instrument(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		m.inFlight.Inc()
-		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		rec := httpx.NewRecorder(w)
 		defer func() {
 			m.inFlight.Dec()
 			p := recover()
-			status := rec.status
+			status := rec.Status()
 			if p != nil {
 				status = http.StatusInternalServerError
 			}
@@ -202,25 +204,3 @@ func method(m string) string {
 	}
 	return "OTHER"
 }
-
-type recorder struct {
-	http.ResponseWriter
-	status int
-	wrote  bool
-}
-
-func (r *recorder) WriteHeader(code int) {
-	if !r.wrote {
-		r.status, r.wrote = code, true
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *recorder) Write(b []byte) (int, error) {
-	r.wrote = true
-	return r.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController and WebSocket libraries reach the
-// connection (hijack, flush).
-func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

@@ -162,46 +162,60 @@ func Wrap(h http.Handler, ps Proxies, log *slog.Logger) http.Handler {
 		ctx = context.WithValue(ctx, keyClient, ps.ClientAddr(r))
 		r = r.WithContext(ctx)
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
-		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		rec := NewRecorder(w)
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
 				log.ErrorContext(ctx, "panic", "panic", fmt.Sprint(p))
-				if !rec.wrote {
+				if !rec.Wrote() {
 					http.Error(rec, `{"error":{"code":"internal","message":"internal error"}}`, http.StatusInternalServerError)
 				}
 			}
 			// The path is logged without the query: queries may carry tokens.
 			// r.Pattern is what the ServeMux (and a front's own mux) matched.
 			log.InfoContext(ctx, "request", "method", r.Method, "path", r.URL.Path, "route", r.Pattern,
-				"status", rec.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+				"status", rec.Status(), "duration_ms", float64(time.Since(start).Microseconds())/1000)
 		}()
 		h.ServeHTTP(rec, r)
 	})
 }
 
-type recorder struct {
+// Recorder remembers the status a handler answered with, for logs and
+// metrics.
+type Recorder struct {
 	http.ResponseWriter
 	status int
 	wrote  bool
 }
 
-func (r *recorder) WriteHeader(code int) {
+// NewRecorder wraps w; the status is 200 until the handler writes another.
+func NewRecorder(w http.ResponseWriter) *Recorder {
+	return &Recorder{ResponseWriter: w, status: http.StatusOK}
+}
+
+// Status is the status written so far.
+func (r *Recorder) Status() int { return r.status }
+
+// Wrote reports whether the handler has started its answer.
+func (r *Recorder) Wrote() bool { return r.wrote }
+
+func (r *Recorder) WriteHeader(code int) {
 	if !r.wrote {
 		r.status, r.wrote = code, true
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
 
-func (r *recorder) Write(b []byte) (int, error) {
+func (r *Recorder) Write(b []byte) (int, error) {
 	r.wrote = true
 	return r.ResponseWriter.Write(b)
 }
 
-// Unwrap lets http.ResponseController reach the connection (WebSocket hijack, flush).
-func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+// Unwrap lets http.ResponseController and WebSocket libraries reach the
+// connection (hijack, flush).
+func (r *Recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 func newID() string {
 	b := make([]byte, 8)
