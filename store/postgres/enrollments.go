@@ -7,9 +7,9 @@ const enrollmentColumns = `user_id, token_hash, secret, algorithm, digits, perio
 
 func scanEnrollment(s scanner) (*mfad.Enrollment, error) {
 	e := &mfad.Enrollment{}
-	err := s.Scan(&e.UserID, blobDest{&e.TokenHash}, &e.Secret, &e.Algorithm, &e.Digits, &e.Period,
+	err := s.Scan(&e.UserID, blobDest{B: &e.TokenHash}, &e.Secret, &e.Algorithm, &e.Digits, &e.Period,
 		&e.Scratch, &e.Form.Count, &e.Form.Length, &e.Form.Alphabet, &e.CreatedBy, &e.Dialect,
-		timeDest{&e.CreatedAt}, timeDest{&e.ExpiresAt})
+		timeDest{T: &e.CreatedAt}, timeDest{T: &e.ExpiresAt})
 	if err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ func (t *tx) Events(f mfad.AuditFilter) ([]mfad.Event, error) {
 	err := t.each(fmt.Sprintf(`SELECT id, time, actor_id, user_id, action, result, remote_addr, dialect, detail
 		FROM events%s ORDER BY id DESC LIMIT $%d OFFSET $%d`, where, len(args)-1, len(args)), args, func(s scanner) error {
 		var e mfad.Event
-		if err := s.Scan(&e.ID, timeDest{&e.Time}, &e.ActorID, &e.UserID, &e.Action, &e.Result,
+		if err := s.Scan(&e.ID, timeDest{T: &e.Time}, &e.ActorID, &e.UserID, &e.Action, &e.Result,
 			&e.RemoteAddr, &e.Dialect, &e.Detail); err != nil {
 			return err
 		}

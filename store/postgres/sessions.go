@@ -13,9 +13,9 @@ const sessionColumns = `id, user_id, access_hash, access_expires, refresh_hash, 
 func scanSession(s scanner) (*mfad.Session, error) {
 	x := &mfad.Session{}
 	var scope string
-	err := s.Scan(&x.ID, &x.UserID, blobDest{&x.AccessHash}, timeDest{&x.AccessExpires},
-		blobDest{&x.RefreshHash}, timeDest{&x.RefreshExpires}, &scope, timeDest{&x.SecondFactorAt},
-		&x.Dialect, &x.RemoteAddr, timeDest{&x.CreatedAt})
+	err := s.Scan(&x.ID, &x.UserID, blobDest{B: &x.AccessHash}, timeDest{T: &x.AccessExpires},
+		blobDest{B: &x.RefreshHash}, timeDest{T: &x.RefreshExpires}, &scope, timeDest{T: &x.SecondFactorAt},
+		&x.Dialect, &x.RemoteAddr, timeDest{T: &x.CreatedAt})
 	if err != nil {
 		return nil, err
 	}

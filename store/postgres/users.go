@@ -17,9 +17,9 @@ const userColumnsOf = `u.id, u.name, u.email, u.role, u.password_hash, u.created
 func scanUser(s scanner) (*mfad.User, error) {
 	u := &mfad.User{}
 	var role string
-	err := s.Scan(&u.ID, &u.Name, textDest{&u.Email}, &role, &u.PasswordHash,
-		timeDest{&u.CreatedAt}, timeDest{&u.PasswordChangedAt},
-		&u.MFAFailures, timeDest{&u.MFALockedUntil}, &u.MFAHardLocked)
+	err := s.Scan(&u.ID, &u.Name, textDest{S: &u.Email}, &role, &u.PasswordHash,
+		timeDest{T: &u.CreatedAt}, timeDest{T: &u.PasswordChangedAt},
+		&u.MFAFailures, timeDest{T: &u.MFALockedUntil}, &u.MFAHardLocked)
 	if err != nil {
 		return nil, err
 	}

@@ -21,8 +21,8 @@ func (t *tx) AppPasswords(userID int64) ([]mfad.AppPassword, error) {
 	err := t.each(`SELECT id, user_id, name, hash, created_at, last_used_at FROM app_passwords
 		WHERE user_id = ? ORDER BY id`, []any{userID}, func(s scanner) error {
 		var p mfad.AppPassword
-		if err := s.Scan(&p.ID, &p.UserID, &p.Name, blobDest{&p.Hash}, timeDest{&p.CreatedAt},
-			timeDest{&p.LastUsedAt}); err != nil {
+		if err := s.Scan(&p.ID, &p.UserID, &p.Name, blobDest{B: &p.Hash}, timeDest{T: &p.CreatedAt},
+			timeDest{T: &p.LastUsedAt}); err != nil {
 			return err
 		}
 		ps = append(ps, p)

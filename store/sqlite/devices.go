@@ -10,8 +10,8 @@ const deviceColumns = `id, user_id, device_id, hash, name, created_at, expires_a
 
 func scanDevice(s scanner) (mfad.TrustedDevice, error) {
 	var d mfad.TrustedDevice
-	err := s.Scan(&d.ID, &d.UserID, &d.DeviceID, blobDest{&d.Hash}, &d.Name,
-		timeDest{&d.CreatedAt}, timeDest{&d.ExpiresAt}, timeDest{&d.LastUsedAt})
+	err := s.Scan(&d.ID, &d.UserID, &d.DeviceID, blobDest{B: &d.Hash}, &d.Name,
+		timeDest{T: &d.CreatedAt}, timeDest{T: &d.ExpiresAt}, timeDest{T: &d.LastUsedAt})
 	return d, err
 }
 

@@ -34,7 +34,7 @@ func (t *tx) Events(f mfad.AuditFilter) ([]mfad.Event, error) {
 	err := t.each(`SELECT id, time, actor_id, user_id, action, result, remote_addr, dialect, detail
 		FROM events`+where+` ORDER BY id DESC LIMIT ? OFFSET ?`, args, func(s scanner) error {
 		var e mfad.Event
-		if err := s.Scan(&e.ID, timeDest{&e.Time}, &e.ActorID, &e.UserID, &e.Action, &e.Result,
+		if err := s.Scan(&e.ID, timeDest{T: &e.Time}, &e.ActorID, &e.UserID, &e.Action, &e.Result,
 			&e.RemoteAddr, &e.Dialect, &e.Detail); err != nil {
 			return err
 		}

@@ -9,7 +9,7 @@ func (t *tx) Factor(userID int64) (*mfad.Factor, error) {
 	f := &mfad.Factor{}
 	err := t.row(`SELECT `+factorColumns+` FROM factors WHERE user_id = ?`, userID).Scan(
 		&f.UserID, &f.Secret, &f.Algorithm, &f.Digits, &f.Period, &f.LastStep,
-		&f.Scratch.Count, &f.Scratch.Length, &f.Scratch.Alphabet, timeDest{&f.EnabledAt}, &f.Dialect)
+		&f.Scratch.Count, &f.Scratch.Length, &f.Scratch.Alphabet, timeDest{T: &f.EnabledAt}, &f.Dialect)
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ func (t *tx) ScratchCodes(userID int64) ([]mfad.ScratchCode, error) {
 	err := t.each(`SELECT id, user_id, code, used_at FROM scratch_codes
 		WHERE user_id = ? AND used_at IS NULL ORDER BY id`, []any{userID}, func(s scanner) error {
 		var c mfad.ScratchCode
-		if err := s.Scan(&c.ID, &c.UserID, &c.Code, timeDest{&c.UsedAt}); err != nil {
+		if err := s.Scan(&c.ID, &c.UserID, &c.Code, timeDest{T: &c.UsedAt}); err != nil {
 			return err
 		}
 		codes = append(codes, c)

@@ -5,7 +5,7 @@ import "github.com/mfad/mfad"
 func (t *tx) Throttle(key string) (*mfad.Throttle, error) {
 	th := &mfad.Throttle{}
 	err := t.row(`SELECT key, failures, until, updated FROM throttles WHERE key = ?`, key).Scan(
-		&th.Key, &th.Failures, timeDest{&th.Until}, timeDest{&th.Updated})
+		&th.Key, &th.Failures, timeDest{T: &th.Until}, timeDest{T: &th.Updated})
 	if err != nil {
 		return nil, err
 	}

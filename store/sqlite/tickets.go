@@ -17,8 +17,8 @@ func (t *tx) TicketByHash(hash []byte) (*mfad.Ticket, error) {
 	}
 	k := &mfad.Ticket{}
 	err := t.row(`SELECT id, hash, user_id, failures, dialect, remote_addr, created_at, expires_at
-		FROM tickets WHERE hash = ?`, hash).Scan(&k.ID, blobDest{&k.Hash}, &k.UserID, &k.Failures,
-		&k.Dialect, &k.RemoteAddr, timeDest{&k.CreatedAt}, timeDest{&k.ExpiresAt})
+		FROM tickets WHERE hash = ?`, hash).Scan(&k.ID, blobDest{B: &k.Hash}, &k.UserID, &k.Failures,
+		&k.Dialect, &k.RemoteAddr, timeDest{T: &k.CreatedAt}, timeDest{T: &k.ExpiresAt})
 	if err != nil {
 		return nil, err
 	}

@@ -1,12 +1,12 @@
 package sqlite
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
+
+	"github.com/mfad/mfad/store/internal/column"
 
 	"github.com/mfad/mfad"
 	msqlite "modernc.org/sqlite"
@@ -132,78 +132,17 @@ func isBusy(err error) bool {
 	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
-// nanos is the stored form of a time: nanoseconds since the epoch, or NULL
-// for the zero time.
-func nanos(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixNano()
-}
+// The stored forms of times, hashes and optional strings, shared with the
+// other SQL store.
+var (
+	nanos  = column.Nanos
+	stored = column.Stored
+	blob   = column.Blob
+	text   = column.Text
+)
 
-// stored returns t as it comes back from the database.
-func stored(t time.Time) time.Time {
-	if t.IsZero() {
-		return time.Time{}
-	}
-	return time.Unix(0, t.UnixNano()).UTC()
-}
-
-// timeDest scans a stored time.
-type timeDest struct{ t *time.Time }
-
-func (d timeDest) Scan(src any) error {
-	switch v := src.(type) {
-	case nil:
-		*d.t = time.Time{}
-	case int64:
-		*d.t = time.Unix(0, v).UTC()
-	default:
-		return fmt.Errorf("time column holds %T", src)
-	}
-	return nil
-}
-
-// blob is the stored form of a hash: NULL when empty.
-func blob(b []byte) any {
-	if len(b) == 0 {
-		return nil
-	}
-	return b
-}
-
-// blobDest scans a hash into a copy; NULL and empty give nil.
-type blobDest struct{ b *[]byte }
-
-func (d blobDest) Scan(src any) error {
-	switch v := src.(type) {
-	case nil:
-		*d.b = nil
-	case []byte:
-		*d.b = nil
-		if len(v) > 0 {
-			*d.b = bytes.Clone(v)
-		}
-	default:
-		return fmt.Errorf("blob column holds %T", src)
-	}
-	return nil
-}
-
-// text is the stored form of an optional string: NULL when empty.
-func text(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-// textDest scans an optional string; NULL gives "".
-type textDest struct{ s *string }
-
-func (d textDest) Scan(src any) error {
-	var ns sql.NullString
-	err := ns.Scan(src)
-	*d.s = ns.String
-	return err
-}
+type (
+	timeDest = column.Time
+	blobDest = column.Bytes
+	textDest = column.String
+)

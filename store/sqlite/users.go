@@ -12,9 +12,9 @@ const userColumns = `id, name, email, role, password_hash, created_at, password_
 
 func scanUser(s scanner) (*mfad.User, error) {
 	u := &mfad.User{}
-	err := s.Scan(&u.ID, &u.Name, textDest{&u.Email}, &u.Role, &u.PasswordHash,
-		timeDest{&u.CreatedAt}, timeDest{&u.PasswordChangedAt},
-		&u.MFAFailures, timeDest{&u.MFALockedUntil}, &u.MFAHardLocked)
+	err := s.Scan(&u.ID, &u.Name, textDest{S: &u.Email}, &u.Role, &u.PasswordHash,
+		timeDest{T: &u.CreatedAt}, timeDest{T: &u.PasswordChangedAt},
+		&u.MFAFailures, timeDest{T: &u.MFALockedUntil}, &u.MFAHardLocked)
 	if err != nil {
 		return nil, err
 	}
