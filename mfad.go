@@ -77,10 +77,11 @@ type Tx interface {
 	SessionByAccess(hash []byte) (*Session, error)
 	SessionByID(id int64) (*Session, error)
 	// RotateRefresh replaces the refresh and access tokens of the session
-	// that holds oldRefresh. If oldRefresh was already rotated away (a
-	// reused refresh token), the whole session is deleted and ErrReused
-	// returned; if it is unknown, ErrNoRows.
-	RotateRefresh(oldRefresh []byte, s *Session) (*Session, error)
+	// that holds oldRefresh, if that token has not expired at now. If
+	// oldRefresh was already rotated away (a reused refresh token), the
+	// whole session is deleted and returned with ErrReused (the caller must
+	// commit to keep the revocation); if it is unknown or expired, ErrNoRows.
+	RotateRefresh(oldRefresh []byte, now time.Time, s *Session) (*Session, error)
 	SetSecondFactorAt(sessionID int64, at time.Time) error
 	SetSessionScope(sessionID int64, scope Scope) error
 	DeleteSession(id int64) error

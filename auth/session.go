@@ -76,13 +76,7 @@ func (s *Service) Refresh(ctx context.Context, c Client, refreshToken string) (*
 		access, ah := newToken()
 		refresh, rh := newToken()
 		next := &mfad.Session{AccessHash: ah, AccessExpires: now.Add(s.cfg.AccessTTL), RefreshHash: rh, RefreshExpires: now.Add(s.cfg.RefreshTTL)}
-		// RotateRefresh answers with the rotated session, whose expiry is
-		// the new one; sweeping expired sessions first is what refuses an
-		// expired refresh token.
-		if err := tx.DeleteExpired(now); err != nil {
-			return err
-		}
-		sess, err := tx.RotateRefresh(hashToken(refreshToken), next)
+		sess, err := tx.RotateRefresh(hashToken(refreshToken), now, next)
 		switch {
 		case errors.Is(err, mfad.ErrReused):
 			if aerr := s.audit(tx, Anonymous(c), 0, "session.refresh", "reused", ""); aerr != nil {
@@ -93,9 +87,6 @@ func (s *Service) Refresh(ctx context.Context, c Client, refreshToken string) (*
 			return mfad.Errorf(mfad.EUnauthenticated, "invalid or expired refresh token")
 		case err != nil:
 			return err
-		}
-		if !sess.RefreshExpires.After(now) {
-			return mfad.Errorf(mfad.EUnauthenticated, "invalid or expired refresh token")
 		}
 		t = &Tokens{SessionID: sess.ID, UserID: sess.UserID, Access: access, Refresh: refresh,
 			AccessExpires: sess.AccessExpires, RefreshExpires: sess.RefreshExpires, Scope: sess.Scope}

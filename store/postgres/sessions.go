@@ -53,13 +53,13 @@ func (t *tx) SessionByID(id int64) (*mfad.Session, error) {
 // finds oldRefresh among the used tokens. A used oldRefresh deletes its
 // session and returns the deleted session with ErrReused; the caller must
 // commit for the deletion to last.
-func (t *tx) RotateRefresh(oldRefresh []byte, s *mfad.Session) (*mfad.Session, error) {
+func (t *tx) RotateRefresh(oldRefresh []byte, now time.Time, s *mfad.Session) (*mfad.Session, error) {
 	if len(oldRefresh) == 0 {
 		return nil, mfad.ErrNoRows
 	}
 	rotated, err := scanSession(t.row(`UPDATE sessions SET access_hash = $1, access_expires = $2,
-		refresh_hash = $3, refresh_expires = $4 WHERE refresh_hash = $5 RETURNING `+sessionColumns,
-		blob(s.AccessHash), nanos(s.AccessExpires), blob(s.RefreshHash), nanos(s.RefreshExpires), oldRefresh))
+		refresh_hash = $3, refresh_expires = $4 WHERE refresh_hash = $5 AND refresh_expires > $6 RETURNING `+sessionColumns,
+		blob(s.AccessHash), nanos(s.AccessExpires), blob(s.RefreshHash), nanos(s.RefreshExpires), oldRefresh, nanos(now)))
 	if errors.Is(err, mfad.ErrNoRows) {
 		return t.revokeReused(oldRefresh)
 	}

@@ -48,13 +48,13 @@ func (t *tx) SessionByID(id int64) (*mfad.Session, error) {
 // on oldRefresh being current, so of racing rotations one wins. A used
 // oldRefresh deletes its session and returns the deleted session with
 // ErrReused; the caller must commit for the deletion to last.
-func (t *tx) RotateRefresh(oldRefresh []byte, s *mfad.Session) (*mfad.Session, error) {
+func (t *tx) RotateRefresh(oldRefresh []byte, now time.Time, s *mfad.Session) (*mfad.Session, error) {
 	if len(oldRefresh) == 0 {
 		return nil, mfad.ErrNoRows
 	}
 	rotated, err := scanSession(t.row(`UPDATE sessions SET access_hash = ?, access_expires = ?,
-		refresh_hash = ?, refresh_expires = ? WHERE refresh_hash = ? RETURNING `+sessionColumns,
-		blob(s.AccessHash), nanos(s.AccessExpires), blob(s.RefreshHash), nanos(s.RefreshExpires), oldRefresh))
+		refresh_hash = ?, refresh_expires = ? WHERE refresh_hash = ? AND refresh_expires > ? RETURNING `+sessionColumns,
+		blob(s.AccessHash), nanos(s.AccessExpires), blob(s.RefreshHash), nanos(s.RefreshExpires), oldRefresh, nanos(now)))
 	if errors.Is(err, mfad.ErrNoRows) {
 		return t.revokeReused(oldRefresh)
 	}

@@ -133,7 +133,7 @@ func testRaceRotateRefresh(t *testing.T, s mfad.Store) {
 	x := createSession(t, s, u.ID, "a")
 	var reused won
 	errs := race(t, s, 20, func(i int, tx mfad.Tx) error {
-		_, err := tx.RotateRefresh(hash("refresh-a"), tokens(fmt.Sprint("a", i)))
+		_, err := tx.RotateRefresh(hash("refresh-a"), t0, tokens(fmt.Sprint("a", i)))
 		if errors.Is(err, mfad.ErrReused) {
 			reused.add(true)
 			return nil // commit the revocation; counted apart

@@ -13,6 +13,7 @@ var sessionTests = []test{
 	{"Sessions/Set", testSessionSet},
 	{"Sessions/Delete", testDeleteSessions},
 	{"Sessions/RotateRefresh", testRotateRefresh},
+	{"Sessions/RotateExpiredRefresh", testRotateExpiredRefresh},
 	{"Sessions/RefreshReused", testRefreshReused},
 }
 
@@ -121,7 +122,7 @@ func rotate(t *testing.T, s mfad.Store, old []byte, next *mfad.Session) (*mfad.S
 	var got *mfad.Session
 	var rotateErr error
 	err := s.Update(t.Context(), func(tx mfad.Tx) error {
-		got, rotateErr = tx.RotateRefresh(old, next)
+		got, rotateErr = tx.RotateRefresh(old, t0, next)
 		if errors.Is(rotateErr, mfad.ErrReused) {
 			return nil // commit the revocation
 		}
@@ -172,6 +173,23 @@ func testRotateRefresh(t *testing.T, s mfad.Store) {
 	}
 }
 
+// testRotateExpiredRefresh: an expired refresh token rotates nothing, and
+// is not mistaken for a reused one.
+func testRotateExpiredRefresh(t *testing.T, s mfad.Store) {
+	u := createUser(t, s, "alice", "")
+	x := createSession(t, s, u.ID, "a")
+	var rotateErr error
+	update(t, s, func(tx mfad.Tx) error {
+		_, rotateErr = tx.RotateRefresh(hash("refresh-a"), x.RefreshExpires, tokens("late"))
+		return nil
+	})
+	wantErr(t, "RotateRefresh(expired)", rotateErr, mfad.ErrNoRows)
+	equal(t, "session after an expired rotation", sessionByID(t, s, x.ID), x)
+	if _, err := rotate(t, s, hash("refresh-a"), tokens("a2")); err != nil {
+		t.Errorf("rotation before expiry: %v", err)
+	}
+}
+
 // testRefreshReused: a refresh token used twice revokes its session.
 func testRefreshReused(t *testing.T, s mfad.Store) {
 	u := createUser(t, s, "alice", "")
@@ -182,7 +200,7 @@ func testRefreshReused(t *testing.T, s mfad.Store) {
 
 	// Rolled back, the revocation does not happen.
 	err := s.Update(t.Context(), func(tx mfad.Tx) error {
-		_, err := tx.RotateRefresh(hash("refresh-a"), tokens("evil"))
+		_, err := tx.RotateRefresh(hash("refresh-a"), t0, tokens("evil"))
 		return err
 	})
 	wantErr(t, "reuse, rolled back", err, mfad.ErrReused)
