@@ -31,11 +31,14 @@ var (
 )
 
 // Binary builds cmd/mfad with -tags mfadtest once per test process and
-// returns its path.
+// returns its path. The binary lives in a temporary directory named after
+// the process; directories of processes that have ended are removed, since
+// a test process has no hook to remove its own when it exits.
 func Binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "mfad-e2e-*")
+		removeStaleBinaries()
+		dir, err := os.MkdirTemp("", fmt.Sprintf("mfad-e2e-%d-*", os.Getpid()))
 		if err != nil {
 			buildErr = err
 			return
@@ -51,6 +54,21 @@ func Binary(t testing.TB) string {
 		t.Fatal(buildErr)
 	}
 	return binPath
+}
+
+// removeStaleBinaries removes the binary directories of test processes that
+// no longer run.
+func removeStaleBinaries() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "mfad-e2e-*-*"))
+	for _, d := range dirs {
+		var pid int
+		if _, err := fmt.Sscanf(filepath.Base(d), "mfad-e2e-%d-", &pid); err != nil || pid <= 0 {
+			continue
+		}
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); os.IsNotExist(err) {
+			os.RemoveAll(d)
+		}
+	}
 }
 
 func moduleRoot() string {
