@@ -76,16 +76,8 @@ func (s *Service) Refresh(ctx context.Context, c Client, refreshToken string) (*
 		access, ah := newToken()
 		refresh, rh := newToken()
 		next := &mfad.Session{AccessHash: ah, AccessExpires: now.Add(s.cfg.AccessTTL), RefreshHash: rh, RefreshExpires: now.Add(s.cfg.RefreshTTL)}
-		sess, err := tx.RotateRefresh(hashToken(refreshToken), now, next)
-		switch {
-		case errors.Is(err, mfad.ErrReused):
-			if aerr := s.audit(tx, Anonymous(c), 0, "session.refresh", "reused", ""); aerr != nil {
-				return aerr
-			}
-			return keep(err)
-		case errors.Is(err, mfad.ErrNoRows):
-			return mfad.Errorf(mfad.EUnauthenticated, "invalid or expired refresh token")
-		case err != nil:
+		sess, err := s.rotate(tx, c, refreshToken, now, next)
+		if err != nil {
 			return err
 		}
 		t = &Tokens{SessionID: sess.ID, UserID: sess.UserID, Access: access, Refresh: refresh,
@@ -93,6 +85,50 @@ func (s *Service) Refresh(ctx context.Context, c Client, refreshToken string) (*
 		return nil
 	})
 	return t, err
+}
+
+// rotate replaces the tokens of the session holding refreshToken with
+// next's. A reused refresh token revokes its session (kept, and audited).
+func (s *Service) rotate(tx mfad.Tx, c Client, refreshToken string, now time.Time, next *mfad.Session) (*mfad.Session, error) {
+	sess, err := tx.RotateRefresh(hashToken(refreshToken), now, next)
+	switch {
+	case errors.Is(err, mfad.ErrReused):
+		a := Anonymous(c)
+		if sess != nil {
+			a.UserID = sess.UserID
+		}
+		if aerr := s.audit(tx, a, a.UserID, "session.refresh", "reused", ""); aerr != nil {
+			return nil, aerr
+		}
+		return nil, keep(err)
+	case errors.Is(err, mfad.ErrNoRows):
+		return nil, mfad.Errorf(mfad.EUnauthenticated, "invalid or expired refresh token")
+	}
+	return sess, err
+}
+
+// LogoutRefresh ends the session that holds refreshToken, for clients that
+// sign out with the refresh token alone (Cloudreve's web client). A reused
+// refresh token revokes its session, as in Refresh.
+func (s *Service) LogoutRefresh(ctx context.Context, c Client, refreshToken string) error {
+	if refreshToken == "" {
+		return mfad.Errorf(mfad.EUnauthenticated, "refresh token required")
+	}
+	return s.update(ctx, func(tx mfad.Tx) error {
+		now := s.Now()
+		_, ah := newToken()
+		_, rh := newToken()
+		sess, err := s.rotate(tx, c, refreshToken, now, &mfad.Session{AccessHash: ah, AccessExpires: now, RefreshHash: rh, RefreshExpires: now})
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteSession(sess.ID); err != nil {
+			return err
+		}
+		a := Anonymous(c)
+		a.UserID = sess.UserID
+		return s.audit(tx, a, sess.UserID, "logout", "ok", "")
+	})
 }
 
 // Logout ends the actor's session.

@@ -108,11 +108,9 @@ func (s *server) refresh(w http.ResponseWriter, r *http.Request, a auth.Actor) e
 }
 
 // DELETE /session/token {refresh_token}: sign out. Cloudreve's web client
-// sends only the refresh token (no Authorization header); the core ends a
-// session through its access token, so the refresh token is exchanged for
-// the session's current pair first, which also makes a stolen copy of it
-// useless. A request with a bearer token and no body signs out that
-// session. The answer is Cloudreve's {"code":0,"data":"","msg":""}.
+// sends only the refresh token (no Authorization header): the core ends the
+// session that holds it. A request with a bearer token and no body signs
+// out that session. The answer is Cloudreve's {"code":0,"data":"","msg":""}.
 func (s *server) signOut(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
 	var req refreshRequest
 	present, err := decodeOptional(r, &req)
@@ -125,11 +123,10 @@ func (s *server) signOut(w http.ResponseWriter, r *http.Request, a auth.Actor) e
 	if err := required("RefreshToken", req.RefreshToken); err != nil {
 		return err
 	}
-	t, err := s.svc.Refresh(r.Context(), a.Client, req.RefreshToken)
-	if err != nil {
+	if err := s.svc.LogoutRefresh(r.Context(), a.Client, req.RefreshToken); err != nil {
 		return err
 	}
-	return s.endSession(w, r, a.Client, t.Access)
+	return ok(w, "")
 }
 
 func (s *server) endSession(w http.ResponseWriter, r *http.Request, c auth.Client, access string) error {
