@@ -189,7 +189,9 @@ type Confirmed struct {
 // devices are revoked, and the confirming session counts as having just
 // proven its second factor.
 func (s *Service) Confirm(ctx context.Context, a Actor, req ConfirmRequest) (*Confirmed, error) {
-	if req.Token == "" {
+	// Without a token the session is the credential; with one, a named
+	// user must still be one the actor may act on.
+	if req.Token == "" || (req.UserID != 0 && a.UserID != 0) {
 		if err := s.self(a, req.UserID, true); err != nil {
 			return nil, err
 		}
