@@ -193,18 +193,27 @@ func (s *Service) Unlock(ctx context.Context, a Actor, userID int64) error {
 		if err := tx.ResetMFAFailures(userID); err != nil {
 			return err
 		}
-		for _, login := range []string{u.Name, u.Email} {
-			if login == "" {
-				continue
-			}
-			for _, key := range []string{accountKey(login), protocolKey(login)} {
-				if err := tx.DeleteThrottle(key); err != nil && !errors.Is(err, mfad.ErrNoRows) {
-					return err
-				}
-			}
+		if err := clearThrottles(tx, u); err != nil {
+			return err
 		}
 		return s.audit(tx, a, userID, "2fa.unlock", "ok", "")
 	})
+}
+
+// clearThrottles forgets the password failures of u's name and email, for
+// interactive and protocol logins.
+func clearThrottles(tx mfad.Tx, u *mfad.User) error {
+	for _, login := range []string{u.Name, u.Email} {
+		if login == "" {
+			continue
+		}
+		for _, key := range []string{accountKey(login), protocolKey(login)} {
+			if err := tx.DeleteThrottle(key); err != nil && !errors.Is(err, mfad.ErrNoRows) {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ScratchCodes shows a user's unused scratch codes again: a sensitive action.

@@ -194,6 +194,14 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor, id int64) error {
 		return mfad.Errorf(mfad.EConflict, "you cannot delete your own account")
 	}
 	return s.update(ctx, func(tx mfad.Tx) error {
+		u, err := tx.UserByID(id)
+		if err != nil {
+			return notFound(err, "user")
+		}
+		// A new user given the name must not inherit its throttles.
+		if err := clearThrottles(tx, u); err != nil {
+			return err
+		}
 		if err := tx.DeleteUser(id); err != nil {
 			return notFound(err, "user")
 		}
