@@ -5,10 +5,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"strconv"
-	"strings"
 	"time"
+
+	migrationpkg "github.com/mfad/mfad/store/internal/migration"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -18,30 +17,13 @@ import (
 var migrationFiles embed.FS
 
 // A migration is one embedded file, "NNNN_name.sql"; NNNN is its version.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
+type migration = migrationpkg.Migration
 
-// migrations returns the embedded migrations in name order.
+// migrations returns the embedded migrations by version.
 func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	ms, err := migrationpkg.Load(migrationFiles, "migrations")
 	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, e := range entries {
-		prefix, _, _ := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(prefix)
-		if err != nil || v <= 0 {
-			return nil, fmt.Errorf("postgres: migration %s: name must start with a version number", e.Name())
-		}
-		b, err := migrationFiles.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	return ms, nil
 }
@@ -68,7 +50,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	for _, m := range ms {
 		if err := db.apply(ctx, m); err != nil {
-			return fmt.Errorf("postgres: migration %s: %w", m.name, err)
+			return fmt.Errorf("postgres: migration %s: %w", m.Name, err)
 		}
 	}
 	return nil
@@ -105,7 +87,7 @@ func (db *DB) checkNotNewer(ctx context.Context, ms []migration) error {
 	if err != nil {
 		return err
 	}
-	if latest := ms[len(ms)-1].version; v > latest {
+	if latest := ms[len(ms)-1].Version; v > latest {
 		return fmt.Errorf("postgres: database schema version %d is newer than this mfad's %d", v, latest)
 	}
 	return nil
@@ -125,14 +107,14 @@ func (db *DB) apply(ctx context.Context, m migration) error {
 		return fmt.Errorf("locking schema_migrations: %w", err)
 	}
 	var n int
-	if err := ptx.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, m.version).Scan(&n); err != nil || n > 0 {
+	if err := ptx.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, m.Version).Scan(&n); err != nil || n > 0 {
 		return err
 	}
-	if _, err := ptx.Exec(ctx, m.sql); err != nil { // no arguments: the simple protocol runs every statement
+	if _, err := ptx.Exec(ctx, m.SQL); err != nil { // no arguments: the simple protocol runs every statement
 		return err
 	}
 	_, err = ptx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
-		m.version, m.name, time.Now().UnixNano())
+		m.Version, m.Name, time.Now().UnixNano())
 	if err != nil {
 		return err
 	}
@@ -171,7 +153,7 @@ func (db *DB) Pending(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, m := range ms {
-		if !applied[m.version] {
+		if !applied[m.Version] {
 			n++
 		}
 	}

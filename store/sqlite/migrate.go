@@ -5,40 +5,22 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
-	"strconv"
-	"strings"
 	"time"
+
+	migrationpkg "github.com/mfad/mfad/store/internal/migration"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
 // A migration is one embedded file, "NNNN_name.sql"; NNNN is its version.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
+type migration = migrationpkg.Migration
 
-// migrations returns the embedded migrations in name order.
+// migrations returns the embedded migrations by version.
 func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	ms, err := migrationpkg.Load(migrationFiles, "migrations")
 	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, e := range entries {
-		prefix, _, _ := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(prefix)
-		if err != nil || v <= 0 {
-			return nil, fmt.Errorf("sqlite: migration %s: name must start with a version number", e.Name())
-		}
-		b, err := migrationFiles.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	return ms, nil
 }
@@ -62,7 +44,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	for _, m := range ms {
 		if err := db.apply(ctx, m); err != nil {
-			return fmt.Errorf("sqlite: migration %s: %w", m.name, err)
+			return fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
 		}
 	}
 	return nil
@@ -74,7 +56,7 @@ func (db *DB) checkNotNewer(ctx context.Context, ms []migration) error {
 	if err != nil {
 		return err
 	}
-	if latest := ms[len(ms)-1].version; v > latest {
+	if latest := ms[len(ms)-1].Version; v > latest {
 		return fmt.Errorf("sqlite: database schema version %d is newer than this mfad's %d", v, latest)
 	}
 	return nil
@@ -89,15 +71,15 @@ func (db *DB) apply(ctx context.Context, m migration) error {
 	}
 	defer tx.Rollback()
 	var n int
-	err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n)
+	err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n)
 	if err != nil || n > 0 {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-		m.version, m.name, time.Now().UnixNano())
+		m.Version, m.Name, time.Now().UnixNano())
 	if err != nil {
 		return err
 	}
@@ -129,7 +111,7 @@ func (db *DB) Pending(ctx context.Context) (int, error) {
 	n := 0
 	for _, m := range ms {
 		var c int
-		err := db.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&c)
+		err := db.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&c)
 		if err != nil {
 			return 0, fmt.Errorf("sqlite: pending migrations: %w", err)
 		}
