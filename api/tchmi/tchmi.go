@@ -7,10 +7,15 @@
 //
 // The package is a thin front: it decodes frames, calls the core service
 // (package auth) and encodes its answers; the core decides every rule.
-// Errors map to TcHmi error objects through one table (errors.go). Frames
-// are run by Session, one connection's state, which tests can drive as a
-// function from request bytes to answer bytes; Handler carries it over a
-// WebSocket with a frame size limit, pings and timeouts.
+// Errors map to TcHmi error objects through one table (errors.go).
+//
+// Layout: frame.go decodes and encodes frames; session.go is one
+// connection's state (Session: the client and the mfad session it holds),
+// which tests can drive as a function from request bytes to answer bytes;
+// symbols.go is the table of symbols, whose handlers (login.go,
+// twofactor.go) are methods of call, one command, and never touch the
+// connection's state but through it; tchmi.go (Handler) carries a Session
+// over a WebSocket with a frame size limit, pings and timeouts.
 //
 // docs/dialects/tchmi.md documents the frames and the error codes.
 package tchmi

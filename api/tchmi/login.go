@@ -1,0 +1,59 @@
+package tchmi
+
+import (
+	"log/slog"
+
+	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/auth"
+)
+
+// Login {userName, password, twoFactorToken?} answers the session id (the
+// session's access token). With 2FA on and no twoFactorToken it answers
+// TWO_FACTOR_TOKEN_REQUIRED, so that the client asks for the code and sends
+// Login again. Unless persistPreviousSession is true, a session the
+// connection held before is logged out.
+func (c *call) login() (any, error) {
+	var in struct {
+		UserName               *string `json:"userName"`
+		Password               *string `json:"password"`
+		TwoFactorToken         *string `json:"twoFactorToken"`
+		Persistent             bool    `json:"persistent"`
+		PersistPreviousSession bool    `json:"persistPreviousSession"`
+		MaintenanceMode        bool    `json:"maintenanceMode"`
+	}
+	if err := decodeValue(c.wv, &in); err != nil {
+		return nil, err
+	}
+	if err := required(field{"userName", in.UserName}, field{"password", in.Password}); err != nil {
+		return nil, err
+	}
+	res, err := c.svc.Login(c.ctx, c.conn.client, auth.LoginRequest{Login: *in.UserName, Password: *in.Password, Code: str(in.TwoFactorToken)})
+	if err != nil {
+		return nil, err
+	}
+	if res.Tokens == nil {
+		return nil, mfad.Errorf(mfad.EStepUp, "two-factor authentication is on: send Login again with twoFactorToken")
+	}
+	prev := c.conn.hold(res.Tokens)
+	if prev != nil && !in.PersistPreviousSession {
+		if a, err := c.svc.Authenticate(c.ctx, c.conn.client, prev.Access); err == nil {
+			if err := c.svc.Logout(c.ctx, a); err != nil {
+				slog.Warn("tchmi: ending the previous session", "err", err)
+			}
+		}
+	}
+	return res.Tokens.Access, nil
+}
+
+// Logout ends the connection's session.
+func (c *call) logout() (any, error) {
+	a, err := c.actor()
+	if err != nil {
+		return nil, err
+	}
+	if err := c.svc.Logout(c.ctx, a); err != nil {
+		return nil, err
+	}
+	c.conn.release()
+	return nil, nil
+}
