@@ -15,6 +15,11 @@ type LoginRequest struct {
 	Password     string
 	Code         string // optional: TOTP or scratch code
 	TrustedToken string // optional: skips the code on a trusted device
+	// Replace is the access token of a session this login replaces: when
+	// the login answers with a session, that one ends in the same
+	// transaction (TwinCAT's Login on a connection that holds a session,
+	// without persistPreviousSession). Empty: none.
+	Replace string
 	// TicketTTL is the lifetime of the login ticket when a second factor
 	// is required; 0 takes the configured default (Cloudreve keeps its 2FA
 	// session 600 s).
@@ -112,7 +117,10 @@ func (s *Service) login(ctx context.Context, c Client, req LoginRequest, adminOn
 			return s.refuseAdminLogin(tx, c, u.ID)
 		}
 		res, err = s.afterPassword(tx, c, u, req)
-		return err
+		if err != nil || res.Tokens == nil || req.Replace == "" {
+			return err
+		}
+		return s.endSession(tx, c, req.Replace)
 	})
 	return res, err
 }

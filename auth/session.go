@@ -144,6 +144,24 @@ func (s *Service) Logout(ctx context.Context, a Actor) error {
 	})
 }
 
+// endSession ends the session holding accessToken, if there is one, and
+// audits it as a logout of its user.
+func (s *Service) endSession(tx mfad.Tx, c Client, accessToken string) error {
+	sess, err := tx.SessionByAccess(hashToken(accessToken))
+	if errors.Is(err, mfad.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := tx.DeleteSession(sess.ID); err != nil && !errors.Is(err, mfad.ErrNoRows) {
+		return err
+	}
+	a := Anonymous(c)
+	a.UserID, a.SessionID = sess.UserID, sess.ID
+	return s.audit(tx, a, sess.UserID, "logout", "ok", "")
+}
+
 // revoke applies DESIGN §2's "what revokes what" for the user in tx.
 type revocation struct {
 	sessions     bool

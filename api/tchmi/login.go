@@ -1,8 +1,6 @@
 package tchmi
 
 import (
-	"log/slog"
-
 	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/auth"
 )
@@ -27,21 +25,18 @@ func (c *call) login() (any, error) {
 	if err := required(field{"userName", in.UserName}, field{"password", in.Password}); err != nil {
 		return nil, err
 	}
-	res, err := c.svc.Login(c.ctx, c.conn.client, auth.LoginRequest{Login: *in.UserName, Password: *in.Password, Code: str(in.TwoFactorToken)})
+	req := auth.LoginRequest{Login: *in.UserName, Password: *in.Password, Code: str(in.TwoFactorToken)}
+	if prev := c.conn.held(); prev != nil && !in.PersistPreviousSession {
+		req.Replace = prev.Access // ended by the core in the login's transaction
+	}
+	res, err := c.svc.Login(c.ctx, c.conn.client, req)
 	if err != nil {
 		return nil, err
 	}
 	if res.Tokens == nil {
 		return nil, mfad.Errorf(mfad.EStepUp, "two-factor authentication is on: send Login again with twoFactorToken")
 	}
-	prev := c.conn.hold(res.Tokens)
-	if prev != nil && !in.PersistPreviousSession {
-		if a, err := c.svc.Authenticate(c.ctx, c.conn.client, prev.Access); err == nil {
-			if err := c.svc.Logout(c.ctx, a); err != nil {
-				slog.Warn("tchmi: ending the previous session", "err", err)
-			}
-		}
-	}
+	c.conn.hold(res.Tokens)
 	return res.Tokens.Access, nil
 }
 

@@ -30,12 +30,11 @@ func NewSession(svc *auth.Service, client auth.Client) *Session {
 // revoked elsewhere since; the next command finds out.
 func (s *Session) LoggedIn() bool { return s.tokens != nil }
 
-// hold makes t the connection's session and returns the one it held
-// before, if any.
-func (s *Session) hold(t *auth.Tokens) (prev *auth.Tokens) {
-	prev, s.tokens = s.tokens, t
-	return prev
-}
+// held returns the session the connection holds, or nil.
+func (s *Session) held() *auth.Tokens { return s.tokens }
+
+// hold makes t the connection's session.
+func (s *Session) hold(t *auth.Tokens) { s.tokens = t }
 
 // release forgets the connection's session (it has ended).
 func (s *Session) release() { s.tokens = nil }
