@@ -212,7 +212,11 @@ func writeEnvelope(f form, body func(*bytes.Buffer)) []byte {
 		b.WriteString(`,"_jsns":"urn:zimbraSoap"}`)
 		return b.Bytes()
 	}
-	b.WriteString(`<soap:Envelope xmlns:soap="` + nsSOAP12 + `"><soap:Header><context xmlns="urn:zimbra"/></soap:Header><soap:Body>`)
+	ns := nsSOAP12
+	if f == formXML11 {
+		ns = nsSOAP11
+	}
+	b.WriteString(`<soap:Envelope xmlns:soap="` + ns + `"><soap:Header><context xmlns="urn:zimbra"/></soap:Header><soap:Body>`)
 	body(&b)
 	b.WriteString(`</soap:Body></soap:Envelope>`)
 	return b.Bytes()

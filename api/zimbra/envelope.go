@@ -30,9 +30,34 @@ const maxDepth = 32
 type form int
 
 const (
-	formXML form = iota
-	formJSON
+	formXML   form = iota // SOAP 1.2
+	formJSON              // Zimbra's JSON
+	formXML11             // SOAP 1.1
 )
+
+// xml reports whether f is one of the two SOAP XML forms.
+func (f form) xml() bool { return f != formJSON }
+
+// sniff returns the form of a request body as Zimbra's SoapEngine decides
+// it, whatever the Content-Type says: a body whose first non-blank
+// character is '<' is XML, anything else JSON. (Zimbra's own web client
+// labels its JSON application/soap+xml, python-zimbra's bodies go out as
+// application/x-www-form-urlencoded, fetch-based clients send text/plain.)
+func sniff(body []byte) form {
+	b := bytes.TrimLeft(body, " \t\r\n")
+	if len(b) > 0 && b[0] == '<' {
+		return formXML
+	}
+	return formJSON
+}
+
+// decode decodes a request body in the form sniff finds.
+func decode(body []byte) (*envelope, error) {
+	if sniff(body) == formJSON {
+		return decodeJSON(body)
+	}
+	return decodeXML(body)
+}
 
 // element is one decoded element of either form, as Zimbra's Element API
 // sees it: attributes, child elements in order and text. In the JSON form a
@@ -122,7 +147,10 @@ func (env *envelope) header(ctx *element) error {
 	if f := ctx.child("format"); f != nil {
 		switch t, _ := f.attr("type"); t {
 		case "xml":
-			env.answer = formXML
+			env.answer = env.form
+			if env.form == formJSON {
+				env.answer = formXML
+			}
 		case "js":
 			env.answer = formJSON
 		case "":
@@ -133,7 +161,7 @@ func (env *envelope) header(ctx *element) error {
 	return nil
 }
 
-// decodeXML decodes a SOAP 1.2 envelope. It refuses a DTD outright, so no
+// decodeXML decodes a SOAP 1.2 or 1.1 envelope. It refuses a DTD outright, so no
 // entity is ever declared, let alone expanded (encoding/xml expands none
 // but the five predefined ones anyway).
 func decodeXML(data []byte) (*envelope, error) {
@@ -219,20 +247,20 @@ func xmlReason(err error) string {
 
 func xmlEnvelope(root *element) (*envelope, error) {
 	if root.name != "Envelope" || (root.ns != nsSOAP12 && root.ns != nsSOAP11) {
-		return nil, invalidRequest("the request must be a SOAP 1.2 Envelope")
-	}
-	if root.ns == nsSOAP11 {
-		return nil, invalidRequest("SOAP 1.1 is not supported; use SOAP 1.2 or JSON")
+		return nil, invalidRequest("the request must be a SOAP 1.2 or 1.1 Envelope")
 	}
 	env := &envelope{form: formXML, answer: formXML}
+	if root.ns == nsSOAP11 {
+		env.form, env.answer = formXML11, formXML11
+	}
 	var body *element
 	for _, k := range root.kids {
 		switch {
-		case k.ns == nsSOAP12 && k.name == "Header":
+		case k.ns == root.ns && k.name == "Header":
 			if err := env.header(k.child("context")); err != nil {
 				return nil, err
 			}
-		case k.ns == nsSOAP12 && k.name == "Body":
+		case k.ns == root.ns && k.name == "Body":
 			if body != nil {
 				return nil, invalidRequest("more than one soap:Body")
 			}

@@ -21,16 +21,10 @@ func EnableFaultOf(err error) string {
 	return w.Code
 }
 
-// Decode decodes a request envelope of form ("xml" or "json") and returns
-// the name of its request.
-func Decode(form string, data []byte) (string, error) {
-	var env *envelope
-	var err error
-	if form == "json" {
-		env, err = decodeJSON(data)
-	} else {
-		env, err = decodeXML(data)
-	}
+// Decode decodes a request envelope, XML or JSON as its first non-blank
+// character says, and returns the name of its request.
+func Decode(data []byte) (string, error) {
+	env, err := decode(data)
 	if err != nil {
 		return "", err
 	}

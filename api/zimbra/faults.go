@@ -19,6 +19,7 @@ const (
 	codeSetupRequired       = "account.TWO_FACTOR_SETUP_REQUIRED"
 	codeCannotEnable        = "account.CANNOT_ENABLE_TWO_FACTOR_AUTH"
 	codeCannotDisable       = "account.CANNOT_DISABLE_TWO_FACTOR_AUTH"
+	codeMethodNotAllowed    = "account.TWO_FACTOR_AUTH_METHOD_NOT_ALLOWED"
 	codeAuthRequired        = "service.AUTH_REQUIRED"
 	codeInvalidRequest      = "service.INVALID_REQUEST"
 	codeUnknownDocument     = "service.UNKNOWN_DOCUMENT"
@@ -123,6 +124,24 @@ func writeFault(w http.ResponseWriter, r *http.Request, f form, err error, overr
 }
 
 func writeFaultStatus(w http.ResponseWriter, r *http.Request, f form, err error, overrides map[mfad.Code]wire, status int) {
+	wr, msg := describeFault(w, r, err, overrides)
+	trace := traceOf(r)
+	body := writeEnvelope(f, func(b *bytes.Buffer) {
+		if f == formJSON {
+			b.WriteString(`{"Fault":`)
+			faultBody(b, f, wr, msg, trace, "")
+			b.WriteString(`}`)
+			return
+		}
+		faultBody(b, f, wr, msg, trace, "")
+	})
+	write(w, f, status, body)
+}
+
+// describeFault returns the fault of err and its reason, logs what the
+// core did not log itself, and adds Retry-After for a lockout or throttle
+// that ends.
+func describeFault(w http.ResponseWriter, r *http.Request, err error, overrides map[mfad.Code]wire) (wire, string) {
 	wr, msg := faultOf(err, overrides)
 	var de *mfad.Error
 	var fe *fault
@@ -137,46 +156,84 @@ func writeFaultStatus(w http.ResponseWriter, r *http.Request, f form, err error,
 	case mfad.ELocked, mfad.EThrottled:
 		httpx.RetryAfter(w, err)
 	}
-	trace := httpx.RequestID(r.Context())
-	body := writeEnvelope(f, func(b *bytes.Buffer) { faultBody(b, f, wr, msg, trace) })
-	write(w, f, status, body)
+	return wr, msg
 }
 
-// faultBody writes Zimbra's fault element: SOAP 1.2's Code, Reason and
-// Detail, the detail an <Error xmlns="urn:zimbra"> with the Zimbra code
-// and a trace (here the request id, also sent as X-Request-Id).
-func faultBody(b *bytes.Buffer, f form, wr wire, msg, trace string) {
-	who := "soap:Sender"
+// traceOf is the <Trace> of a fault: the request id, which finds the
+// request in mfad's log.
+func traceOf(r *http.Request) string { return httpx.RequestID(r.Context()) }
+
+// faultBody writes Zimbra's fault element in form f: SOAP 1.2's Code,
+// Reason and Detail, or SOAP 1.1's faultcode, faultstring and detail
+// (Zimbra's Soap12Protocol and Soap11Protocol), the detail an <Error
+// xmlns="urn:zimbra"> with the Zimbra code and a trace (here the request
+// id, also sent as X-Request-Id). requestID, when set, is the requestId
+// of a request in a BatchRequest.
+func faultBody(b *bytes.Buffer, f form, wr wire, msg, trace, requestID string) {
+	who := "Sender"
 	if wr.Receiver {
-		who = "soap:Receiver"
+		who = "Receiver"
 	}
-	if f == formJSON {
-		b.WriteString(`{"Fault":{"Code":{"Value":`)
-		jsonValue(b, who)
+	switch f {
+	case formJSON:
+		b.WriteString(`{"Code":{"Value":`)
+		jsonValue(b, "soap:"+who)
 		b.WriteString(`},"Reason":{"Text":`)
 		jsonValue(b, msg)
 		b.WriteString(`},"Detail":{"Error":{"Code":`)
 		jsonValue(b, wr.Code)
 		b.WriteString(`,"Trace":`)
 		jsonValue(b, trace)
-		b.WriteString(`,"_jsns":"urn:zimbra"}}}}`)
+		b.WriteString(`,"_jsns":"urn:zimbra"}}`)
+		if requestID != "" {
+			b.WriteString(`,"requestId":`)
+			jsonValue(b, requestID)
+		}
+		b.WriteString(`}`)
 		return
+	case formXML11:
+		code := map[string]string{"Sender": "soap:Client", "Receiver": "soap:Server"}[who]
+		b.WriteString(`<soap:Fault`)
+		writeRequestID(b, requestID)
+		b.WriteString(`><faultcode>` + code + `</faultcode><faultstring>`)
+		escapeXML(b, msg)
+		b.WriteString(`</faultstring><detail>`)
+	default:
+		b.WriteString(`<soap:Fault`)
+		writeRequestID(b, requestID)
+		b.WriteString(`><soap:Code><soap:Value>soap:` + who + `</soap:Value></soap:Code><soap:Reason><soap:Text>`)
+		escapeXML(b, msg)
+		b.WriteString(`</soap:Text></soap:Reason><soap:Detail>`)
 	}
-	b.WriteString(`<soap:Fault><soap:Code><soap:Value>` + who + `</soap:Value></soap:Code><soap:Reason><soap:Text>`)
-	escapeXML(b, msg)
-	b.WriteString(`</soap:Text></soap:Reason><soap:Detail><Error xmlns="urn:zimbra"><Code>`)
+	b.WriteString(`<Error xmlns="urn:zimbra"><Code>`)
 	escapeXML(b, wr.Code)
 	b.WriteString(`</Code><Trace>`)
 	escapeXML(b, trace)
-	b.WriteString(`</Trace></Error></soap:Detail></soap:Fault>`)
+	b.WriteString(`</Trace></Error>`)
+	if f == formXML11 {
+		b.WriteString(`</detail></soap:Fault>`)
+	} else {
+		b.WriteString(`</soap:Detail></soap:Fault>`)
+	}
+}
+
+func writeRequestID(b *bytes.Buffer, id string) {
+	if id != "" {
+		b.WriteString(` requestId="`)
+		escapeXML(b, id)
+		b.WriteByte('"')
+	}
 }
 
 // write sends a body in form f.
 func write(w http.ResponseWriter, f form, status int, body []byte) {
 	h := w.Header()
-	if f == formJSON {
+	switch f {
+	case formJSON:
 		h.Set("Content-Type", "application/json; charset=utf-8")
-	} else {
+	case formXML11:
+		h.Set("Content-Type", "text/xml; charset=utf-8") // Zimbra's Soap11Protocol
+	default:
 		h.Set("Content-Type", "application/soap+xml; charset=utf-8")
 	}
 	h.Set("Cache-Control", "no-store")

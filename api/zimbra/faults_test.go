@@ -81,9 +81,8 @@ func TestMalformed(t *testing.T) {
 	tests := []struct {
 		form, name, body string
 	}{
-		{"xml", "empty", ``},
-		{"xml", "white space", "  \n "},
-		{"xml", "text", `hello`},
+		{"json", "white space", "  \n "},
+		{"json", "text", `hello`},
 		{"xml", "unclosed", `<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body>`},
 		{"xml", "mismatched", fmt.Sprintf(body, `<AuthRequest xmlns="urn:zimbraAccount"></Auth>`)},
 		{"xml", "no namespace", `<Envelope><Body><AuthRequest/></Body></Envelope>`},
@@ -102,7 +101,7 @@ func TestMalformed(t *testing.T) {
 		{"xml", "other encoding", `<?xml version="1.0" encoding="ISO-8859-1"?>` + fmt.Sprintf(body, `<AuthRequest xmlns="urn:zimbraAccount"/>`)},
 		{"xml", "not UTF-8", fmt.Sprintf(body, "<AuthRequest xmlns=\"urn:zimbraAccount\"><account>\xff</account></AuthRequest>")},
 		{"xml", "too deep", fmt.Sprintf(body, deep)},
-		{"xml", "SOAP 1.1", `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body/></soap:Envelope>`},
+		{"xml", "SOAP 1.1 empty body", `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body/></soap:Envelope>`},
 		{"xml", "bad flag", fmt.Sprintf(body, `<AuthRequest xmlns="urn:zimbraAccount" deviceTrusted="maybe"><account>a</account><password>b</password></AuthRequest>`)},
 		{"xml", "bad format", fmt.Sprintf(outer, `<soap:Header><context xmlns="urn:zimbra"><format type="html"/></context></soap:Header><soap:Body><AuthRequest xmlns="urn:zimbraAccount"/></soap:Body>`)},
 		{"xml", "too large", fmt.Sprintf(body, `<AuthRequest xmlns="urn:zimbraAccount"><account>`+strings.Repeat("a", 70<<10)+`</account></AuthRequest>`)},

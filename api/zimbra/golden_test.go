@@ -40,13 +40,11 @@ func goldenEnvelope(e *env) {
 		e.golden("fault-doctype", e.do(rq{raw: `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>` +
 			`<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><AuthRequest xmlns="urn:zimbraAccount"><account>&e;</account></AuthRequest></soap:Body></soap:Envelope>`}))
 		e.golden("fault-entity", e.do(rq{raw: `<soap:Envelope xmlns:soap="http://www.w3.org/2003/05/soap-envelope"><soap:Body><AuthRequest xmlns="urn:zimbraAccount"><account>&e;</account></AuthRequest></soap:Body></soap:Envelope>`}))
-		e.golden("fault-soap11", e.do(rq{raw: `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><AuthRequest xmlns="urn:zimbraAccount"/></soap:Body></soap:Envelope>`}))
 	} else {
 		e.golden("fault-duplicate-member", e.do(rq{raw: `{"Body":{"AuthRequest":{"_jsns":"urn:zimbraAccount","password":"a","password":"b"}}}`}))
 	}
 	e.golden("fault-unknown-document", e.do(rq{body: Account("NoSuchRequest")}))
 	e.golden("fault-admin-request-at-account-path", e.do(rq{path: "/service/soap", body: Admin("ClearTwoFactorAuthDataRequest")}))
-	e.golden("fault-content-type", e.do(rq{body: Account("AuthRequest"), contentType: "text/plain"}))
 	e.golden("fault-method", e.do(rq{method: http.MethodGet}))
 }
 

@@ -223,7 +223,7 @@ type rq struct {
 	token       string // the auth token of the header context
 	cookies     []*http.Cookie
 	header      map[string]string
-	contentType string // default by form
+	contentType string // default by form; "none" sends no Content-Type
 	method      string // default POST
 }
 
@@ -257,7 +257,9 @@ func (e *env) do(r rq) *answer {
 		}
 	}
 	req := httptest.NewRequest(r.method, r.path, strings.NewReader(body))
-	req.Header.Set("Content-Type", r.contentType)
+	if r.contentType != "none" {
+		req.Header.Set("Content-Type", r.contentType)
+	}
 	req.Header.Set("User-Agent", "zimbra-test/1.0")
 	for k, v := range r.header {
 		req.Header.Set(k, v)
@@ -268,7 +270,7 @@ func (e *env) do(r rq) *answer {
 	w := httptest.NewRecorder()
 	e.h.ServeHTTP(w, req)
 	ans := &answer{form: e.form, status: w.Code, header: w.Header(), body: w.Body.Bytes()}
-	if strings.HasPrefix(ans.header.Get("Content-Type"), "application/soap+xml") {
+	if ct := ans.header.Get("Content-Type"); strings.HasPrefix(ct, "application/soap+xml") || strings.HasPrefix(ct, "text/xml") {
 		ans.form = "xml"
 	} else if strings.HasPrefix(ans.header.Get("Content-Type"), "application/json") {
 		ans.form = "json"

@@ -27,6 +27,9 @@ func (c *call) enable() (*node, error) {
 	if name == "" {
 		return nil, invalidRequest("missing required element: name")
 	}
+	if err := c.method(); err != nil {
+		return nil, err
+	}
 	csrf, err := c.req.flag("csrfTokenSecured")
 	if err != nil {
 		return nil, err
@@ -66,6 +69,22 @@ func (c *call) enable() (*node, error) {
 		n.add("csrfToken", token, array)
 	}
 	return n, nil
+}
+
+// method checks the 2FA method a request asks for (<method>, newer
+// Zimbra): "app" (TOTP, also when absent) is the one mfad has. Zimbra
+// answers email, when its email method is not configured for the account,
+// with account.TWO_FACTOR_AUTH_METHOD_NOT_ALLOWED; mfad has no email
+// method, so it always does, rather than answering a TOTP secret.
+func (c *call) method() error {
+	switch m := strings.TrimSpace(c.req.str("method")); m {
+	case "", "app":
+		return nil
+	case "email":
+		return &fault{wire{codeMethodNotAllowed, soapSender}, "two-factor authentication method not allowed: email"}
+	default:
+		return invalidRequest("unknown two-factor authentication method %q", m)
+	}
 }
 
 // enableStart is the first step of EnableTwoFactorAuthRequest.

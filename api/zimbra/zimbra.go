@@ -15,7 +15,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"strings"
 
@@ -82,14 +81,13 @@ type call struct {
 }
 
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f, err := requestForm(r)
-	if err != nil {
-		status := http.StatusUnsupportedMediaType
-		if r.Method != http.MethodPost {
-			status = http.StatusMethodNotAllowed
-			w.Header().Set("Allow", http.MethodPost)
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		f := formXML
+		if strings.Contains(r.Header.Get("Content-Type"), "json") {
+			f = formJSON
 		}
-		writeFaultStatus(w, r, f, err, nil, status)
+		writeFaultStatus(w, r, f, invalidRequest("method %s not allowed; use POST", r.Method), nil, http.StatusMethodNotAllowed)
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, httpx.MaxBody))
@@ -100,53 +98,40 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		} else {
 			err = invalidRequest("unreadable request body")
 		}
-		writeFault(w, r, f, err, nil)
+		writeFault(w, r, sniff(body), err, nil)
 		return
 	}
-	var env *envelope
-	if f == formJSON {
-		env, err = decodeJSON(body)
-	} else {
-		env, err = decodeXML(body)
-	}
+	// The Content-Type is not looked at, as Zimbra's SoapEngine does not:
+	// the body says what it is.
+	env, err := decode(body)
 	if err != nil {
-		writeFault(w, r, f, err, nil)
+		writeFault(w, r, sniff(body), err, nil)
 		return
 	}
 	c := &call{svc: s.svc, w: w, r: r, ctx: r.Context(), client: httpx.Client(r, Dialect),
 		admin: strings.HasPrefix(r.URL.Path, adminPath), env: env, req: env.body}
+	if env.body.name == "BatchRequest" && (env.body.ns == nsZimbra || env.body.ns == "") {
+		c.batch()
+		return
+	}
 	c.serve()
-}
-
-// requestForm returns the form of a request from its method and content
-// type: POST of SOAP 1.2 XML (application/soap+xml, text/xml,
-// application/xml) or JSON (application/json), UTF-8. Anything else is
-// refused (answered in XML, or in JSON for a JSON content type).
-func requestForm(r *http.Request) (form, error) {
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	f := formXML
-	if err == nil && mt == "application/json" {
-		f = formJSON
-	}
-	if r.Method != http.MethodPost {
-		return f, invalidRequest("method %s not allowed; use POST", r.Method)
-	}
-	if err != nil {
-		return f, invalidRequest("Content-Type must be application/soap+xml, text/xml, application/xml or application/json")
-	}
-	switch mt {
-	case "application/soap+xml", "text/xml", "application/xml", "application/json":
-	default:
-		return f, invalidRequest("Content-Type must be application/soap+xml, text/xml, application/xml or application/json")
-	}
-	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
-		return f, invalidRequest("the charset must be UTF-8")
-	}
-	return f, nil
 }
 
 // serve dispatches the request and writes its answer.
 func (c *call) serve() {
+	n, err := c.dispatch()
+	if err != nil {
+		c.fault(err)
+		return
+	}
+	write(c.w, c.env.answer, http.StatusOK, encodeAnswer(c.env.answer, n))
+}
+
+// dispatch finds the op of c.req, authenticates the caller where the op
+// needs it and runs it. Every request, alone or in a BatchRequest, comes
+// through here, so a batch is no way around authentication or any rule
+// of the core.
+func (c *call) dispatch() (*node, error) {
 	ns := c.req.ns
 	if ns == "" && c.env.form == formJSON {
 		// Zimbra's JSON clients name the namespace with _jsns; without it,
@@ -164,31 +149,28 @@ func (c *call) serve() {
 		}
 	}
 	if c.op == nil {
-		c.fault(unknownDocument(c.req.name))
-		return
+		return nil, unknownDocument(c.req.name)
 	}
 	if c.op.auth {
 		a, err := c.authenticate()
 		if err != nil {
-			c.fault(err)
-			return
+			return nil, err
 		}
 		c.actor = a
 	}
-	n, err := c.op.h(c)
-	if err != nil {
-		c.fault(err)
-		return
-	}
-	write(c.w, c.env.answer, http.StatusOK, encodeAnswer(c.env.answer, n))
+	return c.op.h(c)
 }
 
 func (c *call) fault(err error) {
-	var overrides map[mfad.Code]wire
+	writeFault(c.w, c.r, c.env.answer, err, c.overrides())
+}
+
+// overrides are the fault overrides of the op being served, or nil.
+func (c *call) overrides() map[mfad.Code]wire {
 	if c.op != nil {
-		overrides = c.op.faults
+		return c.op.faults
 	}
-	writeFault(c.w, c.r, c.env.answer, err, overrides)
+	return nil
 }
 
 // answer returns the empty answer to the request being served.
