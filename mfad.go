@@ -84,6 +84,9 @@ type Tx interface {
 	RotateRefresh(oldRefresh []byte, now time.Time, s *Session) (*Session, error)
 	SetSecondFactorAt(sessionID int64, at time.Time) error
 	SetSessionScope(sessionID int64, scope Scope) error
+	// ExtendSession moves the access and refresh expiry of a session to
+	// until, if that is later than both are now (it never shortens one).
+	ExtendSession(sessionID int64, until time.Time) error
 	DeleteSession(id int64) error
 	DeleteUserSessions(userID, exceptID int64) error // exceptID 0: all
 

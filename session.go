@@ -23,6 +23,10 @@ type Session struct {
 	Dialect        string
 	RemoteAddr     string
 	CreatedAt      time.Time
+	// IdleTimeout, when set, makes the session end after this long without
+	// use instead of at a fixed time: each use extends AccessExpires (and
+	// RefreshExpires with it) to now + IdleTimeout. 0: fixed lifetimes.
+	IdleTimeout time.Duration
 }
 
 // Ticket is a login that passed the password and awaits a second factor.

@@ -8,16 +8,18 @@ import (
 )
 
 const sessionColumns = `id, user_id, access_hash, access_expires, refresh_hash, refresh_expires,
-	scope, second_factor_at, dialect, remote_addr, created_at`
+	scope, second_factor_at, dialect, remote_addr, created_at, idle_seconds`
 
 func scanSession(s scanner) (*mfad.Session, error) {
 	x := &mfad.Session{}
+	var idle int64
 	err := s.Scan(&x.ID, &x.UserID, blobDest{B: &x.AccessHash}, timeDest{T: &x.AccessExpires},
 		blobDest{B: &x.RefreshHash}, timeDest{T: &x.RefreshExpires}, &x.Scope, timeDest{T: &x.SecondFactorAt},
-		&x.Dialect, &x.RemoteAddr, timeDest{T: &x.CreatedAt})
+		&x.Dialect, &x.RemoteAddr, timeDest{T: &x.CreatedAt}, &idle)
 	if err != nil {
 		return nil, err
 	}
+	x.IdleTimeout = time.Duration(idle) * time.Second
 	return x, nil
 }
 
@@ -25,10 +27,10 @@ func scanSession(s scanner) (*mfad.Session, error) {
 // ErrDuplicate: a token hash is taken.
 func (t *tx) CreateSession(s *mfad.Session) error {
 	return t.row(`INSERT INTO sessions (user_id, access_hash, access_expires, refresh_hash,
-		refresh_expires, scope, second_factor_at, dialect, remote_addr, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		refresh_expires, scope, second_factor_at, dialect, remote_addr, created_at, idle_seconds)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		s.UserID, blob(s.AccessHash), nanos(s.AccessExpires), blob(s.RefreshHash), nanos(s.RefreshExpires),
-		s.Scope, nanos(s.SecondFactorAt), s.Dialect, s.RemoteAddr, nanos(s.CreatedAt),
+		s.Scope, nanos(s.SecondFactorAt), s.Dialect, s.RemoteAddr, nanos(s.CreatedAt), int64(s.IdleTimeout/time.Second),
 	).Scan(&s.ID)
 }
 
@@ -99,5 +101,11 @@ func (t *tx) DeleteSession(id int64) error {
 // DeleteUserSessions deletes the user's sessions but exceptID (0: all).
 func (t *tx) DeleteUserSessions(userID, exceptID int64) error {
 	_, err := t.exec(`DELETE FROM sessions WHERE user_id = ? AND id <> ?`, userID, exceptID)
+	return err
+}
+
+func (t *tx) ExtendSession(sessionID int64, until time.Time) error {
+	_, err := t.exec(`UPDATE sessions SET access_expires = MAX(access_expires, ?), refresh_expires = MAX(refresh_expires, ?)
+		WHERE id = ?`, nanos(until), nanos(until), sessionID)
 	return err
 }

@@ -11,6 +11,7 @@ import (
 var sessionTests = []test{
 	{"Sessions/CreateGet", testSession},
 	{"Sessions/Set", testSessionSet},
+	{"Sessions/Idle", testSessionIdle},
 	{"Sessions/Delete", testDeleteSessions},
 	{"Sessions/RotateRefresh", testRotateRefresh},
 	{"Sessions/RotateExpiredRefresh", testRotateExpiredRefresh},
@@ -92,6 +93,34 @@ func testSessionSet(t *testing.T, s mfad.Store) {
 		{"DeleteSession(unknown)", func(tx mfad.Tx) error { return tx.DeleteSession(999) }, mfad.ErrNoRows},
 		{"DeleteUserSessions(no user)", func(tx mfad.Tx) error { return tx.DeleteUserSessions(999, 0) }, nil},
 	}).run(t, s)
+}
+
+// An idle session keeps its idle timeout; ExtendSession moves both expiries
+// later, never earlier.
+func testSessionIdle(t *testing.T, s mfad.Store) {
+	u := createUser(t, s, "alice", "")
+	x := newSession(u.ID, "idle")
+	x.IdleTimeout = 30 * time.Minute
+	x.RefreshExpires = x.AccessExpires
+	update(t, s, func(tx mfad.Tx) error { return tx.CreateSession(x) })
+	equal(t, "idle session", sessionByID(t, s, x.ID), x)
+	fixed := createSession(t, s, u.ID, "fixed")
+	if got := sessionByID(t, s, fixed.ID); got.IdleTimeout != 0 {
+		t.Errorf("a fixed session reads IdleTimeout %v", got.IdleTimeout)
+	}
+
+	later := at(2 * time.Hour)
+	update(t, s, func(tx mfad.Tx) error { return tx.ExtendSession(x.ID, later) })
+	x.AccessExpires, x.RefreshExpires = later, later
+	equal(t, "after ExtendSession(later)", sessionByID(t, s, x.ID), x)
+	update(t, s, func(tx mfad.Tx) error { return tx.ExtendSession(x.ID, at(time.Minute)) })
+	equal(t, "after ExtendSession(earlier)", sessionByID(t, s, x.ID), x)
+	// The refresh expiry of a fixed session is later than the access
+	// expiry: extending moves only what is earlier.
+	update(t, s, func(tx mfad.Tx) error { return tx.ExtendSession(fixed.ID, at(3*time.Hour)) })
+	fixed.AccessExpires = at(3 * time.Hour)
+	equal(t, "fixed session after ExtendSession", sessionByID(t, s, fixed.ID), fixed)
+	update(t, s, func(tx mfad.Tx) error { return tx.ExtendSession(999, later) }) // no such session: nothing
 }
 
 func testDeleteSessions(t *testing.T, s mfad.Store) {
