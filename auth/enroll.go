@@ -281,6 +281,14 @@ func (s *Service) confirm(tx mfad.Tx, a Actor, req ConfirmRequest) (*Confirmed, 
 }
 
 func (s *Service) findEnrollment(tx mfad.Tx, a Actor, req ConfirmRequest) (*mfad.Enrollment, error) {
+	// A named user must exist before any token is looked at: an unknown
+	// id is "not found" (as for every other call naming a user), decided in
+	// this transaction rather than by a front asking first.
+	if req.UserID != 0 {
+		if _, err := tx.UserByID(req.UserID); err != nil {
+			return nil, notFound(err, "user")
+		}
+	}
 	var e *mfad.Enrollment
 	var err error
 	if req.Token != "" {

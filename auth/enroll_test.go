@@ -279,3 +279,34 @@ func TestQRCode(t *testing.T) {
 		t.Errorf("URI issuer %q account %q, want mfad and %q", key.Issuer, key.Account, u.Email)
 	}
 }
+
+// TestConfirmUnknownUser: a confirm that names a user who does not exist is
+// "not found" whatever the token, decided by the core in the confirming
+// transaction (Veeam's acceptMfa used to ask for the user first, a second
+// core call), and nobody's enrollment is touched.
+func TestConfirmUnknownUser(t *testing.T) {
+	e := newEnv(t)
+	admin := e.actor(e.session(e.newUser("admin", mfad.RoleAdmin)))
+	u := e.newUser("u", mfad.RoleUser)
+	p, err := e.svc.Prepare(e.ctx, admin, auth.PrepareRequest{UserID: u.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := keyOf(t, p).Code(e.clock.Now())
+	for _, tc := range []struct {
+		name  string
+		token string
+	}{
+		{"a forged token", "not-a-token"},
+		{"another user's token", p.Token},
+	} {
+		_, err := e.svc.Confirm(e.ctx, admin, auth.ConfirmRequest{UserID: 9999, Token: tc.token, Code: code})
+		checkCode(t, tc.name, err, mfad.ENotFound)
+	}
+	if st, err := e.svc.Status(e.ctx, admin, u.ID); err != nil || st.Enabled || !st.Pending {
+		t.Fatalf("Status = %+v, %v; want the enrollment still pending", st, err)
+	}
+	if _, err := e.svc.Confirm(e.ctx, admin, auth.ConfirmRequest{UserID: u.ID, Token: p.Token, Code: code}); err != nil {
+		t.Fatalf("the right user: %v", err)
+	}
+}

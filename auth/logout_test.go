@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/mfad/mfad"
 )
@@ -29,5 +30,39 @@ func TestLogoutRefresh(t *testing.T) {
 	wantCode(t, e.svc.LogoutRefresh(e.ctx, remote, b.Refresh), mfad.EUnauthenticated) // reused
 	if e.alive(rotated) {
 		t.Fatal("a reused refresh token must revoke its session")
+	}
+}
+
+// A client that signs out with its access token (Veeam's DELETE
+// /api/oauth2/token) ends that session and no other, in one call; the
+// token, its refresh token, an expired token and a forged one are then
+// unauthenticated.
+func TestLogoutToken(t *testing.T) {
+	e := newEnv(t)
+	u := e.newUser("dora", mfad.RoleUser)
+	a, b := e.session(u), e.session(u)
+	if err := e.svc.LogoutToken(e.ctx, remote, a.Access); err != nil {
+		t.Fatalf("LogoutToken: %v", err)
+	}
+	if e.alive(a) || !e.alive(b) {
+		t.Fatalf("after LogoutToken: first session alive %v (want false), second %v (want true)", e.alive(a), e.alive(b))
+	}
+	wantCode(t, e.svc.LogoutToken(e.ctx, remote, a.Access), mfad.EUnauthenticated)
+	_, err := e.svc.Refresh(e.ctx, remote, a.Refresh)
+	wantCode(t, err, mfad.EUnauthenticated)
+	wantCode(t, e.svc.LogoutToken(e.ctx, remote, ""), mfad.EUnauthenticated)
+	wantCode(t, e.svc.LogoutToken(e.ctx, remote, "forged"), mfad.EUnauthenticated)
+	wantCode(t, e.svc.LogoutToken(e.ctx, remote, b.Refresh), mfad.EUnauthenticated) // not an access token
+
+	e.clock.Add(e.svc.Config().AccessTTL + time.Second)
+	wantCode(t, e.svc.LogoutToken(e.ctx, remote, b.Access), mfad.EUnauthenticated)
+	var logouts int
+	for _, ev := range e.events(u.ID) {
+		if ev.Action == "logout" {
+			logouts++
+		}
+	}
+	if logouts != 1 {
+		t.Errorf("%d logout events, want 1", logouts)
 	}
 }

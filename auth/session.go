@@ -131,6 +131,31 @@ func (s *Service) LogoutRefresh(ctx context.Context, c Client, refreshToken stri
 	})
 }
 
+// LogoutToken ends the session that holds accessToken, in one transaction
+// (Veeam's DELETE /api/oauth2/token): a front need not authenticate the
+// token first and then log its actor out. An unknown or expired token is
+// unauthenticated.
+func (s *Service) LogoutToken(ctx context.Context, c Client, accessToken string) error {
+	if accessToken == "" {
+		return mfad.Errorf(mfad.EUnauthenticated, "authentication required")
+	}
+	return s.update(ctx, func(tx mfad.Tx) error {
+		sess, err := tx.SessionByAccess(hashToken(accessToken))
+		if errors.Is(err, mfad.ErrNoRows) || (err == nil && !sess.AccessExpires.After(s.Now())) {
+			return mfad.Errorf(mfad.EUnauthenticated, "invalid or expired token")
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteSession(sess.ID); err != nil {
+			return err
+		}
+		a := Anonymous(c)
+		a.UserID, a.SessionID = sess.UserID, sess.ID
+		return s.audit(tx, a, sess.UserID, "logout", "ok", "")
+	})
+}
+
 // Logout ends the actor's session.
 func (s *Service) Logout(ctx context.Context, a Actor) error {
 	if a.SessionID == 0 {

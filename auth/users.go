@@ -127,17 +127,74 @@ func (s *Service) ListUsers(ctx context.Context, a Actor, f mfad.UserFilter) ([]
 	return out, total, err
 }
 
-// VisibleUsers lists the users the actor may see: everyone for an admin,
-// only themselves for anyone else (Veeam's GET /users).
-func (s *Service) VisibleUsers(ctx context.Context, a Actor, f mfad.UserFilter) ([]UserInfo, int, error) {
-	if a.IsAdmin() {
-		return s.ListUsers(ctx, a, f)
+// UserQuery selects the users VisibleUsers lists. Name, when set, keeps
+// only the user of that name, compared as names are compared everywhere
+// (mfad.Fold): no substring, no wildcard, and never another user as a
+// fallback. Offset and Limit page the result (Limit 0: no limit).
+type UserQuery struct {
+	Name          string
+	Offset, Limit int
+}
+
+// VisibleUsers lists the users the actor may see (Veeam's GET /users):
+// everyone for an admin, only themselves for anyone else; the total counts
+// what the query matched before paging.
+func (s *Service) VisibleUsers(ctx context.Context, a Actor, q UserQuery) ([]UserInfo, int, error) {
+	if err := s.authenticated(a); err != nil {
+		return nil, 0, err
 	}
-	u, err := s.GetUser(ctx, a, a.UserID)
+	if q.Offset < 0 || q.Limit < 0 {
+		return nil, 0, mfad.Errorf(mfad.EInvalidInput, "offset and limit must not be negative")
+	}
+	if a.IsAdmin() && q.Name == "" {
+		return s.ListUsers(ctx, a, mfad.UserFilter{Offset: q.Offset, Limit: q.Limit})
+	}
+	var match []UserInfo
+	err := s.view(ctx, func(tx mfad.Tx) error {
+		u, err := s.visibleUser(tx, a, q.Name)
+		if err != nil || u == nil {
+			return err
+		}
+		ui, err := s.userInfo(tx, u)
+		match = []UserInfo{ui}
+		return err
+	})
 	if err != nil {
 		return nil, 0, err
 	}
-	return []UserInfo{*u}, 1, nil
+	return page(match, q.Offset, q.Limit), len(match), nil
+}
+
+// visibleUser returns the one user a query can match when it names a user
+// or the actor is no admin, or nil.
+func (s *Service) visibleUser(tx mfad.Tx, a Actor, name string) (*mfad.User, error) {
+	var u *mfad.User
+	var err error
+	if name == "" {
+		u, err = tx.UserByID(a.UserID)
+	} else {
+		// UserByLogin finds names and emails; a name filter keeps names.
+		u, err = tx.UserByLogin(name)
+		if err == nil && mfad.Fold(u.Name) != mfad.Fold(name) {
+			return nil, nil
+		}
+	}
+	if errors.Is(err, mfad.ErrNoRows) || (err == nil && !a.IsAdmin() && u.ID != a.UserID) {
+		return nil, nil
+	}
+	return u, err
+}
+
+// page returns the items from offset on, at most limit of them (0: all).
+func page[T any](items []T, offset, limit int) []T {
+	if offset >= len(items) {
+		return nil
+	}
+	items = items[offset:]
+	if limit > 0 && limit < len(items) {
+		items = items[:limit]
+	}
+	return items
 }
 
 func (s *Service) userInfo(tx mfad.Tx, u *mfad.User) (UserInfo, error) {

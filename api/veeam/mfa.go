@@ -107,12 +107,8 @@ func (s *server) acceptMFA(w http.ResponseWriter, r *http.Request, a auth.Actor)
 	case req.Token == "":
 		return mfad.Errorf(mfad.EInvalidInput, "token is required")
 	}
-	// The core names the enrollment by its token; asking for the user
-	// first lets the core answer 403 or 404 for the id of the path before
-	// any token is looked at.
-	if _, err := s.svc.GetUser(r.Context(), a, id); err != nil {
-		return err
-	}
+	// One core call: it answers 403 or 404 for the id of the path before
+	// it looks at the token.
 	if _, err := s.svc.Confirm(r.Context(), a, auth.ConfirmRequest{UserID: id, Token: req.Token, Code: req.Code}); err != nil {
 		return err
 	}

@@ -64,7 +64,7 @@ func (s *server) listUsers(w http.ResponseWriter, r *http.Request, a auth.Actor)
 		limit = defaultLimit
 	}
 	limit = min(limit, maxLimit)
-	users, total, err := s.svc.VisibleUsers(r.Context(), a, mfad.UserFilter{Offset: offset, Limit: limit})
+	users, total, err := s.svc.VisibleUsers(r.Context(), a, auth.UserQuery{Offset: offset, Limit: limit})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,63 @@
+package auth_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/auth"
+)
+
+// TestVisibleUsers: the listing a dialect shows (Veeam's GET /users) is
+// decided by the core: an admin sees everyone, anyone else only
+// themselves; a name keeps exactly the user of that name (case-folded, as
+// names compare), never a substring, an email or anyone as a fallback; a
+// name that matches nobody, or nobody the actor may see, is an empty list.
+func TestVisibleUsers(t *testing.T) {
+	e := newEnv(t)
+	admin := e.actor(e.session(e.newUser("admin", mfad.RoleAdmin)))
+	bob := e.newUser("bob", mfad.RoleUser)
+	e.newUser("bobby", mfad.RoleUser)
+	e.newUser("alice", mfad.RoleUser)
+	asBob := e.actor(e.session(bob))
+
+	for _, tc := range []struct {
+		name      string
+		a         auth.Actor
+		q         auth.UserQuery
+		want      []string
+		wantTotal int
+	}{
+		{"admin, all", admin, auth.UserQuery{}, []string{"admin", "bob", "bobby", "alice"}, 4},
+		{"admin, paged", admin, auth.UserQuery{Offset: 1, Limit: 2}, []string{"bob", "bobby"}, 4},
+		{"admin, by name", admin, auth.UserQuery{Name: "bob"}, []string{"bob"}, 1},
+		{"admin, by name in another case", admin, auth.UserQuery{Name: "BOB"}, []string{"bob"}, 1},
+		{"admin, a prefix is no name", admin, auth.UserQuery{Name: "bo"}, nil, 0},
+		{"admin, a wildcard is no pattern", admin, auth.UserQuery{Name: "bob*"}, nil, 0},
+		{"admin, an email is no name", admin, auth.UserQuery{Name: "bob@example.test"}, nil, 0},
+		{"admin, an unknown name", admin, auth.UserQuery{Name: "nobody"}, nil, 0},
+		{"admin, by name past the end", admin, auth.UserQuery{Name: "bob", Offset: 1}, nil, 1},
+		{"user, all", asBob, auth.UserQuery{}, []string{"bob"}, 1},
+		{"user, past the end", asBob, auth.UserQuery{Offset: 1}, nil, 1},
+		{"user, own name", asBob, auth.UserQuery{Name: "Bob"}, []string{"bob"}, 1},
+		{"user, another's name", asBob, auth.UserQuery{Name: "alice"}, nil, 0},
+		{"user, the admin's name", asBob, auth.UserQuery{Name: "admin"}, nil, 0},
+	} {
+		users, total, err := e.svc.VisibleUsers(e.ctx, tc.a, tc.q)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		var got []string
+		for _, u := range users {
+			got = append(got, u.Name)
+		}
+		if !slices.Equal(got, tc.want) || total != tc.wantTotal {
+			t.Errorf("%s: got %v (total %d), want %v (total %d)", tc.name, got, total, tc.want, tc.wantTotal)
+		}
+	}
+	_, _, err := e.svc.VisibleUsers(e.ctx, auth.Anonymous(remote), auth.UserQuery{})
+	checkCode(t, "anonymously", err, mfad.EUnauthenticated)
+	_, _, err = e.svc.VisibleUsers(e.ctx, admin, auth.UserQuery{Limit: -1})
+	checkCode(t, "a negative limit", err, mfad.EInvalidInput)
+}
