@@ -77,11 +77,14 @@ type Tx interface {
 	SessionByAccess(hash []byte) (*Session, error)
 	SessionByID(id int64) (*Session, error)
 	// RotateRefresh replaces the refresh and access tokens of the session
-	// that holds oldRefresh, if that token has not expired at now. If
-	// oldRefresh was already rotated away (a reused refresh token), the
-	// whole session is deleted and returned with ErrReused (the caller must
-	// commit to keep the revocation); if it is unknown or expired, ErrNoRows.
-	RotateRefresh(oldRefresh []byte, now time.Time, s *Session) (*Session, error)
+	// that holds oldRefresh with those of s, if that token is current and
+	// has not expired at now, and records oldRefresh as used at now with
+	// key (what the core derived the new pair from). Otherwise ErrNoRows:
+	// whether a used token revokes its session is the core's decision.
+	RotateRefresh(oldRefresh []byte, now time.Time, s *Session, key []byte) (*Session, error)
+	// UsedRefresh returns the record of a refresh token rotated away (kept
+	// while its session lives); ErrNoRows if there is none.
+	UsedRefresh(hash []byte) (*UsedRefresh, error)
 	SetSecondFactorAt(sessionID int64, at time.Time) error
 	SetSessionScope(sessionID int64, scope Scope) error
 	// ExtendSession moves the access and refresh expiry of a session to
@@ -135,6 +138,7 @@ type Tx interface {
 	DeleteExpired(now time.Time) error
 }
 
-// ErrReused is returned by RotateRefresh for a refresh token that was already
-// used: its session is revoked, since one of its holders is not the owner.
+// ErrReused is the core's answer to a refresh token used again after its
+// reuse interval: its session is revoked, since one of its holders is not
+// the owner.
 var ErrReused = Errorf(EUnauthenticated, "refresh token reused; session revoked")

@@ -29,6 +29,16 @@ type Session struct {
 	IdleTimeout time.Duration
 }
 
+// UsedRefresh is what the store keeps of a refresh token rotated away: the
+// session it belonged to, when it was rotated, and the key the next pair
+// was derived from (so that the core can answer a parallel refresh with
+// the same pair within its reuse interval).
+type UsedRefresh struct {
+	SessionID int64
+	RotatedAt time.Time
+	Key       []byte
+}
+
 // Ticket is a login that passed the password and awaits a second factor.
 type Ticket struct {
 	ID         int64

@@ -8,8 +8,9 @@ import (
 )
 
 // A client that signs out with its refresh token alone ends that session
-// and no other; the token is dead afterwards, and an old, rotated refresh
-// token revokes the session as in Refresh.
+// and no other; the token is dead afterwards, and an old refresh token,
+// rotated longer than the reuse interval ago, revokes the session as in
+// Refresh.
 func TestLogoutRefresh(t *testing.T) {
 	e := newEnv(t)
 	u := e.newUser("carl", mfad.RoleUser)
@@ -27,6 +28,7 @@ func TestLogoutRefresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.clock.Add(e.svc.Config().RefreshReuse + time.Second)
 	wantCode(t, e.svc.LogoutRefresh(e.ctx, remote, b.Refresh), mfad.EUnauthenticated) // reused
 	if e.alive(rotated) {
 		t.Fatal("a reused refresh token must revoke its session")

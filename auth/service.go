@@ -17,15 +17,20 @@ import (
 
 // Config holds the security settings of DESIGN §2. Zero values take the
 // defaults of DefaultConfig, except Window, where 0 is a setting of its own
-// (only the current step): start from DefaultConfig for the default of 1.
+// (only the current step): start from DefaultConfig for the default of 1;
+// a negative RefreshReuse turns the reuse interval off.
 type Config struct {
-	Issuer           string        // shown in authenticator apps
-	Window           int           // accepted TOTP steps either side of now; 0: the current step only
-	MinSecretBits    int           // for client-supplied secrets
-	PendingTTL       time.Duration // lifetime of a prepared enrollment
-	TicketTTL        time.Duration // lifetime of a login ticket
-	AccessTTL        time.Duration
-	RefreshTTL       time.Duration
+	Issuer        string        // shown in authenticator apps
+	Window        int           // accepted TOTP steps either side of now; 0: the current step only
+	MinSecretBits int           // for client-supplied secrets
+	PendingTTL    time.Duration // lifetime of a prepared enrollment
+	TicketTTL     time.Duration // lifetime of a login ticket
+	AccessTTL     time.Duration
+	RefreshTTL    time.Duration
+	// RefreshReuse is how long after its rotation a refresh token still
+	// gets the pair it was rotated to (parallel refreshes); negative: not
+	// at all, a second use always revokes.
+	RefreshReuse     time.Duration
 	StepUpTTL        time.Duration // how long a proven second factor counts as recent
 	TrustedDeviceTTL time.Duration
 	Scratch          mfad.ScratchForm
@@ -43,6 +48,7 @@ func DefaultConfig() Config {
 		TicketTTL:        5 * time.Minute,
 		AccessTTL:        time.Hour,
 		RefreshTTL:       14 * 24 * time.Hour,
+		RefreshReuse:     30 * time.Second,
 		StepUpTTL:        10 * time.Minute,
 		TrustedDeviceTTL: 30 * 24 * time.Hour,
 		Scratch:          mfad.DefaultScratchForm,
@@ -115,6 +121,9 @@ func withDefaults(c Config) Config {
 	}
 	if c.Window < 0 {
 		c.Window = 0
+	}
+	if c.RefreshReuse == 0 {
+		c.RefreshReuse = d.RefreshReuse
 	}
 	if c.MinSecretBits == 0 {
 		c.MinSecretBits = d.MinSecretBits

@@ -1,7 +1,11 @@
 package auth
 
 import (
+	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"time"
 
@@ -64,61 +68,126 @@ func (s *Service) Authenticate(ctx context.Context, c Client, accessToken string
 	return a, err
 }
 
-// Refresh rotates a session's tokens. A refresh token works once; using one
-// again revokes its whole session, since one of its holders is a thief.
+// Refresh rotates a session's tokens. A refresh token works once, except
+// that within the reuse interval after its rotation (Config.RefreshReuse)
+// it gets the pair that rotation made, the same for every such request:
+// clients refresh from parallel requests, and each must come away with a
+// pair that works. Presented again after the interval, it revokes its
+// whole session, since one of its holders is a thief.
 func (s *Service) Refresh(ctx context.Context, c Client, refreshToken string) (*Tokens, error) {
 	if refreshToken == "" {
 		return nil, mfad.Errorf(mfad.EUnauthenticated, "refresh token required")
 	}
 	var t *Tokens
 	err := s.update(ctx, func(tx mfad.Tx) error {
-		now := s.Now()
-		access, ah := newToken()
-		refresh, rh := newToken()
-		next := &mfad.Session{AccessHash: ah, AccessExpires: now.Add(s.cfg.AccessTTL), RefreshHash: rh, RefreshExpires: now.Add(s.cfg.RefreshTTL)}
-		sess, err := s.rotate(tx, c, refreshToken, now, next)
+		sess, p, err := s.rotate(tx, c, refreshToken, s.Now())
 		if err != nil {
 			return err
 		}
-		t = &Tokens{SessionID: sess.ID, UserID: sess.UserID, Access: access, Refresh: refresh,
+		t = &Tokens{SessionID: sess.ID, UserID: sess.UserID, Access: p.access, Refresh: p.refresh,
 			AccessExpires: sess.AccessExpires, RefreshExpires: sess.RefreshExpires, Scope: sess.Scope}
 		return nil
 	})
 	return t, err
 }
 
-// rotate replaces the tokens of the session holding refreshToken with
-// next's. A reused refresh token revokes its session (kept, and audited).
-func (s *Service) rotate(tx mfad.Tx, c Client, refreshToken string, now time.Time, next *mfad.Session) (*mfad.Session, error) {
-	sess, err := tx.RotateRefresh(hashToken(refreshToken), now, next)
-	switch {
-	case errors.Is(err, mfad.ErrReused):
-		a := Anonymous(c)
-		if sess != nil {
-			a.UserID = sess.UserID
-		}
-		if aerr := s.audit(tx, a, a.UserID, "session.refresh", "reused", ""); aerr != nil {
-			return nil, aerr
-		}
-		return nil, keep(err)
-	case errors.Is(err, mfad.ErrNoRows):
-		return nil, mfad.Errorf(mfad.EUnauthenticated, "invalid or expired refresh token")
+// pair is an access and a refresh token as the client gets them.
+type pair struct{ access, refresh string }
+
+// derive returns the pair that replaces the refresh token old, from a
+// random 256-bit key kept with the used token. Only a holder of old and
+// the key can compute it: the client holds old, the database the key.
+func derive(key []byte, old string) pair {
+	mac := func(label string) string {
+		h := hmac.New(sha256.New, key)
+		h.Write([]byte(label))
+		h.Write([]byte(old))
+		return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
 	}
-	return sess, err
+	return pair{access: mac("access\x00"), refresh: mac("refresh\x00")}
+}
+
+// maxChain bounds how many rotations within the reuse interval a reused
+// token may be followed through (see reused).
+const maxChain = 8
+
+// rotate replaces the tokens of the session holding refreshToken with a
+// pair derived from it, or answers a token rotated before (reused).
+func (s *Service) rotate(tx mfad.Tx, c Client, refreshToken string, now time.Time) (*mfad.Session, pair, error) {
+	key, _ := newToken()
+	p := derive([]byte(key), refreshToken)
+	next := &mfad.Session{AccessHash: hashToken(p.access), AccessExpires: now.Add(s.cfg.AccessTTL),
+		RefreshHash: hashToken(p.refresh), RefreshExpires: now.Add(s.cfg.RefreshTTL)}
+	sess, err := tx.RotateRefresh(hashToken(refreshToken), now, next, []byte(key))
+	if errors.Is(err, mfad.ErrNoRows) {
+		return s.reused(tx, c, refreshToken, now)
+	}
+	return sess, p, err
+}
+
+// reused answers a refresh token that is no longer current. Within the
+// reuse interval after its rotation it gets the pair that rotation made,
+// if that pair is still the session's; if the session rotated again since
+// (a client that refreshed twice quickly), the chain is followed to the
+// current pair. Otherwise, the session is revoked (kept, and audited).
+func (s *Service) reused(tx mfad.Tx, c Client, token string, now time.Time) (*mfad.Session, pair, error) {
+	invalid := mfad.Errorf(mfad.EUnauthenticated, "invalid or expired refresh token")
+	for range maxChain {
+		used, err := tx.UsedRefresh(hashToken(token))
+		if errors.Is(err, mfad.ErrNoRows) {
+			return nil, pair{}, invalid
+		}
+		if err != nil {
+			return nil, pair{}, err
+		}
+		if len(used.Key) == 0 || now.Sub(used.RotatedAt) > s.cfg.RefreshReuse {
+			return nil, pair{}, s.revokeReused(tx, c, used.SessionID)
+		}
+		sess, err := tx.SessionByID(used.SessionID)
+		if err != nil {
+			return nil, pair{}, err
+		}
+		p := derive(used.Key, token)
+		if !bytes.Equal(sess.RefreshHash, hashToken(p.refresh)) {
+			token = p.refresh // rotated again since: follow
+			continue
+		}
+		if !sess.RefreshExpires.After(now) {
+			return nil, pair{}, invalid
+		}
+		return sess, p, nil
+	}
+	return nil, pair{}, invalid
+}
+
+// revokeReused ends the session of a refresh token reused after its
+// interval, and returns the error that commits the revocation.
+func (s *Service) revokeReused(tx mfad.Tx, c Client, sessionID int64) error {
+	sess, err := tx.SessionByID(sessionID)
+	if err != nil {
+		return err
+	}
+	if err := tx.DeleteSession(sessionID); err != nil {
+		return err
+	}
+	a := Anonymous(c)
+	a.UserID = sess.UserID
+	if err := s.audit(tx, a, a.UserID, "session.refresh", "reused", ""); err != nil {
+		return err
+	}
+	return keep(mfad.ErrReused)
 }
 
 // LogoutRefresh ends the session that holds refreshToken, for clients that
-// sign out with the refresh token alone (Cloudreve's web client). A reused
-// refresh token revokes its session, as in Refresh.
+// sign out with the refresh token alone (Cloudreve's web client). A token
+// within its reuse interval ends its session too; one reused after it
+// revokes its session, as in Refresh.
 func (s *Service) LogoutRefresh(ctx context.Context, c Client, refreshToken string) error {
 	if refreshToken == "" {
 		return mfad.Errorf(mfad.EUnauthenticated, "refresh token required")
 	}
 	return s.update(ctx, func(tx mfad.Tx) error {
-		now := s.Now()
-		_, ah := newToken()
-		_, rh := newToken()
-		sess, err := s.rotate(tx, c, refreshToken, now, &mfad.Session{AccessHash: ah, AccessExpires: now, RefreshHash: rh, RefreshExpires: now})
+		sess, _, err := s.rotate(tx, c, refreshToken, s.Now())
 		if err != nil {
 			return err
 		}

@@ -33,8 +33,9 @@ func TestRefreshRotation(t *testing.T) {
 		t.Fatalf("second Refresh: %v", err)
 	}
 
-	// Reusing an old refresh token revokes the session: a thief and the
-	// owner both hold it.
+	// Reusing an old refresh token after the reuse interval revokes the
+	// session: a thief and the owner both hold it.
+	e.clock.Add(e.svc.Config().RefreshReuse + time.Second)
 	_, err = e.svc.Refresh(e.ctx, remote, t1.Refresh)
 	wantCode(t, err, mfad.EUnauthenticated)
 	if e.alive(t3) || e.alive(t2) {

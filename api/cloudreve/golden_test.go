@@ -75,8 +75,16 @@ func TestGoldenTokens(t *testing.T) {
 	e.golden("setting_old_access_token", e.do("GET", pSetting, access, nil).want(401))
 	e.do("GET", pSetting, access2, nil).want(0)
 
-	// A refresh token used twice: one of its holders is a thief, so the
-	// whole session ends.
+	// Presented again within the reuse interval (a client refreshing from
+	// parallel requests), a refresh token gets the same pair.
+	again := e.golden("refresh_again_within_interval", e.do("POST", pRefresh, "", map[string]string{"refresh_token": refresh}).want(0))
+	if again.str("access_token") != access2 || again.str("refresh_token") != refresh2 {
+		t.Errorf("refresh within the interval: %s; want the pair of the first refresh", again.body)
+	}
+
+	// A refresh token used again after the interval: one of its holders
+	// is a thief, so the whole session ends.
+	e.clock.Add(31 * time.Second)
 	e.golden("refresh_reused", e.do("POST", pRefresh, "", map[string]string{"refresh_token": refresh}).want(40020))
 	e.do("GET", pSetting, access2, nil).want(401)
 	e.do("POST", pRefresh, "", map[string]string{"refresh_token": refresh2}).want(40020)

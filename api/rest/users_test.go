@@ -3,6 +3,7 @@ package rest_test
 import (
 	"strconv"
 	"testing"
+	"time"
 )
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
@@ -70,7 +71,13 @@ func TestRefresh(t *testing.T) {
 		t.Fatalf("refresh: %s", n.body)
 	}
 	e.do("GET", "/v1/me", n.str("access_token"), nil).want(200)
-	// A refresh token works once; reusing it revokes the session.
+	// Within the reuse interval (parallel refreshes), the same token gets
+	// the same pair; after it, reusing the token revokes the session.
+	again := e.do("POST", "/v1/token/refresh", "", map[string]any{"refresh_token": refresh}).want(200)
+	if again.str("access_token") != n.str("access_token") || again.str("refresh_token") != n.str("refresh_token") {
+		t.Fatalf("refresh within the interval: %s; want the first refresh's pair", again.body)
+	}
+	e.clock.Add(31 * time.Second)
 	e.do("POST", "/v1/token/refresh", "", map[string]any{"refresh_token": refresh}).wantError(401, "unauthenticated")
 	e.do("GET", "/v1/me", n.str("access_token"), nil).wantError(401, "unauthenticated")
 	e.do("POST", "/v1/token/refresh", "", map[string]any{"refresh_token": "forged"}).wantError(401, "unauthenticated")

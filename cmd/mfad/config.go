@@ -33,6 +33,7 @@ type config struct {
 	PendingTTL     time.Duration
 	AccessTTL      time.Duration
 	RefreshTTL     time.Duration
+	RefreshReuse   time.Duration
 	StepUpTTL      time.Duration
 	AuditRetention time.Duration
 	ArgonMemoryKiB int
@@ -75,6 +76,7 @@ func (c *config) bind(fs *flag.FlagSet) {
 	dur(&c.PendingTTL, "pending-ttl", "MFAD_PENDING_TTL", d.PendingTTL, "lifetime of a prepared enrollment")
 	dur(&c.AccessTTL, "access-ttl", "MFAD_ACCESS_TTL", d.AccessTTL, "access token lifetime")
 	dur(&c.RefreshTTL, "refresh-ttl", "MFAD_REFRESH_TTL", d.RefreshTTL, "refresh token lifetime")
+	dur(&c.RefreshReuse, "refresh-reuse", "MFAD_REFRESH_REUSE", d.RefreshReuse, "how long a rotated refresh token still gets the pair it was rotated to, for parallel refreshes (0: never, a second use revokes the session)")
 	dur(&c.StepUpTTL, "step-up-ttl", "MFAD_STEP_UP_TTL", d.StepUpTTL, "how long a proven second factor allows sensitive actions")
 	dur(&c.AuditRetention, "audit-retention", "MFAD_AUDIT_RETENTION", 365*24*time.Hour, "audit events older than this are pruned (0 keeps all)")
 	fs.IntVar(&c.ArgonMemoryKiB, "argon-memory", int(d.Password.Memory), "argon2id memory in KiB (MFAD_ARGON_MEMORY)")
@@ -92,6 +94,10 @@ func (c *config) authConfig() (auth.Config, error) {
 	a := auth.DefaultConfig()
 	a.Issuer, a.Window = c.Issuer, c.Window
 	a.PendingTTL, a.AccessTTL, a.RefreshTTL, a.StepUpTTL = c.PendingTTL, c.AccessTTL, c.RefreshTTL, c.StepUpTTL
+	a.RefreshReuse = c.RefreshReuse
+	if a.RefreshReuse == 0 {
+		a.RefreshReuse = -1 // the core's "off"; its 0 is the default
+	}
 	a.Password.Memory, a.Password.Time, a.Password.Threads = uint32(c.ArgonMemoryKiB), uint32(c.ArgonTime), uint8(c.ArgonParallel)
 	a.Password.Concurrent = c.HashConcurrent
 	return a, nil

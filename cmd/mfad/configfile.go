@@ -285,6 +285,9 @@ func (c *config) validate() error {
 			bad("%s %v: want a positive duration", d.name, d.v)
 		}
 	}
+	if c.RefreshReuse < 0 || c.RefreshReuse > 10*time.Minute {
+		bad("refresh-reuse %v: want 0 (off) to 10m", c.RefreshReuse)
+	}
 	if c.AuditRetention < 0 {
 		bad("audit-retention %v: want 0 (keep all) or a positive duration", c.AuditRetention)
 	}

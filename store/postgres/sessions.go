@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"errors"
 	"time"
 
 	"github.com/mfad/mfad"
@@ -48,42 +47,39 @@ func (t *tx) SessionByID(id int64) (*mfad.Session, error) {
 }
 
 // RotateRefresh gives the session holding oldRefresh the access and refresh
-// tokens of s, and remembers oldRefresh as used. The update is one
+// tokens of s, and remembers oldRefresh as used at now with key. The update is one
 // statement conditional on oldRefresh being current: of racing rotations
 // the first takes the row lock, and the others, re-checking the condition
-// after its commit, change nothing and go on to the reuse check, which now
-// finds oldRefresh among the used tokens. A used oldRefresh deletes its
-// session and returns the deleted session with ErrReused; the caller must
-// commit for the deletion to last.
-func (t *tx) RotateRefresh(oldRefresh []byte, now time.Time, s *mfad.Session) (*mfad.Session, error) {
+// after its commit, change nothing (ErrNoRows); a UsedRefresh after that
+// finds oldRefresh among the used tokens.
+func (t *tx) RotateRefresh(oldRefresh []byte, now time.Time, s *mfad.Session, key []byte) (*mfad.Session, error) {
 	if len(oldRefresh) == 0 {
 		return nil, mfad.ErrNoRows
 	}
 	rotated, err := scanSession(t.row(`UPDATE sessions SET access_hash = $1, access_expires = $2,
 		refresh_hash = $3, refresh_expires = $4 WHERE refresh_hash = $5 AND refresh_expires > $6 RETURNING `+sessionColumns,
 		blob(s.AccessHash), nanos(s.AccessExpires), blob(s.RefreshHash), nanos(s.RefreshExpires), oldRefresh, nanos(now)))
-	if errors.Is(err, mfad.ErrNoRows) {
-		return t.revokeReused(oldRefresh)
-	}
 	if err != nil {
 		return nil, err
 	}
-	_, err = t.exec(`INSERT INTO used_refresh_tokens (hash, session_id) VALUES ($1, $2)`, oldRefresh, rotated.ID)
+	_, err = t.exec(`INSERT INTO used_refresh_tokens (hash, session_id, rotated_at, next_key) VALUES ($1, $2, $3, $4)`, oldRefresh, rotated.ID, nanos(now), blob(key))
 	if err != nil {
 		return nil, err
 	}
 	return rotated, nil
 }
 
-// revokeReused deletes the session that used refresh once held, returning
-// it as it was.
-func (t *tx) revokeReused(refresh []byte) (*mfad.Session, error) {
-	s, err := scanSession(t.row(`DELETE FROM sessions WHERE id =
-		(SELECT session_id FROM used_refresh_tokens WHERE hash = $1) RETURNING `+sessionColumns, refresh))
+// UsedRefresh returns the record of a refresh token rotated away.
+func (t *tx) UsedRefresh(hash []byte) (*mfad.UsedRefresh, error) {
+	if len(hash) == 0 {
+		return nil, mfad.ErrNoRows
+	}
+	u := &mfad.UsedRefresh{}
+	err := t.row(`SELECT session_id, rotated_at, next_key FROM used_refresh_tokens WHERE hash = $1`, hash).Scan(&u.SessionID, timeDest{T: &u.RotatedAt}, blobDest{B: &u.Key})
 	if err != nil {
 		return nil, err
 	}
-	return s, mfad.ErrReused
+	return u, nil
 }
 
 func (t *tx) SetSecondFactorAt(sessionID int64, at time.Time) error {

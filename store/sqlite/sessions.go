@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"errors"
 	"time"
 
 	"github.com/mfad/mfad"
@@ -46,44 +45,37 @@ func (t *tx) SessionByID(id int64) (*mfad.Session, error) {
 }
 
 // RotateRefresh gives the session holding oldRefresh the access and refresh
-// tokens of s, and remembers oldRefresh as used. The update is conditional
-// on oldRefresh being current, so of racing rotations one wins. A used
-// oldRefresh deletes its session and returns the deleted session with
-// ErrReused; the caller must commit for the deletion to last.
-func (t *tx) RotateRefresh(oldRefresh []byte, now time.Time, s *mfad.Session) (*mfad.Session, error) {
+// tokens of s, and remembers oldRefresh as used at now with key. The update is conditional
+// on oldRefresh being current, so of racing rotations one wins; the others
+// find nothing to update (ErrNoRows).
+func (t *tx) RotateRefresh(oldRefresh []byte, now time.Time, s *mfad.Session, key []byte) (*mfad.Session, error) {
 	if len(oldRefresh) == 0 {
 		return nil, mfad.ErrNoRows
 	}
 	rotated, err := scanSession(t.row(`UPDATE sessions SET access_hash = ?, access_expires = ?,
 		refresh_hash = ?, refresh_expires = ? WHERE refresh_hash = ? AND refresh_expires > ? RETURNING `+sessionColumns,
 		blob(s.AccessHash), nanos(s.AccessExpires), blob(s.RefreshHash), nanos(s.RefreshExpires), oldRefresh, nanos(now)))
-	if errors.Is(err, mfad.ErrNoRows) {
-		return t.revokeReused(oldRefresh)
-	}
 	if err != nil {
 		return nil, err
 	}
-	_, err = t.exec(`INSERT INTO used_refresh_tokens (hash, session_id) VALUES (?, ?)`, oldRefresh, rotated.ID)
+	_, err = t.exec(`INSERT INTO used_refresh_tokens (hash, session_id, rotated_at, next_key) VALUES (?, ?, ?, ?)`, oldRefresh, rotated.ID, nanos(now), blob(key))
 	if err != nil {
 		return nil, err
 	}
 	return rotated, nil
 }
 
-// revokeReused deletes the session that used refresh once held.
-func (t *tx) revokeReused(refresh []byte) (*mfad.Session, error) {
-	var id int64
-	if err := t.row(`SELECT session_id FROM used_refresh_tokens WHERE hash = ?`, refresh).Scan(&id); err != nil {
-		return nil, err
+// UsedRefresh returns the record of a refresh token rotated away.
+func (t *tx) UsedRefresh(hash []byte) (*mfad.UsedRefresh, error) {
+	if len(hash) == 0 {
+		return nil, mfad.ErrNoRows
 	}
-	s, err := t.SessionByID(id)
+	u := &mfad.UsedRefresh{}
+	err := t.row(`SELECT session_id, rotated_at, next_key FROM used_refresh_tokens WHERE hash = ?`, hash).Scan(&u.SessionID, timeDest{T: &u.RotatedAt}, blobDest{B: &u.Key})
 	if err != nil {
 		return nil, err
 	}
-	if err := t.DeleteSession(id); err != nil {
-		return nil, err
-	}
-	return s, mfad.ErrReused
+	return u, nil
 }
 
 func (t *tx) SetSecondFactorAt(sessionID int64, at time.Time) error {

@@ -12,9 +12,10 @@
 //     do. Inserting a row for a user that does not exist is ErrNoRows too.
 //   - AdvanceStep and UseScratchCode report false, not an error, for a
 //     missing factor or code; UseScratchCode refuses the zero time.
-//   - RotateRefresh with a reused token deletes the session and returns it
-//     along with mfad.ErrReused; the deletion lasts only if the caller
-//     commits, so fn must not return ErrReused from Update as it is.
+//   - RotateRefresh of a token that is not current (used, unknown or
+//     expired) is ErrNoRows and changes nothing; UsedRefresh tells a used
+//     one (when, with which key, for which session) while its session
+//     lives. Revoking a session for a reused token is the core's call.
 //   - Times come back in UTC, to the nanosecond; the zero time comes back
 //     as time.Time{}. Empty hashes come back nil. A zero expiry counts as
 //     expired for DeleteExpired.

@@ -127,24 +127,49 @@ func testRaceScratchCode(t *testing.T, s mfad.Store) {
 }
 
 // testRaceRotateRefresh: 20 transactions rotate one refresh token; one
-// wins, a later one sees the reuse and the session is revoked.
+// wins, and every other finds nothing to rotate but, in its own
+// transaction, the winner's record of the used token.
 func testRaceRotateRefresh(t *testing.T, s mfad.Store) {
 	u := createUser(t, s, "alice", "")
 	x := createSession(t, s, u.ID, "a")
-	var reused won
+	var mu sync.Mutex
+	var winner []byte
+	var seen [][]byte
 	errs := race(t, s, 20, func(i int, tx mfad.Tx) error {
-		_, err := tx.RotateRefresh(hash("refresh-a"), t0, tokens(fmt.Sprint("a", i)))
-		if errors.Is(err, mfad.ErrReused) {
-			reused.add(true)
-			return nil // commit the revocation; counted apart
+		next := tokens(fmt.Sprint("a", i))
+		_, err := tx.RotateRefresh(hash("refresh-a"), t0, next, keyOf(next))
+		mu.Lock()
+		defer mu.Unlock()
+		if err == nil {
+			winner = keyOf(next)
+			return nil
 		}
-		return err
+		if !errors.Is(err, mfad.ErrNoRows) {
+			return err
+		}
+		used, err := tx.UsedRefresh(hash("refresh-a"))
+		if err != nil {
+			return err
+		}
+		if used.SessionID != x.ID {
+			t.Errorf("UsedRefresh names session %d; want %d", used.SessionID, x.ID)
+		}
+		seen = append(seen, used.Key)
+		return nil
 	})
-	if ok := tally(t, errs, mfad.ErrNoRows); ok-reused.n != 1 || reused.n == 0 {
-		t.Errorf("%d of 20 RotateRefresh won, %d saw the reuse; want 1 and at least 1", ok-reused.n, reused.n)
+	if ok := tally(t, errs); ok != 20 || winner == nil {
+		t.Fatalf("%d of 20 transactions ended well, winner %q", ok, winner)
 	}
-	if sessionByID(t, s, x.ID) != nil {
-		t.Errorf("session survived the reuse of its refresh token")
+	for _, k := range seen {
+		if string(k) != string(winner) {
+			t.Errorf("a loser saw key %q; want the winner's %q", k, winner)
+		}
+	}
+	if len(seen) != 19 {
+		t.Errorf("%d losers; want 19", len(seen))
+	}
+	if sessionByID(t, s, x.ID) == nil {
+		t.Errorf("the store revoked the session itself")
 	}
 }
 

@@ -15,7 +15,7 @@ var sessionTests = []test{
 	{"Sessions/Delete", testDeleteSessions},
 	{"Sessions/RotateRefresh", testRotateRefresh},
 	{"Sessions/RotateExpiredRefresh", testRotateExpiredRefresh},
-	{"Sessions/RefreshReused", testRefreshReused},
+	{"Sessions/RefreshUsed", testRefreshUsed},
 }
 
 func newSession(userID int64, name string) *mfad.Session {
@@ -145,22 +145,27 @@ func testDeleteSessions(t *testing.T, s mfad.Store) {
 	equal(t, "other user's session", sessionByID(t, s, o.ID), o)
 }
 
-// rotate calls RotateRefresh and commits, also when it reports a reuse.
+// rotate calls RotateRefresh at t0 with a key named after next, and commits.
 func rotate(t *testing.T, s mfad.Store, old []byte, next *mfad.Session) (*mfad.Session, error) {
 	t.Helper()
 	var got *mfad.Session
 	var rotateErr error
 	err := s.Update(t.Context(), func(tx mfad.Tx) error {
-		got, rotateErr = tx.RotateRefresh(old, t0, next)
-		if errors.Is(rotateErr, mfad.ErrReused) {
-			return nil // commit the revocation
-		}
+		got, rotateErr = tx.RotateRefresh(old, t0, next, keyOf(next))
 		return rotateErr
 	})
 	if err != nil && !errors.Is(err, rotateErr) {
 		t.Fatalf("Update: %v", err)
 	}
 	return got, rotateErr
+}
+
+// keyOf is the key rotate records with the tokens of next.
+func keyOf(next *mfad.Session) []byte { return append([]byte("key-"), next.RefreshHash...) }
+
+func usedRefresh(t *testing.T, s mfad.Store, h []byte) *mfad.UsedRefresh {
+	t.Helper()
+	return find(t, s, func(tx mfad.Tx) (*mfad.UsedRefresh, error) { return tx.UsedRefresh(h) })
 }
 
 // tokens returns a session carrying only new tokens, as RotateRefresh takes.
@@ -209,7 +214,7 @@ func testRotateExpiredRefresh(t *testing.T, s mfad.Store) {
 	x := createSession(t, s, u.ID, "a")
 	var rotateErr error
 	update(t, s, func(tx mfad.Tx) error {
-		_, rotateErr = tx.RotateRefresh(hash("refresh-a"), x.RefreshExpires, tokens("late"))
+		_, rotateErr = tx.RotateRefresh(hash("refresh-a"), x.RefreshExpires, tokens("late"), []byte("k"))
 		return nil
 	})
 	wantErr(t, "RotateRefresh(expired)", rotateErr, mfad.ErrNoRows)
@@ -219,37 +224,52 @@ func testRotateExpiredRefresh(t *testing.T, s mfad.Store) {
 	}
 }
 
-// testRefreshReused: a refresh token used twice revokes its session.
-func testRefreshReused(t *testing.T, s mfad.Store) {
+// testRefreshUsed: a rotated refresh token rotates nothing again; the
+// store remembers when it was rotated, with which key and for which
+// session, until the session ends. Revoking is the core's decision.
+func testRefreshUsed(t *testing.T, s mfad.Store) {
 	u := createUser(t, s, "alice", "")
 	x := createSession(t, s, u.ID, "a")
 	other := createSession(t, s, u.ID, "b")
-	rotate(t, s, hash("refresh-a"), tokens("a2"))
-	rotate(t, s, hash("refresh-a2"), tokens("a3"))
-
-	// Rolled back, the revocation does not happen.
+	if _, err := rotate(t, s, hash("refresh-a"), tokens("a2")); err != nil {
+		t.Fatalf("first rotation: %v", err)
+	}
+	var later mfad.Session
 	err := s.Update(t.Context(), func(tx mfad.Tx) error {
-		_, err := tx.RotateRefresh(hash("refresh-a"), t0, tokens("evil"))
+		got, err := tx.RotateRefresh(hash("refresh-a2"), at(time.Minute), tokens("a3"), nil)
+		if got != nil {
+			later = *got
+		}
 		return err
 	})
-	wantErr(t, "reuse, rolled back", err, mfad.ErrReused)
-	if sessionByID(t, s, x.ID) == nil {
-		t.Fatalf("rolled back revocation deleted the session")
-	}
+	wantErr(t, "second rotation (no key)", err, nil)
 
-	got, err := rotate(t, s, hash("refresh-a"), tokens("evil"))
-	wantErr(t, "RotateRefresh(reused)", err, mfad.ErrReused)
-	if got == nil || got.ID != x.ID || got.UserID != u.ID {
-		t.Errorf("RotateRefresh(reused) returned %+v; want the revoked session", got)
+	for _, old := range []string{"refresh-a", "refresh-a2"} {
+		_, err := rotate(t, s, hash(old), tokens("evil"))
+		wantErr(t, "RotateRefresh("+old+") again", err, mfad.ErrNoRows)
 	}
-	if sessionByID(t, s, x.ID) != nil {
-		t.Errorf("reused refresh token left its session")
+	equal(t, "session after reuse attempts", sessionByID(t, s, x.ID), &later)
+	equal(t, "UsedRefresh(refresh-a)", usedRefresh(t, s, hash("refresh-a")),
+		&mfad.UsedRefresh{SessionID: x.ID, RotatedAt: t0, Key: keyOf(tokens("a2"))})
+	equal(t, "UsedRefresh(refresh-a2)", usedRefresh(t, s, hash("refresh-a2")),
+		&mfad.UsedRefresh{SessionID: x.ID, RotatedAt: at(time.Minute)})
+	view(t, s, func(tx mfad.Tx) error {
+		for name, h := range map[string][]byte{"current": hash("refresh-a3"), "unknown": hash("x"), "nil": nil} {
+			_, err := tx.UsedRefresh(h)
+			wantErr(t, "UsedRefresh("+name+")", err, mfad.ErrNoRows)
+		}
+		return nil
+	})
+
+	update(t, s, func(tx mfad.Tx) error { return tx.DeleteSession(x.ID) })
+	if usedRefresh(t, s, hash("refresh-a")) != nil {
+		t.Errorf("used refresh token outlived its session")
 	}
 	for _, old := range []string{"refresh-a3", "refresh-a", "refresh-a2"} {
 		_, err := rotate(t, s, hash(old), tokens("y"))
-		wantErr(t, "RotateRefresh("+old+") after revocation", err, mfad.ErrNoRows)
+		wantErr(t, "RotateRefresh("+old+") after the session ended", err, mfad.ErrNoRows)
 	}
 	if sessionByID(t, s, other.ID) == nil {
-		t.Errorf("revocation deleted another session")
+		t.Errorf("ending one session deleted another")
 	}
 }
