@@ -3,12 +3,14 @@ package mfad
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
 // Code classifies an Error. Every front maps each code to its own wire form
 // (an HTTP status, a Cloudreve number, a SOAP fault, a TwinCAT error) in one
-// table, so a new code must be added to each of those tables.
+// table, so a new code must be added to Codes and to each of those tables;
+// TestEveryCodeHasAWireForm (codes_test.go) fails until it is.
 type Code string
 
 const (
@@ -29,6 +31,18 @@ const (
 	EPolicy          Code = "policy"           // policy forbids it (e.g. disabling required 2FA)
 	EInternal        Code = "internal"         // anything else; details go to the log only
 )
+
+// codes is the registry: every Code the core may return, in the order of
+// the constants above.
+var codes = []Code{
+	EInvalidInput, EInvalidCode, EInvalidLogin, EUnauthenticated, EForbidden,
+	ENotFound, EConflict, ELocked, EThrottled, EExpired, EStepUp,
+	ENotEnrolled, ENoPending, ESetupRequired, EPolicy, EInternal,
+}
+
+// Codes returns every error code the core may return. A front's error
+// table must give each a wire form.
+func Codes() []Code { return slices.Clone(codes) }
 
 // Error is the one domain error type. Message is safe to show to a client: it
 // never contains a secret, code, password or token.

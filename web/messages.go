@@ -29,65 +29,96 @@ const (
 	MsgExpiredLogin = "Your login took too long and has expired. Log in again."
 )
 
-// explain turns a core error into an HTTP status and a message for people.
-// Each code has one wording; a replayed code is refused by the core like a
+// explanation is how the page answers one core error code: its status,
+// and its wording for people where it happened.
+type explanation struct {
+	status int
+	say    func(h *handler, err error, where string) string
+}
+
+// explanations is the page's error table: every code of mfad.Codes. Each
+// code has one wording; a replayed code is refused by the core like a
 // wrong one, and so it reads the same here.
-func (h *handler) explain(err error, where string) (int, string) {
-	switch mfad.ErrorCode(err) {
-	case mfad.EInvalidLogin:
+var explanations = map[mfad.Code]explanation{
+	mfad.EInvalidLogin: {http.StatusBadRequest, func(_ *handler, _ error, where string) string {
 		if where == atLogin {
-			return http.StatusBadRequest, MsgWrongLogin
+			return MsgWrongLogin
 		}
-		return http.StatusBadRequest, "Wrong password."
-	case mfad.EInvalidCode:
+		return "Wrong password."
+	}},
+	mfad.EInvalidCode: {http.StatusBadRequest, func(_ *handler, _ error, where string) string {
 		if where == atConfirm {
-			return http.StatusBadRequest, MsgWrongConfirm
+			return MsgWrongConfirm
 		}
-		return http.StatusBadRequest, MsgWrongCode
-	case mfad.ELocked:
+		return MsgWrongCode
+	}},
+	mfad.ELocked: {http.StatusTooManyRequests, func(h *handler, err error, _ string) string {
 		d := mfad.RetryAfter(err)
 		if d <= 0 {
-			return http.StatusTooManyRequests, MsgHardLocked
+			return MsgHardLocked
 		}
-		return http.StatusTooManyRequests, fmt.Sprintf("Too many wrong codes: your second factor is locked for now. Try again in %s, at %s.",
+		return fmt.Sprintf("Too many wrong codes: your second factor is locked for now. Try again in %s, at %s.",
 			Duration(d), h.svc.Now().Add(d).UTC().Format("15:04:05 UTC"))
-	case mfad.EThrottled:
+	}},
+	mfad.EThrottled: {http.StatusTooManyRequests, func(h *handler, err error, _ string) string {
 		d := mfad.RetryAfter(err)
 		if d <= 0 {
 			d = time.Second
 		}
-		return http.StatusTooManyRequests, fmt.Sprintf("Too many failed password attempts. Wait a little: try again in %s, at %s.",
+		return fmt.Sprintf("Too many failed password attempts. Wait a little: try again in %s, at %s.",
 			Duration(d), h.svc.Now().Add(d).UTC().Format("15:04:05 UTC"))
-	case mfad.EExpired:
+	}},
+	mfad.EExpired: {http.StatusGone, func(_ *handler, err error, where string) string {
 		switch where {
 		case atConfirm:
-			return http.StatusGone, MsgExpiredSetup
+			return MsgExpiredSetup
 		case atCode:
-			return http.StatusGone, MsgExpiredLogin
+			return MsgExpiredLogin
 		}
-		return http.StatusGone, sentence(mfad.ErrorMessage(err))
-	case mfad.ENoPending:
-		return http.StatusBadRequest, "There is no setup in progress (it may have been finished or replaced in another window). Start again."
-	case mfad.EStepUp:
-		return http.StatusForbidden, "This needs a current code from your authenticator app."
-	case mfad.ENotEnrolled:
-		return http.StatusBadRequest, "Two-factor authentication is not on."
-	case mfad.ESetupRequired:
-		return http.StatusForbidden, "Two-factor authentication is required for your account. Turn it on first."
-	case mfad.EForbidden:
-		return http.StatusForbidden, "You are not allowed to do this: " + mfad.ErrorMessage(err) + "."
-	case mfad.EPolicy:
-		return http.StatusForbidden, sentence(mfad.ErrorMessage(err))
-	case mfad.EUnauthenticated:
-		return http.StatusUnauthorized, "Your session has ended. Log in again."
-	case mfad.ENotFound:
-		return http.StatusNotFound, sentence(mfad.ErrorMessage(err))
-	case mfad.EConflict:
-		return http.StatusConflict, sentence(mfad.ErrorMessage(err))
-	case mfad.EInvalidInput:
-		return http.StatusBadRequest, sentence(mfad.ErrorMessage(err))
+		return sentence(mfad.ErrorMessage(err))
+	}},
+	mfad.ENoPending:     {http.StatusBadRequest, fixed("There is no setup in progress (it may have been finished or replaced in another window). Start again.")},
+	mfad.EStepUp:        {http.StatusForbidden, fixed("This needs a current code from your authenticator app.")},
+	mfad.ENotEnrolled:   {http.StatusBadRequest, fixed("Two-factor authentication is not on.")},
+	mfad.ESetupRequired: {http.StatusForbidden, fixed("Two-factor authentication is required for your account. Turn it on first.")},
+	mfad.EForbidden: {http.StatusForbidden, func(_ *handler, err error, _ string) string {
+		return "You are not allowed to do this: " + mfad.ErrorMessage(err) + "."
+	}},
+	mfad.EPolicy:          {http.StatusForbidden, coreSentence},
+	mfad.EUnauthenticated: {http.StatusUnauthorized, fixed("Your session has ended. Log in again.")},
+	mfad.ENotFound:        {http.StatusNotFound, coreSentence},
+	mfad.EConflict:        {http.StatusConflict, coreSentence},
+	mfad.EInvalidInput:    {http.StatusBadRequest, coreSentence},
+	mfad.EInternal:        internalError,
+}
+
+// internalError answers EInternal, and any code missing from explanations.
+var internalError = explanation{http.StatusInternalServerError, fixed("Something went wrong on the server. Try again in a moment.")}
+
+func fixed(msg string) func(*handler, error, string) string {
+	return func(*handler, error, string) string { return msg }
+}
+
+// coreSentence is the core's client-safe message as a sentence.
+func coreSentence(_ *handler, err error, _ string) string { return sentence(mfad.ErrorMessage(err)) }
+
+// explain turns a core error into an HTTP status and a message for people.
+func (h *handler) explain(err error, where string) (int, string) {
+	e, ok := explanations[mfad.ErrorCode(err)]
+	if !ok {
+		e = internalError
 	}
-	return http.StatusInternalServerError, "Something went wrong on the server. Try again in a moment."
+	return e.status, e.say(h, err, where)
+}
+
+// WireErrors returns the status of each code in explanations, for the test
+// that every code of mfad.Codes has a wire form in every front.
+func WireErrors() map[mfad.Code]string {
+	out := make(map[mfad.Code]string, len(explanations))
+	for c, e := range explanations {
+		out[c] = fmt.Sprint(e.status)
+	}
+	return out
 }
 
 // retryAfter sets Retry-After on a locked or throttled answer.

@@ -1,6 +1,7 @@
 package cloudreve
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/mfad/mfad"
@@ -107,4 +108,14 @@ func writeError(w http.ResponseWriter, err error, ov overrides) {
 	}
 	httpx.RetryAfter(w, err)
 	write(w, envelope{Code: we.Code, Msg: msg, Error: detail, CorrelationID: newUUID()})
+}
+
+// WireErrors returns the wire form of each code in codes, for the test
+// that every code of mfad.Codes has one in every front.
+func WireErrors() map[mfad.Code]string {
+	out := make(map[mfad.Code]string, len(codes))
+	for c, w := range codes {
+		out[c] = fmt.Sprintf("%d %q", w.Code, w.Msg)
+	}
+	return out
 }

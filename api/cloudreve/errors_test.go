@@ -3,9 +3,6 @@ package cloudreve_test
 import (
 	"encoding/json"
 	"errors"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -13,41 +10,6 @@ import (
 	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/api/cloudreve"
 )
-
-// domainCodes reads every mfad.Code constant from the domain's errors.go,
-// so that a code added there without a Cloudreve mapping fails this test.
-func domainCodes(t *testing.T) []mfad.Code {
-	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), "../../errors.go", nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []mfad.Code
-	for _, d := range f.Decls {
-		g, isGen := d.(*ast.GenDecl)
-		if !isGen || g.Tok != token.CONST {
-			continue
-		}
-		for _, s := range g.Specs {
-			v := s.(*ast.ValueSpec)
-			if id, isIdent := v.Type.(*ast.Ident); !isIdent || id.Name != "Code" {
-				continue
-			}
-			for _, val := range v.Values {
-				lit := val.(*ast.BasicLit)
-				var c string
-				if err := json.Unmarshal([]byte(lit.Value), &c); err != nil {
-					t.Fatal(err)
-				}
-				out = append(out, mfad.Code(c))
-			}
-		}
-	}
-	if len(out) < 10 {
-		t.Fatalf("found only %d codes in errors.go", len(out))
-	}
-	return out
-}
 
 // The one table: each core code, on a route without exceptions.
 var wantCodes = map[mfad.Code]struct {
@@ -73,7 +35,7 @@ var wantCodes = map[mfad.Code]struct {
 }
 
 func TestErrorTableCoversEveryCode(t *testing.T) {
-	for _, c := range domainCodes(t) {
+	for _, c := range mfad.Codes() {
 		want, known := wantCodes[c]
 		if !known {
 			t.Errorf("core code %q has no expected Cloudreve code in this test (nor, probably, in errors.go)", c)

@@ -2,6 +2,7 @@ package rest
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -104,4 +105,14 @@ func (s *server) unrouted(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Allow", strings.Join(allow, ", "))
 	httpx.WriteJSON(w, http.StatusMethodNotAllowed, errorBody{errorDetail{codeMethodNotAllowed,
 		"method not allowed; allowed: " + strings.Join(allow, ", ")}})
+}
+
+// WireErrors returns the wire form of each code in statuses, for the test
+// that every code of mfad.Codes has one in every front.
+func WireErrors() map[mfad.Code]string {
+	out := make(map[mfad.Code]string, len(statuses))
+	for c, s := range statuses {
+		out[c] = fmt.Sprintf("%d %s", s, c)
+	}
+	return out
 }

@@ -137,3 +137,13 @@ func errTooLarge(reason string) *Error {
 func errNotImplemented(reason string) *Error {
 	return &Error{Code: CodeNotImplemented, Domain: DomainServer, Message: "NOT_IMPLEMENTED", Reason: reason}
 }
+
+// WireErrors returns the TcHmi error of each code in errorTable, for the
+// test that every code of mfad.Codes has one in every front.
+func WireErrors() map[mfad.Code]string {
+	out := make(map[mfad.Code]string, len(errorTable))
+	for c, w := range errorTable {
+		out[c] = fmt.Sprintf("%s %#x %s", w.domain, w.code, w.name)
+	}
+	return out
+}

@@ -2,6 +2,7 @@ package veeam
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -125,4 +126,14 @@ func message(r *http.Request, err error, code mfad.Code) string {
 			"method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	return "internal error"
+}
+
+// WireErrors returns the wire form of each code in wireErrors, for the
+// test that every code of mfad.Codes has one in every front.
+func WireErrors() map[mfad.Code]string {
+	out := make(map[mfad.Code]string, len(wireErrors))
+	for c, w := range wireErrors {
+		out[c] = fmt.Sprintf("%d; token endpoint %d %s", w.Status, w.OAuthStatus, w.OAuthError)
+	}
+	return out
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/mfad/mfad/internal/coretest"
 
-	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/api/httpx"
 	"github.com/mfad/mfad/api/veeam"
 	"github.com/mfad/mfad/auth"
@@ -235,11 +234,4 @@ func (n *normalizer) apply(s string) string {
 		s = strings.ReplaceAll(s, v, n.names[v])
 	}
 	return s
-}
-
-// allCodes lists every domain error code; the error table must hold each.
-var allCodes = []mfad.Code{
-	mfad.EInvalidInput, mfad.EInvalidCode, mfad.EInvalidLogin, mfad.EUnauthenticated, mfad.EForbidden,
-	mfad.ENotFound, mfad.EConflict, mfad.ELocked, mfad.EThrottled, mfad.EExpired, mfad.EStepUp,
-	mfad.ENotEnrolled, mfad.ENoPending, mfad.ESetupRequired, mfad.EPolicy, mfad.EInternal,
 }

@@ -241,3 +241,13 @@ func write(w http.ResponseWriter, f form, status int, body []byte) {
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
+
+// WireErrors returns the fault of each code in faults, for the test that
+// every code of mfad.Codes has one in every front.
+func WireErrors() map[mfad.Code]string {
+	out := make(map[mfad.Code]string, len(faults))
+	for c, w := range faults {
+		out[c] = map[bool]string{false: "soap:Sender ", true: "soap:Receiver "}[w.Receiver] + w.Code
+	}
+	return out
+}
