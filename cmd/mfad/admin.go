@@ -11,10 +11,14 @@ import (
 )
 
 // withApp opens mfad for an administration command run on the server, as
-// the system actor.
-func (e *cmdEnv) withApp(ctx context.Context, name string, args []string, extra func(*flag.FlagSet), fn func(a *app, act auth.Actor, rest []string) error) error {
+// the system actor. It checks that there are nargs positional arguments
+// before it opens anything, and opens only an existing database.
+func (e *cmdEnv) withApp(ctx context.Context, name string, args []string, extra func(*flag.FlagSet), nargs int, usage string, fn func(a *app, act auth.Actor, rest []string) error) error {
 	c, rest, err := e.parse(name, args, extra)
 	if err != nil {
+		return err
+	}
+	if err := e.wantArgs(rest, nargs, usage); err != nil {
 		return err
 	}
 	a, err := e.open(ctx, c)
@@ -25,9 +29,21 @@ func (e *cmdEnv) withApp(ctx context.Context, name string, args []string, extra 
 	return fn(a, auth.System("cli"), rest)
 }
 
+// userUsage is the usage of each user subcommand.
+var userUsage = map[string]string{
+	"add":    "user add NAME [--email E] [--admin] [--id N]",
+	"list":   "user list",
+	"delete": "user delete NAME",
+	"passwd": "user passwd NAME",
+}
+
 func (e *cmdEnv) user(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return e.usageErr("user add|list|delete|passwd")
+		return e.badArgs("missing subcommand", "user add|list|delete|passwd")
+	}
+	usage, ok := userUsage[args[0]]
+	if !ok {
+		return e.badArgs(fmt.Sprintf("unknown subcommand %q", args[0]), "user add|list|delete|passwd")
 	}
 	var email string
 	var admin bool
@@ -39,16 +55,20 @@ func (e *cmdEnv) user(ctx context.Context, args []string) error {
 			fs.Int64Var(&id, "id", 0, "numeric user id (default: next free)")
 		}
 	}
-	return e.withApp(ctx, "user "+args[0], args[1:], extra, func(a *app, act auth.Actor, rest []string) error {
+	nargs := 1
+	if args[0] == "list" {
+		nargs = 0
+	}
+	return e.withApp(ctx, "user "+args[0], args[1:], extra, nargs, usage, func(a *app, act auth.Actor, rest []string) error {
 		switch args[0] {
 		case "add":
-			return e.userAdd(ctx, a, act, rest, email, admin, id)
+			return e.userAdd(ctx, a, act, rest[0], email, admin, id)
 		case "list":
 			return e.userList(ctx, a, act)
 		case "delete":
-			return e.onUser(ctx, a, act, rest, func(u *auth.UserInfo) error { return a.svc.DeleteUser(ctx, act, u.ID) }, "deleted")
-		case "passwd":
-			return e.onUser(ctx, a, act, rest, func(u *auth.UserInfo) error {
+			return e.onUser(ctx, a, act, rest[0], func(u *auth.UserInfo) error { return a.svc.DeleteUser(ctx, act, u.ID) }, "deleted")
+		default: // passwd
+			return e.onUser(ctx, a, act, rest[0], func(u *auth.UserInfo) error {
 				pw, err := e.readSecret("MFAD_PASSWORD")
 				if err != nil {
 					return err
@@ -56,14 +76,10 @@ func (e *cmdEnv) user(ctx context.Context, args []string) error {
 				return a.svc.ChangePassword(ctx, act, auth.PasswordChange{UserID: u.ID, New: pw})
 			}, "password changed")
 		}
-		return e.usageErr("user add|list|delete|passwd")
 	})
 }
 
-func (e *cmdEnv) userAdd(ctx context.Context, a *app, act auth.Actor, rest []string, email string, admin bool, id int64) error {
-	if len(rest) != 1 {
-		return e.usageErr("user add NAME [--email E] [--admin] [--id N]")
-	}
+func (e *cmdEnv) userAdd(ctx context.Context, a *app, act auth.Actor, name, email string, admin bool, id int64) error {
 	pw, err := e.readSecret("MFAD_PASSWORD")
 	if err != nil {
 		return err
@@ -72,7 +88,7 @@ func (e *cmdEnv) userAdd(ctx context.Context, a *app, act auth.Actor, rest []str
 	if admin {
 		role = mfad.RoleAdmin
 	}
-	u, err := a.svc.CreateUser(ctx, act, auth.NewUser{ID: id, Name: rest[0], Email: email, Password: pw, Role: role})
+	u, err := a.svc.CreateUser(ctx, act, auth.NewUser{ID: id, Name: name, Email: email, Password: pw, Role: role})
 	if err != nil {
 		return err
 	}
@@ -105,12 +121,9 @@ func onOff(b bool) string {
 	return "off"
 }
 
-// onUser runs fn on the user named by the only argument.
-func (e *cmdEnv) onUser(ctx context.Context, a *app, act auth.Actor, rest []string, fn func(*auth.UserInfo) error, done string) error {
-	if len(rest) != 1 {
-		return e.usageErr("NAME expected")
-	}
-	u, err := a.svc.LookupUser(ctx, act, rest[0])
+// onUser runs fn on the user with this name or email.
+func (e *cmdEnv) onUser(ctx context.Context, a *app, act auth.Actor, name string, fn func(*auth.UserInfo) error, done string) error {
+	u, err := a.svc.LookupUser(ctx, act, name)
 	if err != nil {
 		return err
 	}
@@ -122,14 +135,17 @@ func (e *cmdEnv) onUser(ctx context.Context, a *app, act auth.Actor, rest []stri
 }
 
 func (e *cmdEnv) twoFA(ctx context.Context, args []string) error {
-	if len(args) == 0 || (args[0] != "reset" && args[0] != "unlock") {
-		return e.usageErr("2fa reset|unlock NAME")
+	if len(args) == 0 {
+		return e.badArgs("missing subcommand", "2fa reset|unlock NAME")
 	}
-	return e.withApp(ctx, "2fa "+args[0], args[1:], nil, func(a *app, act auth.Actor, rest []string) error {
+	if args[0] != "reset" && args[0] != "unlock" {
+		return e.badArgs(fmt.Sprintf("unknown subcommand %q", args[0]), "2fa reset|unlock NAME")
+	}
+	return e.withApp(ctx, "2fa "+args[0], args[1:], nil, 1, "2fa "+args[0]+" NAME", func(a *app, act auth.Actor, rest []string) error {
 		if args[0] == "reset" {
-			return e.onUser(ctx, a, act, rest, func(u *auth.UserInfo) error { return a.svc.Reset(ctx, act, u.ID) }, "2FA reset")
+			return e.onUser(ctx, a, act, rest[0], func(u *auth.UserInfo) error { return a.svc.Reset(ctx, act, u.ID) }, "2FA reset")
 		}
-		return e.onUser(ctx, a, act, rest, func(u *auth.UserInfo) error { return a.svc.Unlock(ctx, act, u.ID) }, "unlocked")
+		return e.onUser(ctx, a, act, rest[0], func(u *auth.UserInfo) error { return a.svc.Unlock(ctx, act, u.ID) }, "unlocked")
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -37,22 +38,72 @@ type clock struct{ offset atomic.Int64 }
 func (c *clock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
 
 // parse reads flags, the environment and the config file into a config.
+// Flags may come before and after the positional arguments
+// (mfad user add bob --email b@x.org); "--" ends the flags.
 func (e *cmdEnv) parse(name string, args []string, extra func(*flag.FlagSet)) (config, []string, error) {
 	fs := flag.NewFlagSet("mfad "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
 	var c config
 	c.bind(fs)
 	bound := boundNames(fs)
 	if extra != nil {
 		extra(fs)
 	}
-	if err := fs.Parse(args); err != nil {
-		return c, nil, errUsage
+	rest, err := e.parseFlags(fs, args)
+	if err != nil {
+		return c, nil, err
 	}
 	if err := c.resolve(fs, bound, os.LookupEnv); err != nil {
 		return c, nil, err
 	}
-	return c, fs.Args(), nil
+	return c, rest, nil
+}
+
+// parseFlags parses args into fs and returns the positional arguments,
+// taking flags wherever they stand. A wrong flag is one line on standard
+// error; -h prints the flags to standard output.
+func (e *cmdEnv) parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	usage := fs.Usage
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		err := fs.Parse(args)
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(e.stdout)
+			usage()
+			return nil, errHelp
+		}
+		if err != nil {
+			fmt.Fprintf(e.stderr, "%s: %v (%s -h lists its flags)\n", fs.Name(), err, fs.Name())
+			return nil, errUsage
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
+}
+
+// wantArgs checks the number of positional arguments before anything is
+// opened, and says in one line what is wrong.
+func (e *cmdEnv) wantArgs(rest []string, n int, usage string) error {
+	switch {
+	case len(rest) < n:
+		return e.badArgs("missing argument", usage)
+	case len(rest) > n:
+		return e.badArgs(fmt.Sprintf("unexpected argument %q", rest[n]), usage)
+	}
+	return nil
+}
+
+// badArgs reports a usage error in one line: what is wrong, then the usage.
+func (e *cmdEnv) badArgs(what, usage string) error {
+	fmt.Fprintf(e.stderr, "mfad: %s (usage: mfad %s)\n", what, usage)
+	return errUsage
 }
 
 // logger logs text or JSON to standard error; a line logged with a
@@ -72,16 +123,32 @@ func (e *cmdEnv) logger(c config) (*slog.Logger, error) {
 	return nil, fmt.Errorf("log format %q: want text or json", c.LogFormat)
 }
 
-// open opens the store and key ring and checks that they belong together.
+// open opens an existing mfad: its store and key ring, checked to belong
+// together. It creates nothing: an administration command run without the
+// server's --config or --data-dir fails, naming the path it looked at,
+// instead of making an empty database.
 func (e *cmdEnv) open(ctx context.Context, c config) (*app, error) {
+	if err := mustExist(c); err != nil {
+		return nil, err
+	}
+	return e.openApp(ctx, c, false)
+}
+
+// create opens mfad as serve and init do: a missing data dir, SQLite
+// database and key file are created.
+func (e *cmdEnv) create(ctx context.Context, c config) (*app, error) {
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	return e.openApp(ctx, c, true)
+}
+
+func (e *cmdEnv) openApp(ctx context.Context, c config, create bool) (*app, error) {
 	log, err := e.logger(c)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
-	}
-	ring, from, err := loadRing(c, log)
+	ring, from, err := loadRing(c, log, create)
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +173,34 @@ func (e *cmdEnv) open(ctx context.Context, c config) (*app, error) {
 	return a, nil
 }
 
+// mustExist refuses a SQLite database or key file that does not exist.
+func mustExist(c config) error {
+	if !c.postgres() {
+		if err := exists(sqlitePath(c), "database"); err != nil {
+			return err
+		}
+	}
+	if c.MasterKey == "" && !c.postgres() { // PostgreSQL: loadRing says the key must be given
+		return exists(keyPath(c), "master key file")
+	}
+	return nil
+}
+
+func exists(path, what string) error {
+	_, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no mfad %s at %s: only mfad serve (or mfad init) creates one; give this command the server's --config, --data-dir or --db", what, path)
+	}
+	return err
+}
+
+func sqlitePath(c config) string {
+	if c.DB != "" {
+		return c.DB
+	}
+	return filepath.Join(c.DataDir, "mfad.db")
+}
+
 func (a *app) Close() error { return a.store.Close() }
 
 // openStore opens the database the config names: PostgreSQL for a
@@ -116,18 +211,14 @@ func openStore(ctx context.Context, c config) (mfad.Store, error) {
 	if c.postgres() {
 		return postgres.Open(ctx, c.DB, postgres.Options{NoMigrate: c.NoMigrate})
 	}
-	path := c.DB
-	if path == "" {
-		path = filepath.Join(c.DataDir, "mfad.db")
-	}
-	return sqlite.Open(ctx, path)
+	return sqlite.Open(ctx, sqlitePath(c))
 }
 
 // loadRing finds the master key ring: MFAD_MASTER_KEY, else the key file.
-// With SQLite a missing key file is created (back it up apart from the
-// database); with PostgreSQL the key must be given, since every instance
-// needs the same one.
-func loadRing(c config, log *slog.Logger) (*seal.Ring, string, error) {
+// With SQLite and create a missing key file is created (back it up apart
+// from the database); with PostgreSQL the key must be given, since every
+// instance needs the same one.
+func loadRing(c config, log *slog.Logger, create bool) (*seal.Ring, string, error) {
 	if c.MasterKey != "" {
 		r, err := seal.ParseRing(c.MasterKey)
 		if err != nil {
@@ -135,14 +226,18 @@ func loadRing(c config, log *slog.Logger) (*seal.Ring, string, error) {
 		}
 		return r, "MFAD_MASTER_KEY", nil
 	}
-	path := c.KeyFile
-	if path == "" {
-		path = filepath.Join(c.DataDir, "master.key")
-	}
+	path := keyPath(c)
 	if c.postgres() {
 		r, err := seal.LoadFile(path)
 		if err != nil {
 			return nil, "", fmt.Errorf("with PostgreSQL the master key must be given (MFAD_MASTER_KEY or --key-file): %w", err)
+		}
+		return r, path, nil
+	}
+	if !create {
+		r, err := seal.LoadFile(path)
+		if err != nil {
+			return nil, "", fmt.Errorf("master key file %s: %w", path, err)
 		}
 		return r, path, nil
 	}

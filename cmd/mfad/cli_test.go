@@ -63,6 +63,9 @@ func TestUserCommands(t *testing.T) {
 		}
 		return out
 	}
+	if out, err := mfadRun(t, "", append([]string{"init"}, dd...)...); err != nil {
+		t.Fatalf("mfad init: %v\n%s", err, out)
+	}
 	cmd("bob-password-1\n", "user", "add", "--email", "bob@example.org", "--id", "1001", "bob")
 	cmd("root-password-1\n", "user", "add", "--admin", "root")
 	list := cmd("", "user", "list")
@@ -95,6 +98,9 @@ func TestUserCommands(t *testing.T) {
 func TestKeysRotate(t *testing.T) {
 	dir := t.TempDir()
 	dd := []string{"--data-dir", dir, "--argon-memory", "64", "--argon-time", "1"}
+	if out, err := mfadRun(t, "", append([]string{"init"}, dd...)...); err != nil {
+		t.Fatalf("mfad init: %v\n%s", err, out)
+	}
 	if out, err := mfadRun(t, "pw-123456789\n", append([]string{"user", "add"}, append(dd, "carol")...)...); err != nil {
 		t.Fatal(err, out)
 	}

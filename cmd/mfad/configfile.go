@@ -402,8 +402,8 @@ func (e *cmdEnv) configCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(rest) != 0 {
-		return e.usageErr("config [--config FILE] [flags]")
+	if err := e.wantArgs(rest, 0, "config [--config FILE] [flags]"); err != nil {
+		return err
 	}
 	c.printConfig(e.stdout)
 	return nil

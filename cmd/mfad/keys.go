@@ -25,10 +25,13 @@ import (
 //	mfad keys generate                print a new key line for a key ring
 func (e *cmdEnv) keys(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return e.usageErr("keys rotate|retire|generate")
+		return e.badArgs("missing subcommand", "keys rotate|retire|generate")
 	}
 	switch args[0] {
 	case "generate":
+		if err := e.wantArgs(args[1:], 0, "keys generate"); err != nil {
+			return err
+		}
 		k, err := seal.GenerateKey(seal.NewKeyID())
 		if err != nil {
 			return err
@@ -44,15 +47,21 @@ func (e *cmdEnv) keys(ctx context.Context, args []string) error {
 	case "retire":
 		return e.retire(ctx, args[1:])
 	}
-	return e.usageErr("keys rotate|retire|generate")
+	return e.badArgs(fmt.Sprintf("unknown subcommand %q", args[0]), "keys rotate|retire|generate")
 }
 
 func (e *cmdEnv) rotate(ctx context.Context, args []string) error {
 	var resealOnly bool
-	c, _, err := e.parse("keys rotate", args, func(fs *flag.FlagSet) {
+	c, rest, err := e.parse("keys rotate", args, func(fs *flag.FlagSet) {
 		fs.BoolVar(&resealOnly, "reseal-only", false, "do not add a key; re-seal with the ring's primary")
 	})
 	if err != nil {
+		return err
+	}
+	if err := e.wantArgs(rest, 0, "keys rotate [--reseal-only]"); err != nil {
+		return err
+	}
+	if err := mustExist(c); err != nil { // before a key is added to the file
 		return err
 	}
 	if c.MasterKey == "" && !resealOnly {
@@ -101,8 +110,8 @@ func (e *cmdEnv) retire(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(rest) != 1 {
-		return e.usageErr("keys retire ID")
+	if err := e.wantArgs(rest, 1, "keys retire ID"); err != nil {
+		return err
 	}
 	if c.MasterKey != "" {
 		return fmt.Errorf("the key ring comes from MFAD_MASTER_KEY: remove the key there")
@@ -146,8 +155,12 @@ func (e *cmdEnv) code(args []string) error {
 	fs := flag.NewFlagSet("mfad code", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	secret := fs.String("secret", "", "base32 secret or otpauth:// URI (default: read from standard input)")
-	if err := fs.Parse(args); err != nil {
-		return errUsage
+	rest, err := e.parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := e.wantArgs(rest, 0, "code [--secret S] (or the secret on standard input)"); err != nil {
+		return err
 	}
 	s := *secret
 	if s == "" {

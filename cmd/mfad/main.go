@@ -16,6 +16,7 @@ const usage = `mfad: a self-hosted two-factor authentication server
 
 Usage:
   mfad serve [flags]                 run the server (default 127.0.0.1:8080, data in ./mfad-data)
+  mfad init [flags]                  create the data dir, database, master key and admin without serving
   mfad user add NAME [--email E] [--admin] [--id N]   (password from MFAD_PASSWORD or standard input)
   mfad user list
   mfad user delete NAME
@@ -25,22 +26,28 @@ Usage:
   mfad migrate                       apply pending database migrations (serve does too, unless --no-migrate)
   mfad keys rotate                   add a new master key and re-seal every secret with it
   mfad keys retire ID                drop a key no longer in use
+  mfad keys generate                 print a new master key line (for MFAD_MASTER_KEY, e.g. with PostgreSQL)
   mfad code [--secret S]             print the current TOTP code of a base32 secret (standard input by default)
   mfad load --url URL --scenario S   seed users with 2FA and measure a running server (mfad load -h)
   mfad config                        print the effective configuration, secrets redacted
   mfad audit export [--since T] [--user NAME]   the audit log as JSON lines, oldest first
   mfad backup FILE                   a consistent copy of the SQLite database, taken while it is in use
   mfad import [--format uri|csv] [--force] FILE   turn 2FA on for existing users with their existing secrets
-  mfad version
+  mfad version                       (also mfad --version)
 
-Every command takes --config FILE (or MFAD_CONFIG), --data-dir and --db (or MFAD_DATA_DIR, MFAD_DB);
-run "mfad serve -h" for all settings. Flags win over MFAD_* variables, which win over the config file.
+Every command takes --config FILE (or MFAD_CONFIG), --data-dir and --db (or MFAD_DATA_DIR, MFAD_DB),
+before or after its arguments; run "mfad serve -h" for all settings. Flags win over MFAD_* variables,
+which win over the config file. Only serve and init create a data dir, database or key: the other
+commands need the server's --config, --data-dir or --db and refuse to run without them.
 `
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, errHelp) {
+			return
+		}
 		if !errors.Is(err, errUsage) {
 			fmt.Fprintln(os.Stderr, "mfad:", err)
 		}
@@ -48,9 +55,20 @@ func main() {
 	}
 }
 
-var errUsage = errors.New("usage")
+var (
+	errUsage = errors.New("usage")            // already explained on standard error
+	errHelp  = errors.New("help was printed") // -h: exit 0
+)
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	err := dispatch(ctx, args, stdin, stdout, stderr)
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errUsage
@@ -59,6 +77,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch args[0] {
 	case "serve":
 		return env.serve(ctx, args[1:])
+	case "init":
+		return env.initCmd(ctx, args[1:])
 	case "user":
 		return env.user(ctx, args[1:])
 	case "2fa":
@@ -79,13 +99,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return env.backup(ctx, args[1:])
 	case "import":
 		return env.importCmd(ctx, args[1:])
-	case "version":
+	case "version", "--version", "-version", "-v":
+		if len(args) > 1 {
+			return env.badArgs(fmt.Sprintf("unexpected argument %q", args[1]), "version")
+		}
 		return env.version()
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	fmt.Fprintf(stderr, "mfad: unknown command %q\n\n%s", args[0], usage)
+	fmt.Fprintf(stderr, "mfad: unknown command %q (mfad help lists the commands)\n", args[0])
 	return errUsage
 }
 

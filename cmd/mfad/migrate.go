@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/mfad/mfad/store/postgres"
 	"github.com/mfad/mfad/store/sqlite"
@@ -21,12 +20,12 @@ func (e *cmdEnv) migrate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(rest) != 0 {
-		return e.usageErr("migrate [--db URL] [--data-dir DIR]")
+	if err := e.wantArgs(rest, 0, "migrate [--db URL] [--data-dir DIR]"); err != nil {
+		return err
 	}
 	if !c.postgres() {
-		if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
-			return fmt.Errorf("data dir: %w", err)
+		if err := exists(sqlitePath(c), "database"); err != nil {
+			return err
 		}
 		st, err := openStore(ctx, c) // SQLite migrates as it opens
 		if err != nil {

@@ -82,18 +82,19 @@ func (a *app) readyz(w http.ResponseWriter, r *http.Request) {
 //
 //	mfad audit export [--since TIME|DURATION] [--user NAME]
 func (e *cmdEnv) audit(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "export" {
-		return e.usageErr("audit export [--since 2026-01-02T15:04:05Z|2026-01-02|24h|30d] [--user NAME]")
+	const usage = "audit export [--since 2026-01-02T15:04:05Z|2026-01-02|24h|30d] [--user NAME]"
+	if len(args) == 0 {
+		return e.badArgs("missing subcommand", usage)
+	}
+	if args[0] != "export" {
+		return e.badArgs(fmt.Sprintf("unknown subcommand %q", args[0]), usage)
 	}
 	var since, user string
 	extra := func(fs *flag.FlagSet) {
 		fs.StringVar(&since, "since", "", "only events at or after this time: RFC 3339, a date, or a duration back from now (24h, 30d)")
 		fs.StringVar(&user, "user", "", "only events about this user (name or email)")
 	}
-	return e.withApp(ctx, "audit export", args[1:], extra, func(a *app, act auth.Actor, rest []string) error {
-		if len(rest) != 0 {
-			return e.usageErr("audit export [--since T] [--user NAME]")
-		}
+	return e.withApp(ctx, "audit export", args[1:], extra, 0, usage, func(a *app, act auth.Actor, rest []string) error {
 		f := mfad.AuditFilter{}
 		if since != "" {
 			t, err := parseSince(since, a.clock.Now())
@@ -198,14 +199,14 @@ func (e *cmdEnv) backup(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(rest) != 1 {
-		return e.usageErr("backup FILE")
+	if err := e.wantArgs(rest, 1, "backup FILE"); err != nil {
+		return err
 	}
 	if c.postgres() {
 		return errors.New("backup copies the SQLite database; back up PostgreSQL with its own tools (pg_dump, base backups)")
 	}
-	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
-		return fmt.Errorf("data dir: %w", err)
+	if err := exists(sqlitePath(c), "database"); err != nil {
+		return err
 	}
 	st, err := openStore(ctx, c)
 	if err != nil {
@@ -255,10 +256,7 @@ func (e *cmdEnv) importCmd(ctx context.Context, args []string) error {
 		fs.StringVar(&format, "format", "auto", "auto, uri (otpauth:// URIs, one per line) or csv (user,secret,algorithm,digits,period)")
 		fs.BoolVar(&force, "force", false, "import secrets under 80 bits and published example secrets too")
 	}
-	return e.withApp(ctx, "import", args, extra, func(a *app, act auth.Actor, rest []string) error {
-		if len(rest) != 1 {
-			return e.usageErr("import [--format auto|uri|csv] [--force] FILE|-")
-		}
+	return e.withApp(ctx, "import", args, extra, 1, "import [--format auto|uri|csv] [--force] FILE|-", func(a *app, act auth.Actor, rest []string) error {
 		data, err := e.readInput(rest[0])
 		if err != nil {
 			return err

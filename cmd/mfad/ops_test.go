@@ -42,7 +42,7 @@ func opsApp(t *testing.T, args ...string) (*app, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := e.open(t.Context(), c)
+	a, err := e.create(t.Context(), c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,6 +255,9 @@ func TestParseSince(t *testing.T) {
 func TestBackupCommand(t *testing.T) {
 	cleanEnv(t)
 	dir := t.TempDir()
+	if _, errs, err := opsRun(t, dir, "", 1, "init"); err != nil {
+		t.Fatal(err, errs)
+	}
 	if _, errs, err := opsRun(t, dir, "pat-password-1\n", 2, "user", "add", "pat"); err != nil {
 		t.Fatal(err, errs)
 	}
@@ -342,6 +345,9 @@ func TestParseImport(t *testing.T) {
 func TestImportCommand(t *testing.T) {
 	cleanEnv(t)
 	dir := t.TempDir()
+	if _, errs, err := opsRun(t, dir, "", 1, "init"); err != nil {
+		t.Fatal(err, errs)
+	}
 	for _, u := range []string{"alice", "bob", "carol"} {
 		if _, errs, err := opsRun(t, dir, u+"-password-1\n", 2, "user", "add", "--email", u+"@example.org", u); err != nil {
 			t.Fatal(err, errs)

@@ -25,15 +25,18 @@ import (
 )
 
 func (e *cmdEnv) serve(ctx context.Context, args []string) error {
-	c, _, err := e.parse("serve", args, nil)
+	c, rest, err := e.parse("serve", args, nil)
 	if err != nil {
+		return err
+	}
+	if err := e.wantArgs(rest, 0, "serve [flags] (mfad serve -h lists them)"); err != nil {
 		return err
 	}
 	proxies, err := httpx.ParseProxies(c.TrustedProxies)
 	if err != nil {
 		return err
 	}
-	a, err := e.open(ctx, c)
+	a, err := e.create(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -90,6 +93,36 @@ func (e *cmdEnv) serve(ctx context.Context, args []string) error {
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	return nil
+}
+
+// initCmd creates what serve creates on first start (the data dir, the
+// SQLite database or PostgreSQL schema, the master key file, the admin
+// user) and stops: for installers and scripts that run administration
+// commands before the first start.
+//
+//	mfad init [flags]
+func (e *cmdEnv) initCmd(ctx context.Context, args []string) error {
+	c, rest, err := e.parse("init", args, nil)
+	if err != nil {
+		return err
+	}
+	if err := e.wantArgs(rest, 0, "init [flags]"); err != nil {
+		return err
+	}
+	a, err := e.create(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if err := a.bootstrap(ctx); err != nil {
+		return err
+	}
+	where := "PostgreSQL"
+	if !c.postgres() {
+		where = sqlitePath(c)
+	}
+	fmt.Fprintf(e.stdout, "mfad is set up: database %s, master key %s\n", where, a.keys)
 	return nil
 }
 

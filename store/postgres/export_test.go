@@ -15,3 +15,6 @@ func QueryInt(ctx context.Context, db *DB, sql string, args ...any) (int64, erro
 	err := db.pool.QueryRow(ctx, sql, args...).Scan(&n)
 	return n, err
 }
+
+// FirstSchema is firstSchema, for tests.
+var FirstSchema = firstSchema

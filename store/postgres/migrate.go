@@ -42,6 +42,9 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := db.ensureSchema(ctx); err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
 	if err := db.createMigrationsTable(ctx); err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
