@@ -86,6 +86,12 @@ type Tx interface {
 	// while its session lives); ErrNoRows if there is none.
 	UsedRefresh(hash []byte) (*UsedRefresh, error)
 	SetSecondFactorAt(sessionID int64, at time.Time) error
+	// SessionForVerify returns, in one read, the session holding the
+	// access-token hash, its user and the user's factor, for a verification
+	// in this transaction: ErrNoRows if any of the three is missing. No
+	// other transaction changes or deletes the session before this one
+	// ends (PostgreSQL: the row is locked; SQLite: the write lock).
+	SessionForVerify(accessHash []byte) (*Session, *User, *Factor, error)
 	SetSessionScope(sessionID int64, scope Scope) error
 	// ExtendSession moves the access and refresh expiry of a session to
 	// until, if that is later than both are now (it never shortens one).
@@ -96,6 +102,10 @@ type Tx interface {
 	// Login tickets.
 	CreateTicket(t *Ticket) error // sets t.ID
 	TicketByHash(hash []byte) (*Ticket, error)
+	// TicketForVerify is SessionForVerify for a login ticket: the ticket,
+	// its user and the user's factor in one read, the ticket locked, so
+	// that of two uses of one ticket the second waits and then finds none.
+	TicketForVerify(hash []byte) (*Ticket, *User, *Factor, error)
 	AddTicketFailure(id int64) (int, error) // returns the new count
 	DeleteTicket(id int64) error
 	DeleteUserTickets(userID int64) error

@@ -30,6 +30,7 @@ type LoginRequest struct {
 // or Ticket (the second factor is required).
 type LoginResult struct {
 	User          *mfad.User
+	Info          UserInfo // the user as fronts show them, as of this login (with Tokens)
 	Tokens        *Tokens
 	SetupRequired bool
 	Ticket        string
@@ -139,7 +140,11 @@ func (s *Service) afterPassword(tx mfad.Tx, c Client, u *mfad.User, req LoginReq
 	res := &LoginResult{User: u}
 	switch {
 	case f != nil && p.asks(c):
-		return s.secondStep(tx, a, u, f, req, res)
+		res, err := s.secondStep(tx, a, u, f, req, res)
+		if res != nil {
+			res.Info = info(u, true)
+		}
+		return res, err
 	case f == nil && p.requires(u, c):
 		res.SetupRequired = true
 		res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeEnroll, false)
@@ -149,6 +154,7 @@ func (s *Service) afterPassword(tx mfad.Tx, c Client, u *mfad.User, req LoginReq
 	if err != nil {
 		return nil, err
 	}
+	res.Info = info(u, f != nil)
 	return res, s.audit(tx, a, u.ID, "login", "ok", string(res.Tokens.Scope))
 }
 
@@ -202,7 +208,13 @@ func (s *Service) completeLogin(ctx context.Context, c Client, req TicketRequest
 	}
 	var res *LoginResult
 	err := s.update(ctx, func(tx mfad.Tx) error {
-		t, err := tx.TicketByHash(hashToken(req.Ticket))
+		// The ticket, its user and their factor in one read, the ticket
+		// locked (issue 17); without a factor, the ticket alone tells why.
+		t, u, f, err := tx.TicketForVerify(hashToken(req.Ticket))
+		if errors.Is(err, mfad.ErrNoRows) {
+			t, err = tx.TicketByHash(hashToken(req.Ticket))
+			u, f = nil, nil
+		}
 		if errors.Is(err, mfad.ErrNoRows) {
 			return mfad.Errorf(mfad.ENotFound, "login ticket not found")
 		}
@@ -217,7 +229,15 @@ func (s *Service) completeLogin(ctx context.Context, c Client, req TicketRequest
 				return err
 			}
 		}
-		res, err = s.redeemTicket(tx, c, t, req)
+		if u == nil { // the user has no factor (any more)
+			if u, err = tx.UserByID(t.UserID); err != nil {
+				return err
+			}
+			if f, err = loadFactor(tx, u.ID); err != nil {
+				return err
+			}
+		}
+		res, err = s.redeemTicket(tx, c, t, u, f, req)
 		return err
 	})
 	if mfad.ErrorCode(err) == mfad.EExpired {
@@ -226,15 +246,7 @@ func (s *Service) completeLogin(ctx context.Context, c Client, req TicketRequest
 	return res, err
 }
 
-func (s *Service) redeemTicket(tx mfad.Tx, c Client, t *mfad.Ticket, req TicketRequest) (*LoginResult, error) {
-	u, err := tx.UserByID(t.UserID)
-	if err != nil {
-		return nil, err
-	}
-	f, err := loadFactor(tx, u.ID)
-	if err != nil {
-		return nil, err
-	}
+func (s *Service) redeemTicket(tx mfad.Tx, c Client, t *mfad.Ticket, u *mfad.User, f *mfad.Factor, req TicketRequest) (*LoginResult, error) {
 	a := Anonymous(c)
 	a.UserID = u.ID
 	if lerr := lockError(u, s.Now()); lerr != nil {
@@ -259,7 +271,8 @@ func (s *Service) redeemTicket(tx mfad.Tx, c Client, t *mfad.Ticket, req TicketR
 	if err := tx.DeleteTicket(t.ID); err != nil {
 		return nil, err
 	}
-	res := &LoginResult{User: u}
+	res := &LoginResult{User: u, Info: info(u, true)}
+	var err error
 	if res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeFull, true); err != nil {
 		return nil, err
 	}

@@ -62,10 +62,15 @@ func (s *Service) Authenticate(ctx context.Context, c Client, accessToken string
 		if err != nil {
 			return err
 		}
-		a = Actor{Client: c, UserID: u.ID, Role: u.Role, SessionID: sess.ID, Scope: sess.Scope, SecondFactorAt: sess.SecondFactorAt}
+		a = actorOf(c, sess, u)
 		return nil
 	})
 	return a, err
+}
+
+// actorOf is the actor of a session.
+func actorOf(c Client, sess *mfad.Session, u *mfad.User) Actor {
+	return Actor{Client: c, UserID: u.ID, Role: u.Role, SessionID: sess.ID, Scope: sess.Scope, SecondFactorAt: sess.SecondFactorAt}
 }
 
 // Refresh rotates a session's tokens. A refresh token works once, except

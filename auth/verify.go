@@ -100,6 +100,7 @@ func (s *Service) verifyFactor(tx mfad.Tx, a Actor, u *mfad.User, f *mfad.Factor
 			if err := tx.ResetMFAFailures(u.ID); err != nil {
 				return "", err
 			}
+			u.MFAFailures, u.MFALockedUntil, u.MFAHardLocked = 0, time.Time{}, false
 		}
 		return kind, s.audit(tx, a, u.ID, action, "ok", kind)
 	}
@@ -235,7 +236,15 @@ func (s *Service) openKey(sealed string, ad []byte, alg string, digits, period i
 func loadFactor(tx mfad.Tx, userID int64) (*mfad.Factor, error) {
 	f, err := tx.Factor(userID)
 	if errors.Is(err, mfad.ErrNoRows) {
-		return nil, mfad.Errorf(mfad.ENotEnrolled, "two-factor authentication is not enabled")
+		return nil, errNotEnrolled()
 	}
 	return f, err
 }
+
+// The errors of a missing factor and of an unknown or expired access
+// token, fresh each time (an *mfad.Error is not to be shared).
+func errNotEnrolled() error {
+	return mfad.Errorf(mfad.ENotEnrolled, "two-factor authentication is not enabled")
+}
+
+func errBadToken() error { return mfad.Errorf(mfad.EUnauthenticated, "invalid or expired token") }

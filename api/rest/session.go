@@ -1,9 +1,10 @@
 package rest
 
 import (
-	"context"
 	"net/http"
 
+	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/api/httpx"
 	"github.com/mfad/mfad/auth"
 )
 
@@ -46,7 +47,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, a auth.Actor) err
 	if err != nil {
 		return err
 	}
-	return s.writeLogin(w, r.Context(), a.Client, res)
+	return s.writeLogin(w, res)
 }
 
 type secondFactorRequest struct {
@@ -68,25 +69,17 @@ func (s *server) secondFactor(w http.ResponseWriter, r *http.Request, a auth.Act
 	if err != nil {
 		return err
 	}
-	return s.writeLogin(w, r.Context(), a.Client, res)
+	return s.writeLogin(w, res)
 }
 
-// writeLogin answers a login result. The user is read back through the
-// new session, so it shows as everywhere else (mfa_enabled included).
-func (s *server) writeLogin(w http.ResponseWriter, ctx context.Context, c auth.Client, res *auth.LoginResult) error {
+// writeLogin answers a login result, with the user as the core saw them
+// in the login's transaction (no second read).
+func (s *server) writeLogin(w http.ResponseWriter, res *auth.LoginResult) error {
 	if res.Tokens == nil {
 		exp := stamp(res.TicketExpires)
 		return writeJSON(w, http.StatusOK, loginResponse{Status: loginSecondFactor, Ticket: res.Ticket, TicketExpiresAt: &exp})
 	}
-	a, err := s.svc.Authenticate(ctx, c, res.Tokens.Access)
-	if err != nil {
-		return err
-	}
-	u, err := s.svc.GetUser(ctx, a, a.UserID)
-	if err != nil {
-		return err
-	}
-	out := loginResponse{Status: loginOK, User: new(userOf(u)), tokensJSON: new(tokensOf(res.Tokens))}
+	out := loginResponse{Status: loginOK, User: new(userOf(&res.Info)), tokensJSON: new(tokensOf(res.Tokens))}
 	if res.SetupRequired {
 		out.Status = loginSetupRequired
 	}
@@ -147,7 +140,13 @@ type codeRequest struct {
 	Code string `json:"code"`
 }
 
+// verify authenticates its bearer token itself, in the transaction of the
+// verification (route.ownAuth): one transaction per step-up.
 func (s *server) verify(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	token := httpx.Bearer(r)
+	if token == "" {
+		return mfad.Errorf(mfad.EUnauthenticated, "authentication required")
+	}
 	var req codeRequest
 	if err := decode(r, &req); err != nil {
 		return err
@@ -155,7 +154,7 @@ func (s *server) verify(w http.ResponseWriter, r *http.Request, a auth.Actor) er
 	if err := require("code", req.Code); err != nil {
 		return err
 	}
-	if err := s.svc.StepUp(r.Context(), a, req.Code); err != nil {
+	if err := s.svc.StepUpToken(r.Context(), a.Client, token, req.Code); err != nil {
 		return err
 	}
 	noContent(w)

@@ -93,3 +93,16 @@ func (d String) Scan(src any) error {
 	}
 	return nil
 }
+
+// Named scans a string column into a string type of mfad's (a role, a
+// scope), which neither driver converts to on its own.
+type Named[T ~string] struct{ P *T }
+
+func (d Named[T]) Scan(src any) error {
+	var s string
+	if err := (String{S: &s}).Scan(src); err != nil {
+		return err
+	}
+	*d.P = T(s)
+	return nil
+}
