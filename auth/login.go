@@ -15,6 +15,13 @@ type LoginRequest struct {
 	Password     string
 	Code         string // optional: TOTP or scratch code
 	TrustedToken string // optional: skips the code on a trusted device
+	// Idle makes the session end after a time without use instead of at a
+	// fixed time, for clients that keep a session alive by using it rather
+	// than by refresh tokens (TwinCAT): each use extends it. Its idle
+	// timeout is the access lifetime, or with Persistent (a login meant to
+	// outlast the browser) the persistent idle timeout (Config).
+	Idle       bool
+	Persistent bool
 	// Replace is the access token of a session this login replaces: when
 	// the login answers with a session, that one ends in the same
 	// transaction (TwinCAT's Login on a connection that holds a session,
@@ -147,9 +154,9 @@ func (s *Service) afterPassword(tx mfad.Tx, c Client, u *mfad.User, req LoginReq
 		return res, err
 	case f == nil && p.requires(u, c):
 		res.SetupRequired = true
-		res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeEnroll, false)
+		res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeEnroll, false, s.idleFor(req))
 	default:
-		res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeFull, false)
+		res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeFull, false, s.idleFor(req))
 	}
 	if err != nil {
 		return nil, err
@@ -163,7 +170,7 @@ func (s *Service) secondStep(tx mfad.Tx, a Actor, u *mfad.User, f *mfad.Factor, 
 	var err error
 	switch {
 	case req.TrustedToken != "" && s.trustedDevice(tx, u.ID, req.TrustedToken):
-		res.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, false)
+		res.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, false, s.idleFor(req))
 		if err == nil {
 			err = s.audit(tx, a, u.ID, "login", "ok", "trusted device")
 		}
@@ -171,7 +178,7 @@ func (s *Service) secondStep(tx mfad.Tx, a Actor, u *mfad.User, f *mfad.Factor, 
 		if _, err := s.verifyFactor(tx, a, u, f, req.Code, "login.2fa"); err != nil {
 			return nil, err
 		}
-		res.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, true)
+		res.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, true, s.idleFor(req))
 	default:
 		now := s.Now()
 		token, hash := newToken()
@@ -273,7 +280,7 @@ func (s *Service) redeemTicket(tx mfad.Tx, c Client, t *mfad.Ticket, u *mfad.Use
 	}
 	res := &LoginResult{User: u, Info: info(u, true)}
 	var err error
-	if res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeFull, true); err != nil {
+	if res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeFull, true, 0); err != nil {
 		return nil, err
 	}
 	if req.TrustDevice {

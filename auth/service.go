@@ -30,30 +30,36 @@ type Config struct {
 	// RefreshReuse is how long after its rotation a refresh token still
 	// gets the pair it was rotated to (parallel refreshes); negative: not
 	// at all, a second use always revokes.
-	RefreshReuse     time.Duration
-	StepUpTTL        time.Duration // how long a proven second factor counts as recent
-	TrustedDeviceTTL time.Duration
-	Scratch          mfad.ScratchForm
-	Password         PasswordParams
-	MaxAppPasswords  int
+	RefreshReuse time.Duration
+	// PersistentIdleTTL is the idle timeout of a persistent login that is
+	// kept alive by use (LoginRequest.Idle and Persistent: TwinCAT's
+	// persistent logins; its AUTO_LOGOFF default is 30 days). A login kept
+	// alive by use that is not persistent has AccessTTL as its idle timeout.
+	PersistentIdleTTL time.Duration
+	StepUpTTL         time.Duration // how long a proven second factor counts as recent
+	TrustedDeviceTTL  time.Duration
+	Scratch           mfad.ScratchForm
+	Password          PasswordParams
+	MaxAppPasswords   int
 }
 
 // DefaultConfig returns the documented defaults.
 func DefaultConfig() Config {
 	return Config{
-		Issuer:           "mfad",
-		Window:           1,
-		MinSecretBits:    80,
-		PendingTTL:       10 * time.Minute,
-		TicketTTL:        5 * time.Minute,
-		AccessTTL:        time.Hour,
-		RefreshTTL:       14 * 24 * time.Hour,
-		RefreshReuse:     30 * time.Second,
-		StepUpTTL:        10 * time.Minute,
-		TrustedDeviceTTL: 30 * 24 * time.Hour,
-		Scratch:          mfad.DefaultScratchForm,
-		Password:         DefaultPasswordParams(),
-		MaxAppPasswords:  25,
+		Issuer:            "mfad",
+		Window:            1,
+		MinSecretBits:     80,
+		PendingTTL:        10 * time.Minute,
+		TicketTTL:         5 * time.Minute,
+		AccessTTL:         time.Hour,
+		RefreshTTL:        14 * 24 * time.Hour,
+		RefreshReuse:      30 * time.Second,
+		PersistentIdleTTL: 30 * 24 * time.Hour,
+		StepUpTTL:         10 * time.Minute,
+		TrustedDeviceTTL:  30 * 24 * time.Hour,
+		Scratch:           mfad.DefaultScratchForm,
+		Password:          DefaultPasswordParams(),
+		MaxAppPasswords:   25,
 	}
 }
 
@@ -130,7 +136,7 @@ func withDefaults(c Config) Config {
 	}
 	for _, p := range []struct{ v, d *time.Duration }{
 		{&c.PendingTTL, &d.PendingTTL}, {&c.TicketTTL, &d.TicketTTL},
-		{&c.AccessTTL, &d.AccessTTL}, {&c.RefreshTTL, &d.RefreshTTL},
+		{&c.AccessTTL, &d.AccessTTL}, {&c.RefreshTTL, &d.RefreshTTL}, {&c.PersistentIdleTTL, &d.PersistentIdleTTL},
 		{&c.StepUpTTL, &d.StepUpTTL}, {&c.TrustedDeviceTTL, &d.TrustedDeviceTTL},
 	} {
 		if *p.v <= 0 {

@@ -24,15 +24,21 @@ type Tokens struct {
 }
 
 // newSession creates a session in tx. secondFactor says whether it was made
-// with a proven second factor just now.
-func (s *Service) newSession(tx mfad.Tx, c Client, u *mfad.User, scope mfad.Scope, secondFactor bool) (*Tokens, error) {
+// with a proven second factor just now. A session with an idle timeout
+// lives that long from each use, and not a moment longer: its refresh
+// token expires with it.
+func (s *Service) newSession(tx mfad.Tx, c Client, u *mfad.User, scope mfad.Scope, secondFactor bool, idle time.Duration) (*Tokens, error) {
 	now := s.Now()
 	access, ah := newToken()
 	refresh, rh := newToken()
 	sess := &mfad.Session{
 		UserID: u.ID, AccessHash: ah, AccessExpires: now.Add(s.cfg.AccessTTL),
 		RefreshHash: rh, RefreshExpires: now.Add(s.cfg.RefreshTTL),
-		Scope: scope, Dialect: c.Dialect, RemoteAddr: c.Addr, CreatedAt: now,
+		Scope: scope, Dialect: c.Dialect, RemoteAddr: c.Addr, CreatedAt: now, IdleTimeout: idle,
+	}
+	if idle > 0 {
+		sess.AccessExpires = now.Add(idle)
+		sess.RefreshExpires = sess.AccessExpires
 	}
 	if secondFactor {
 		sess.SecondFactorAt = now
@@ -44,15 +50,34 @@ func (s *Service) newSession(tx mfad.Tx, c Client, u *mfad.User, scope mfad.Scop
 		AccessExpires: sess.AccessExpires, RefreshExpires: sess.RefreshExpires, Scope: scope}, nil
 }
 
-// Authenticate turns an access token into the actor it belongs to.
+// idleFor is the idle timeout of a session a login makes: 0 (fixed
+// lifetimes) unless the client keeps its session alive by use.
+func (s *Service) idleFor(req LoginRequest) time.Duration {
+	switch {
+	case !req.Idle:
+		return 0
+	case req.Persistent:
+		return s.cfg.PersistentIdleTTL
+	}
+	return s.cfg.AccessTTL
+}
+
+// Authenticate turns an access token into the actor it belongs to. Using a
+// session with an idle timeout extends it to a full idle timeout from now;
+// the write happens at most once per tenth of the timeout, so a busy
+// client does not write on every call (and the session lives at least
+// nine tenths of the timeout after its last use).
 func (s *Service) Authenticate(ctx context.Context, c Client, accessToken string) (Actor, error) {
 	if accessToken == "" {
 		return Actor{}, mfad.Errorf(mfad.EUnauthenticated, "authentication required")
 	}
 	var a Actor
+	var sess *mfad.Session
+	now := s.Now()
 	err := s.view(ctx, func(tx mfad.Tx) error {
-		sess, err := tx.SessionByAccess(hashToken(accessToken))
-		if errors.Is(err, mfad.ErrNoRows) || (err == nil && !sess.AccessExpires.After(s.Now())) {
+		var err error
+		sess, err = tx.SessionByAccess(hashToken(accessToken))
+		if errors.Is(err, mfad.ErrNoRows) || (err == nil && !sess.AccessExpires.After(now)) {
 			return mfad.Errorf(mfad.EUnauthenticated, "invalid or expired token")
 		}
 		if err != nil {
@@ -65,6 +90,12 @@ func (s *Service) Authenticate(ctx context.Context, c Client, accessToken string
 		a = actorOf(c, sess, u)
 		return nil
 	})
+	if err != nil || sess.IdleTimeout <= 0 {
+		return a, err
+	}
+	if until := now.Add(sess.IdleTimeout); until.Sub(sess.AccessExpires) >= sess.IdleTimeout/10 {
+		err = s.update(ctx, func(tx mfad.Tx) error { return tx.ExtendSession(sess.ID, until) })
+	}
 	return a, err
 }
 

@@ -34,6 +34,7 @@ type config struct {
 	AccessTTL      time.Duration
 	RefreshTTL     time.Duration
 	RefreshReuse   time.Duration
+	PersistentIdle time.Duration
 	StepUpTTL      time.Duration
 	AuditRetention time.Duration
 	ArgonMemoryKiB int
@@ -77,6 +78,7 @@ func (c *config) bind(fs *flag.FlagSet) {
 	dur(&c.AccessTTL, "access-ttl", "MFAD_ACCESS_TTL", d.AccessTTL, "access token lifetime")
 	dur(&c.RefreshTTL, "refresh-ttl", "MFAD_REFRESH_TTL", d.RefreshTTL, "refresh token lifetime")
 	dur(&c.RefreshReuse, "refresh-reuse", "MFAD_REFRESH_REUSE", d.RefreshReuse, "how long a rotated refresh token still gets the pair it was rotated to, for parallel refreshes (0: never, a second use revokes the session)")
+	dur(&c.PersistentIdle, "persistent-idle-ttl", "MFAD_PERSISTENT_IDLE_TTL", d.PersistentIdleTTL, "idle timeout of a persistent TwinCAT login (sessions kept alive by use; others idle for access-ttl)")
 	dur(&c.StepUpTTL, "step-up-ttl", "MFAD_STEP_UP_TTL", d.StepUpTTL, "how long a proven second factor allows sensitive actions")
 	dur(&c.AuditRetention, "audit-retention", "MFAD_AUDIT_RETENTION", 365*24*time.Hour, "audit events older than this are pruned (0 keeps all)")
 	fs.IntVar(&c.ArgonMemoryKiB, "argon-memory", int(d.Password.Memory), "argon2id memory in KiB (MFAD_ARGON_MEMORY)")
@@ -98,6 +100,7 @@ func (c *config) authConfig() (auth.Config, error) {
 	if a.RefreshReuse == 0 {
 		a.RefreshReuse = -1 // the core's "off"; its 0 is the default
 	}
+	a.PersistentIdleTTL = c.PersistentIdle
 	a.Password.Memory, a.Password.Time, a.Password.Threads = uint32(c.ArgonMemoryKiB), uint32(c.ArgonTime), uint8(c.ArgonParallel)
 	a.Password.Concurrent = c.HashConcurrent
 	return a, nil
