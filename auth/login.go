@@ -116,6 +116,7 @@ func (s *Service) login(ctx context.Context, c Client, req LoginRequest, adminOn
 	if err != nil {
 		return nil, err
 	}
+	noteUser(ctx, u.ID)
 	var res *LoginResult
 	err = s.update(ctx, func(tx mfad.Tx) error {
 		if err := tx.DeleteThrottle(accountKey(req.Login)); err != nil && !errors.Is(err, mfad.ErrNoRows) {
