@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/mfad/mfad"
 )
@@ -33,20 +34,34 @@ func (s *Service) trustDevice(tx mfad.Tx, a Actor, userID int64, name string) (*
 	return &TrustedToken{Token: token, DeviceID: d.DeviceID, Expires: d.ExpiresAt}, nil
 }
 
-// TrustedDevices lists a user's trusted devices.
-func (s *Service) TrustedDevices(ctx context.Context, a Actor, userID int64) ([]mfad.TrustedDevice, error) {
+// DeviceInfo is a trusted device as fronts show it: never its token hash.
+type DeviceInfo struct {
+	DeviceID   string // the client-visible id
+	Name       string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	LastUsedAt time.Time
+}
+
+// TrustedDevices lists a user's trusted devices that have not expired: an
+// expired one no longer skips the second factor, so no front shows it.
+func (s *Service) TrustedDevices(ctx context.Context, a Actor, userID int64) ([]DeviceInfo, error) {
 	if err := s.self(a, userID, false); err != nil {
 		return nil, err
 	}
-	var ds []mfad.TrustedDevice
-	err := s.view(ctx, func(tx mfad.Tx) (err error) {
-		ds, err = tx.TrustedDevices(userID)
-		for i := range ds {
-			ds[i].Hash = nil
+	var out []DeviceInfo
+	err := s.view(ctx, func(tx mfad.Tx) error {
+		ds, err := tx.TrustedDevices(userID)
+		now := s.Now()
+		for _, d := range ds {
+			if d.ExpiresAt.After(now) {
+				out = append(out, DeviceInfo{DeviceID: d.DeviceID, Name: d.Name, CreatedAt: d.CreatedAt,
+					ExpiresAt: d.ExpiresAt, LastUsedAt: d.LastUsedAt})
+			}
 		}
 		return err
 	})
-	return ds, err
+	return out, err
 }
 
 // RevokeTrustedDevice revokes one device, or, with others set, every device

@@ -259,7 +259,7 @@ func (s *Service) confirm(tx mfad.Tx, a Actor, req ConfirmRequest) (*Confirmed, 
 	code := NormalizeCode(req.Code)
 	step, ok := s.verifyKey(key, code, s.Now())
 	if !ok || len(code) != key.Digits {
-		s.observeFor(tx, &a, e.UserID, "confirm", "invalid")
+		s.observe(tx, "confirm", "invalid")
 		if err := s.audit(tx, a, e.UserID, "2fa.confirm", string(mfad.EInvalidCode), ""); err != nil {
 			return nil, err
 		}

@@ -36,8 +36,7 @@ type LoginRequest struct {
 // LoginResult is one of: Tokens (logged in; Scope enroll when SetupRequired),
 // or Ticket (the second factor is required).
 type LoginResult struct {
-	User          *mfad.User
-	Info          UserInfo // the user as fronts show them, as of this login (with Tokens)
+	User          *UserInfo // as the login leaves them (never the password hash)
 	Tokens        *Tokens
 	SetupRequired bool
 	Ticket        string
@@ -116,7 +115,6 @@ func (s *Service) login(ctx context.Context, c Client, req LoginRequest, adminOn
 	if err != nil {
 		return nil, err
 	}
-	noteUser(ctx, u.ID)
 	var res *LoginResult
 	err = s.update(ctx, func(tx mfad.Tx) error {
 		if err := tx.DeleteThrottle(accountKey(req.Login)); err != nil && !errors.Is(err, mfad.ErrNoRows) {
@@ -145,12 +143,12 @@ func (s *Service) afterPassword(tx mfad.Tx, c Client, u *mfad.User, req LoginReq
 	if err != nil && !errors.Is(err, mfad.ErrNoRows) {
 		return nil, err
 	}
-	res := &LoginResult{User: u}
+	res := &LoginResult{}
 	switch {
 	case f != nil && p.asks(c):
 		res, err := s.secondStep(tx, a, u, f, req, res)
-		if res != nil {
-			res.Info = info(u, true)
+		if res != nil { // as the login leaves them: a code accepted clears the failures
+			res.User = new(info(u, true))
 		}
 		return res, err
 	case f == nil && p.requires(u, c):
@@ -162,7 +160,7 @@ func (s *Service) afterPassword(tx mfad.Tx, c Client, u *mfad.User, req LoginReq
 	if err != nil {
 		return nil, err
 	}
-	res.Info = info(u, f != nil)
+	res.User = new(info(u, f != nil))
 	return res, s.audit(tx, a, u.ID, "login", "ok", string(res.Tokens.Scope))
 }
 
@@ -279,11 +277,12 @@ func (s *Service) redeemTicket(tx mfad.Tx, c Client, t *mfad.Ticket, u *mfad.Use
 	if err := tx.DeleteTicket(t.ID); err != nil {
 		return nil, err
 	}
-	res := &LoginResult{User: u, Info: info(u, true)}
+	res := &LoginResult{}
 	var err error
 	if res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeFull, true, 0); err != nil {
 		return nil, err
 	}
+	res.User = new(info(u, true))
 	if req.TrustDevice {
 		if res.Trusted, err = s.trustDevice(tx, a, u.ID, req.DeviceName); err != nil {
 			return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/mfad/mfad"
@@ -26,10 +27,12 @@ type UserInfo struct {
 	Role       mfad.Role
 	MFAEnabled bool
 	Locked     bool
+	CreatedAt  time.Time
 }
 
 func info(u *mfad.User, enabled bool) UserInfo {
-	return UserInfo{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role, MFAEnabled: enabled, Locked: u.MFAHardLocked || u.MFAFailures >= lockEvery}
+	return UserInfo{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role, MFAEnabled: enabled,
+		Locked: u.MFAHardLocked || u.MFAFailures >= lockEvery, CreatedAt: u.CreatedAt}
 }
 
 func checkNames(name, email string) error {

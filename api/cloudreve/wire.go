@@ -51,7 +51,7 @@ func groupOf(r mfad.Role) *group {
 	return &g
 }
 
-func userOf(u *mfad.User) user {
+func userOf(u *auth.UserInfo) user {
 	return user{ID: userID(u.ID), Email: u.Email, Nickname: u.Name, Status: statusActive,
 		CreatedAt: u.CreatedAt.UTC(), Group: groupOf(u.Role)}
 }

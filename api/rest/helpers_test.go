@@ -32,6 +32,7 @@ const (
 type env struct {
 	t       testing.TB
 	svc     *auth.Service
+	core    *coretest.Core
 	clock   *clock
 	srv     *httptest.Server
 	admin   string // the admin's access token
@@ -50,7 +51,7 @@ func newEnv(t testing.TB) *env {
 	mux.Handle("/v1/", rest.New(svc))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	e := &env{t: t, svc: svc, clock: clk, srv: srv}
+	e := &env{t: t, svc: svc, core: core, clock: clk, srv: srv}
 	r := e.do("POST", "/v1/login", "", map[string]any{"login": "admin", "password": adminPassword})
 	r.want(200)
 	e.admin = r.str("access_token")

@@ -79,7 +79,7 @@ func (s *server) writeLogin(w http.ResponseWriter, res *auth.LoginResult) error 
 		exp := stamp(res.TicketExpires)
 		return writeJSON(w, http.StatusOK, loginResponse{Status: loginSecondFactor, Ticket: res.Ticket, TicketExpiresAt: &exp})
 	}
-	out := loginResponse{Status: loginOK, User: new(userOf(&res.Info)), tokensJSON: new(tokensOf(res.Tokens))}
+	out := loginResponse{Status: loginOK, User: new(userOf(res.User)), tokensJSON: new(tokensOf(res.Tokens))}
 	if res.SetupRequired {
 		out.Status = loginSetupRequired
 	}

@@ -9,9 +9,11 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/auth"
 	"github.com/mfad/mfad/seal"
 	"github.com/mfad/mfad/store/sqlite"
@@ -49,6 +51,28 @@ type Core struct {
 	Store *sqlite.DB
 	Ring  *seal.Ring
 	Clock *Clock
+	txs   *countingStore
+}
+
+// Transactions returns how many transactions the service has run so far,
+// read-write and read-only together: a test of a front compares what one
+// wire operation costs with what the one core call it maps to costs.
+func (c *Core) Transactions() int64 { return c.txs.n.Load() }
+
+// countingStore counts the transactions the service runs.
+type countingStore struct {
+	mfad.Store
+	n atomic.Int64
+}
+
+func (c *countingStore) Update(ctx context.Context, fn func(mfad.Tx) error) error {
+	c.n.Add(1)
+	return c.Store.Update(ctx, fn)
+}
+
+func (c *countingStore) View(ctx context.Context, fn func(mfad.Tx) error) error {
+	c.n.Add(1)
+	return c.Store.View(ctx, fn)
 }
 
 // Options change what New builds; the zero value is the documented
@@ -85,8 +109,8 @@ func New(t testing.TB, o Options) *Core {
 	if cfg.Password.Memory == 0 || cfg.Password == auth.DefaultConfig().Password {
 		cfg.Password = PasswordParams
 	}
-	c := &Core{Store: db, Ring: o.Ring, Clock: NewClock(o.Start)}
-	c.Svc = auth.New(db, o.Ring, cfg, auth.WithClock(c.Clock.Now), auth.WithLogger(o.Log))
+	c := &Core{Store: db, Ring: o.Ring, Clock: NewClock(o.Start), txs: &countingStore{Store: db}}
+	c.Svc = auth.New(c.txs, o.Ring, cfg, auth.WithClock(c.Clock.Now), auth.WithLogger(o.Log))
 	if err := c.Svc.CheckKeys(ctx); err != nil {
 		t.Fatalf("CheckKeys: %v", err)
 	}
