@@ -27,6 +27,22 @@ type Store interface {
 	Close() error
 }
 
+// StoreCounts is what a store has sent its database since it opened: the
+// statements by kind (select, insert, update, delete, begin, commit, ...),
+// the round trips to a database server (0 for an embedded one) and the
+// transactions by kind (update, view). Both SQL stores implement
+// StoreCounter; metrics exports it.
+type StoreCounts struct {
+	Statements   map[string]uint64
+	RoundTrips   uint64
+	Transactions map[string]uint64
+}
+
+// StoreCounter is a store that counts its statements.
+type StoreCounter interface {
+	StoreCounts() StoreCounts
+}
+
 // Tx is one transaction. Methods that find one row return ErrNoRows when
 // there is none; inserts that break a uniqueness rule return ErrDuplicate.
 // Hashes are compared by the database on equality only: they are SHA-256 of
@@ -131,7 +147,7 @@ type Tx interface {
 	DeleteThrottle(key string) error
 
 	// Audit log.
-	AppendEvent(e *Event) error // sets e.ID
+	AppendEvent(e *Event) error // sets e.ID by the time the transaction commits
 	Events(f AuditFilter) ([]Event, error)
 	DeleteEventsBefore(t time.Time) (int, error)
 

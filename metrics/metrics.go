@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/api/httpx"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -203,4 +204,45 @@ func method(m string) string {
 		return m
 	}
 	return "OTHER"
+}
+
+// Store exports what the store named name (sqlite, postgres) has sent its
+// database: mfad_store_statements_total{store,op} by statement kind,
+// mfad_store_round_trips_total{store} (a database server's; 0 for SQLite)
+// and mfad_store_transactions_total{store,kind} (update, view). Divided by
+// the requests of a route, they say what one request costs the database
+// (mfad load prints it).
+func (m *Metrics) Store(name string, s mfad.StoreCounter) {
+	m.reg.MustRegister(storeCollector{name: name, s: s})
+}
+
+var (
+	storeStatements = prometheus.NewDesc("mfad_store_statements_total",
+		"SQL statements the store sent, by store and kind (select, insert, update, delete, begin, commit, ...).", []string{"store", "op"}, nil)
+	storeRoundTrips = prometheus.NewDesc("mfad_store_round_trips_total",
+		"Exchanges with the database server (several pipelined statements are one); 0 for SQLite.", []string{"store"}, nil)
+	storeTxs = prometheus.NewDesc("mfad_store_transactions_total",
+		"Store transactions by kind: update (read-write) or view (read-only).", []string{"store", "kind"}, nil)
+)
+
+type storeCollector struct {
+	name string
+	s    mfad.StoreCounter
+}
+
+func (c storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- storeStatements
+	ch <- storeRoundTrips
+	ch <- storeTxs
+}
+
+func (c storeCollector) Collect(ch chan<- prometheus.Metric) {
+	n := c.s.StoreCounts()
+	for op, v := range n.Statements {
+		ch <- prometheus.MustNewConstMetric(storeStatements, prometheus.CounterValue, float64(v), c.name, op)
+	}
+	ch <- prometheus.MustNewConstMetric(storeRoundTrips, prometheus.CounterValue, float64(n.RoundTrips), c.name)
+	for kind, v := range n.Transactions {
+		ch <- prometheus.MustNewConstMetric(storeTxs, prometheus.CounterValue, float64(v), c.name, kind)
+	}
 }

@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/metrics"
+	"github.com/mfad/mfad/store/sqlite"
 )
 
 func TestDialect(t *testing.T) {
@@ -152,4 +154,33 @@ func grep(s, prefix string) string {
 		}
 	}
 	return strings.Join(out, "")
+}
+
+// TestStore: a real store's counts reach /metrics under its name, and
+// move with the store's work.
+func TestStore(t *testing.T) {
+	db, err := sqlite.Open(t.Context(), ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	m := metrics.New("v", "r")
+	m.Store("sqlite", db)
+	before := scrape(t, m)
+	if err := db.Update(t.Context(), func(tx mfad.Tx) error { _, err := tx.CountUsers(); return err }); err != nil {
+		t.Fatal(err)
+	}
+	after := scrape(t, m)
+	for _, line := range []string{
+		`mfad_store_statements_total{op="select",store="sqlite"}`,
+		`mfad_store_statements_total{op="commit",store="sqlite"}`,
+		`mfad_store_transactions_total{kind="update",store="sqlite"}`,
+	} {
+		if grep(after, line) == "" || grep(before, line) == grep(after, line) {
+			t.Errorf("%s did not move:\nbefore %q\nafter  %q", line, grep(before, line), grep(after, line))
+		}
+	}
+	if grep(after, `mfad_store_round_trips_total{store="sqlite"} 0`) == "" {
+		t.Errorf("SQLite counts round trips:\n%s", grep(after, "mfad_store_round_trips_total"))
+	}
 }

@@ -268,3 +268,11 @@ func (e *cmdEnv) readSecret(env string) (string, error) {
 	}
 	return line, nil
 }
+
+// storeName names the store in metrics: postgres or sqlite.
+func storeName(c config) string {
+	if c.postgres() {
+		return "postgres"
+	}
+	return "sqlite"
+}

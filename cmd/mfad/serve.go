@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/mfad/mfad"
 	"log/slog"
 	"math/big"
 	"net"
@@ -44,6 +45,9 @@ func (e *cmdEnv) serve(ctx context.Context, args []string) error {
 	slog.SetDefault(a.log) // the fronts log through slog's default logger
 	m := metrics.New(version(), revision())
 	a.svc.Observe = m.Observe
+	if sc, ok := a.store.(mfad.StoreCounter); ok {
+		m.Store(storeName(c), sc)
+	}
 	if err := a.bootstrap(ctx); err != nil {
 		return err
 	}

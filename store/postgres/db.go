@@ -3,11 +3,12 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"time"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/store/internal/sqlq"
 )
 
 var _ mfad.Store = (*DB)(nil)
@@ -21,7 +22,8 @@ type Options struct {
 
 // DB is an open mfad database on PostgreSQL. It implements mfad.Store.
 type DB struct {
-	pool *pgxpool.Pool
+	pool  *pgxpool.Pool
+	stats sqlq.Stats
 }
 
 // Open connects to the database at url (postgres://... with any of pgx's
@@ -84,30 +86,36 @@ func (db *DB) View(ctx context.Context, fn func(mfad.Tx) error) error {
 }
 
 func (db *DB) run(ctx context.Context, opts pgx.TxOptions, fn func(mfad.Tx) error) error {
-	ptx, err := db.pool.BeginTx(ctx, opts)
+	db.stats.Tx(opts.AccessMode == pgx.ReadWrite)
+	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: begin: %w", err)
 	}
-	defer rollback(ptx)
-	if err := fn(&tx{ctx: ctx, tx: ptx}); err != nil {
+	defer conn.Release() // a connection still in a transaction is closed, not reused
+	t := &tx{ctx: ctx, db: db, conn: conn.Conn(), begin: beginOf(opts)}
+	defer t.rollback()
+	if err := fn(t); err != nil {
 		return err
 	}
-	if err := ptx.Commit(ctx); err != nil {
-		// pgx.ErrTxCommitRollback: an error earlier in the transaction
-		// that fn did not return (PostgreSQL refused the rest).
+	if err := t.commit(); err != nil {
+		// Also an error earlier in the transaction that fn did not
+		// return (PostgreSQL refused the rest).
 		return fmt.Errorf("postgres: commit: %w", err)
 	}
 	return nil
 }
 
-// rollback ends a transaction that was not committed; after a commit it
-// does nothing. It gets its own context, so a cancelled request still
-// returns its connection to the pool cleanly.
-func rollback(t pgx.Tx) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_ = t.Rollback(ctx) // on failure pgx closes the connection; the pool drops it
+// beginOf is the BEGIN statement of opts.
+func beginOf(opts pgx.TxOptions) string {
+	b := "BEGIN ISOLATION LEVEL " + strings.ToUpper(string(opts.IsoLevel))
+	if opts.AccessMode == pgx.ReadOnly {
+		b += " READ ONLY"
+	}
+	return b
 }
+
+// StoreCounts returns what the store has sent PostgreSQL since it opened.
+func (db *DB) StoreCounts() mfad.StoreCounts { return db.stats.Counts() }
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }

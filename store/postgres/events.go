@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/mfad/mfad"
 )
 
@@ -15,12 +16,14 @@ const (
 	MaxEventLimit     = 1000
 )
 
-// AppendEvent inserts e and sets its ID.
+// AppendEvent queues the insert of e with the next statement or the
+// commit (pipeline.go), which sets its ID.
 func (t *tx) AppendEvent(e *mfad.Event) error {
-	return t.row(`INSERT INTO events (time, actor_id, user_id, action, result, remote_addr, dialect, detail)
+	t.queue(`INSERT INTO events (time, actor_id, user_id, action, result, remote_addr, dialect, detail)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		nanos(e.Time), e.ActorID, e.UserID, e.Action, e.Result, e.RemoteAddr, e.Dialect, e.Detail,
-	).Scan(&e.ID)
+		func(r pgx.Row) error { return r.Scan(&e.ID) },
+		nanos(e.Time), e.ActorID, e.UserID, e.Action, e.Result, e.RemoteAddr, e.Dialect, e.Detail)
+	return nil
 }
 
 // Events returns the events f selects, newest (highest id) first.

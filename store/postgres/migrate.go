@@ -195,3 +195,11 @@ func isCode(err error, codes ...string) bool {
 	}
 	return false
 }
+
+// rollback ends a migration's transaction that was not committed; after a
+// commit it does nothing.
+func rollback(t pgx.Tx) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = t.Rollback(ctx) // on failure pgx closes the connection; the pool drops it
+}

@@ -45,7 +45,11 @@ func (t *tx) ReplaceScratchCodes(userID int64, codes []mfad.ScratchCode) error {
 			return r.Scan(&c.ID)
 		})
 	}
-	return mapError(t.tx.SendBatch(t.ctx, b).Close())
+	br, err := t.send(b)
+	if err != nil {
+		return err
+	}
+	return mapError(br.Close())
 }
 
 // UseScratchCode marks the code used unless it is already, in one

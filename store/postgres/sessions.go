@@ -82,7 +82,15 @@ func (t *tx) UsedRefresh(hash []byte) (*mfad.UsedRefresh, error) {
 	return u, nil
 }
 
+// SetSecondFactorAt records the time of a second factor on the session;
+// ErrNoRows if there is none. On a session this transaction has locked
+// (SessionForVerify) it cannot miss, so it goes with the next statement or
+// the commit.
 func (t *tx) SetSecondFactorAt(sessionID int64, at time.Time) error {
+	if sessionID != 0 && sessionID == t.lockedSession {
+		t.queue(`UPDATE sessions SET second_factor_at = $1 WHERE id = $2`, nil, nanos(at), sessionID)
+		return nil
+	}
 	return t.execOne(`UPDATE sessions SET second_factor_at = $1 WHERE id = $2`, nanos(at), sessionID)
 }
 

@@ -14,10 +14,18 @@ import (
 
 var _ mfad.Tx = (*tx)(nil)
 
-// tx is one transaction; its methods live in one file per entity.
+// tx is one transaction; its methods live in one file per entity. What it
+// sends goes through pipeline.go.
 type tx struct {
-	ctx context.Context
-	tx  pgx.Tx
+	ctx   context.Context
+	db    *DB
+	conn  pgxConn
+	begin string  // the BEGIN not sent yet; "" once sent
+	later []later // writes not sent yet
+	// The session and the ticket this transaction has locked by reading
+	// them for a verification (0: none), until a DELETE may have removed
+	// them.
+	lockedSession, lockedTicket int64
 }
 
 // scanner is a pgx.Row or pgx.Rows.
@@ -25,7 +33,15 @@ type scanner interface{ Scan(dest ...any) error }
 
 // exec runs a statement and returns the number of rows it changed.
 func (t *tx) exec(query string, args ...any) (int64, error) {
-	tag, err := t.tx.Exec(t.ctx, query, args...)
+	t.forget(query)
+	br, err := t.one(query, args...)
+	if err != nil {
+		return 0, err
+	}
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return 0, mapError(err)
 	}
@@ -42,19 +58,40 @@ func (t *tx) execOne(query string, args ...any) error {
 	return err
 }
 
-// row runs a query expected to return one row; scan errors go through
-// mapError.
+// row runs a query expected to return one row when its Scan is called;
+// scan errors go through mapError.
 func (t *tx) row(query string, args ...any) scanner {
-	return mappedRow{t.tx.QueryRow(t.ctx, query, args...)}
+	return lazyRow{t: t, query: query, args: args}
 }
 
-type mappedRow struct{ r pgx.Row }
+type lazyRow struct {
+	t     *tx
+	query string
+	args  []any
+}
 
-func (m mappedRow) Scan(dest ...any) error { return mapError(m.r.Scan(dest...)) }
+func (r lazyRow) Scan(dest ...any) error {
+	r.t.forget(r.query)
+	br, err := r.t.one(r.query, r.args...)
+	if err != nil {
+		return err
+	}
+	err = br.QueryRow().Scan(dest...)
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return mapError(err)
+}
 
 // each runs a query and calls scan for each row.
 func (t *tx) each(query string, args []any, scan func(scanner) error) error {
-	rows, err := t.tx.Query(t.ctx, query, args...)
+	t.forget(query)
+	br, err := t.one(query, args...)
+	if err != nil {
+		return err
+	}
+	defer br.Close()
+	rows, err := br.Query()
 	if err != nil {
 		return mapError(err)
 	}
@@ -64,7 +101,11 @@ func (t *tx) each(query string, args []any, scan func(scanner) error) error {
 			return mapError(err)
 		}
 	}
-	return mapError(rows.Err())
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return mapError(err)
+	}
+	return mapError(br.Close())
 }
 
 // count runs a query returning one integer.

@@ -23,6 +23,7 @@ func (t *tx) SessionForVerify(hash []byte) (*mfad.Session, *mfad.User, *mfad.Fac
 	if err := t.row(sessionForVerify, hash).Scan(sqlq.Join(sqlq.Session(s), sqlq.User(u), sqlq.Factor(f))...); err != nil {
 		return nil, nil, nil, err
 	}
+	t.lockedSession = s.ID
 	return s, u, f, nil
 }
 
@@ -34,5 +35,6 @@ func (t *tx) TicketForVerify(hash []byte) (*mfad.Ticket, *mfad.User, *mfad.Facto
 	if err := t.row(ticketForVerify, hash).Scan(sqlq.Join(sqlq.Ticket(k), sqlq.User(u), sqlq.Factor(f))...); err != nil {
 		return nil, nil, nil, err
 	}
+	t.lockedTicket = k.ID
 	return k, u, f, nil
 }

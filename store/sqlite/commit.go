@@ -202,6 +202,7 @@ func (db *DB) commitBatch(batch []*request) {
 			continue
 		}
 		live = append(live, r)
+		db.stats.Tx(true)
 	}
 	if len(live) == 0 {
 		return
@@ -214,7 +215,8 @@ func (db *DB) commitBatch(batch []*request) {
 		}
 		return
 	}
-	bt := &tx{ctx: ctx, tx: sqlTx, cache: db.writeStmts}
+	db.stats.Statement("BEGIN")
+	bt := &tx{ctx: ctx, tx: sqlTx, cache: db.writeStmts, stats: &db.stats}
 	answers := make([]answer, len(live))
 	ok := 0 // fns that succeeded
 	// A lone Update needs no savepoint: its rollback is the transaction's.
@@ -248,8 +250,9 @@ func (db *DB) commitBatch(batch []*request) {
 	}
 	if ok == 0 {
 		// Nothing to keep: no COMMIT, no fsync.
+		db.stats.Statement("ROLLBACK")
 		sqlTx.Rollback()
-	} else if err := sqlTx.Commit(); err != nil {
+	} else if err := db.commitTx(sqlTx); err != nil {
 		err = fmt.Errorf("sqlite: commit: %w", err)
 		for i := range answers {
 			if answers[i].err == nil && !answers[i].panicked {
@@ -287,5 +290,11 @@ func (db *DB) runFn(sqlTx *sql.Tx, r *request) (a answer) {
 			a = answer{panicked: true, panicVal: p}
 		}
 	}()
-	return answer{err: r.fn(&tx{ctx: context.WithoutCancel(r.ctx), tx: sqlTx, cache: db.writeStmts})}
+	return answer{err: r.fn(&tx{ctx: context.WithoutCancel(r.ctx), tx: sqlTx, cache: db.writeStmts, stats: &db.stats})}
+}
+
+// commitTx commits the batch's transaction, counted.
+func (db *DB) commitTx(sqlTx *sql.Tx) error {
+	db.stats.Statement("COMMIT")
+	return sqlTx.Commit()
 }

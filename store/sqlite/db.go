@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/store/internal/sqlq"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -41,6 +42,7 @@ type DB struct {
 	commit *committer
 	// The prepared statements of each pool (stmtcache.go).
 	writeStmts, readStmts *stmtCache
+	stats                 sqlq.Stats
 }
 
 // Open opens the SQLite database at path, creating it with mode 0600 if it
@@ -184,25 +186,32 @@ func (db *DB) Update(ctx context.Context, fn func(mfad.Tx) error) error {
 // View runs fn in a read-only transaction on the last committed state.
 // A View must not be nested in an Update.
 func (db *DB) View(ctx context.Context, fn func(mfad.Tx) error) error {
-	err := run(ctx, db.reader, db.readStmts, &sql.TxOptions{ReadOnly: true}, fn)
+	err := run(ctx, db.reader, db.readStmts, &db.stats, &sql.TxOptions{ReadOnly: true}, fn)
 	db.readStmts.prepare(ctx) // now that this View holds no connection
 	return err
 }
 
-func run(ctx context.Context, pool *sql.DB, cache *stmtCache, opts *sql.TxOptions, fn func(mfad.Tx) error) error {
+func run(ctx context.Context, pool *sql.DB, cache *stmtCache, stats *sqlq.Stats, opts *sql.TxOptions, fn func(mfad.Tx) error) error {
+	stats.Tx(opts == nil || !opts.ReadOnly)
+	stats.Statement("BEGIN")
 	sqlTx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
 	defer sqlTx.Rollback()
-	if err := fn(&tx{ctx: ctx, tx: sqlTx, cache: cache}); err != nil {
+	if err := fn(&tx{ctx: ctx, tx: sqlTx, cache: cache, stats: stats}); err != nil {
+		stats.Statement("ROLLBACK")
 		return err
 	}
+	stats.Statement("COMMIT")
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
 	return nil
 }
+
+// StoreCounts returns the statements the store has run since it opened.
+func (db *DB) StoreCounts() mfad.StoreCounts { return db.stats.Counts() }
 
 // Ping checks that both pools reach the database.
 func (db *DB) Ping(ctx context.Context) error {

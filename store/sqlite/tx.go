@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/mfad/mfad/store/internal/column"
+	"github.com/mfad/mfad/store/internal/sqlq"
 
 	"github.com/mfad/mfad"
 	msqlite "modernc.org/sqlite"
@@ -20,11 +21,13 @@ type tx struct {
 	ctx   context.Context
 	tx    *sql.Tx
 	cache *stmtCache // the pool's prepared statements; nil: none
+	stats *sqlq.Stats
 }
 
 // stmt returns the transaction's form of query's prepared statement, or
 // nil when it is not prepared yet.
 func (t *tx) stmt(query string) *sql.Stmt {
+	t.stats.Statement(query)
 	if s := t.cache.get(query); s != nil {
 		return t.tx.StmtContext(t.ctx, s)
 	}

@@ -29,12 +29,16 @@ func appendEvents(t *testing.T, s mfad.Store, n int) []mfad.Event {
 			if err := tx.AppendEvent(&es[i]); err != nil {
 				return err
 			}
-			if i > 0 && es[i].ID <= es[i-1].ID {
-				t.Fatalf("event IDs do not rise: %d after %d", es[i].ID, es[i-1].ID)
-			}
 		}
 		return nil
 	})
+	// AppendEvent sets the IDs by the commit (PostgreSQL sends the
+	// inserts with it).
+	for i := range es {
+		if i > 0 && es[i].ID <= es[i-1].ID {
+			t.Fatalf("event IDs do not rise: %d after %d", es[i].ID, es[i-1].ID)
+		}
+	}
 	return es
 }
 
