@@ -57,7 +57,7 @@ func TestVerifyRoundTrips(t *testing.T) {
 			}
 			before := db.StoreCounts()
 			res, err = svc.CompleteLogin(ctx, c, auth.TicketRequest{Ticket: res.Ticket, Code: code()})
-			if err == nil && (res.Tokens == nil || !res.Info.MFAEnabled) {
+			if err == nil && (res.Tokens == nil || !res.User.MFAEnabled) {
 				t.Errorf("CompleteLogin = %+v; want a session and the user with 2FA", res)
 			}
 			lastDiff = diff(before, db.StoreCounts())
