@@ -211,14 +211,19 @@ func (s *Service) Reset(ctx context.Context, a Actor, userID int64) error {
 		if _, err := tx.UserByID(userID); err != nil {
 			return notFound(err, "user")
 		}
-		if err := s.wipe(tx, userID, revocation{sessions: true, tickets: true, devices: true, appPasswords: true}); err != nil {
-			return err
-		}
-		if err := tx.ResetMFAFailures(userID); err != nil {
-			return err
-		}
-		return s.audit(tx, a, userID, "2fa.reset", "ok", "")
+		return s.resetIn(tx, a, userID)
 	})
+}
+
+// resetIn resets the 2FA of an existing user in tx.
+func (s *Service) resetIn(tx mfad.Tx, a Actor, userID int64) error {
+	if err := s.wipe(tx, userID, revocation{sessions: true, tickets: true, devices: true, appPasswords: true}); err != nil {
+		return err
+	}
+	if err := tx.ResetMFAFailures(userID); err != nil {
+		return err
+	}
+	return s.audit(tx, a, userID, "2fa.reset", "ok", "")
 }
 
 func (s *Service) wipe(tx mfad.Tx, userID int64, r revocation) error {

@@ -73,7 +73,11 @@ var routes = []route{
 	{"PATCH", "/user/setting", false, settingErrors, (*server).patchSettings},
 
 	// admin.go
+	{"POST", "/admin/user", false, nil, (*server).adminListUsers},
+	{"PUT", "/admin/user", false, nil, (*server).adminCreateUser},
+	{"GET", "/admin/user/{id}", false, nil, (*server).adminGetUser},
 	{"PUT", "/admin/user/{id}", false, nil, (*server).adminUpdateUser},
+	{"POST", "/admin/user/batch/delete", false, nil, (*server).adminDeleteUsers},
 }
 
 type server struct {
@@ -124,6 +128,8 @@ type envelope struct {
 	Msg           string `json:"msg"`
 	Error         string `json:"error,omitempty"`
 	CorrelationID string `json:"correlation_id,omitempty"`
+
+	AggregatedError map[string]envelope `json:"aggregated_error,omitempty"`
 }
 
 // Cloudreve codes that are not errors.

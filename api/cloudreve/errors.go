@@ -30,7 +30,13 @@ const (
 	msgSignOutFail = "Failed to parse token"
 	msgParseID     = "Failed to parse object ID"
 	msgEmailFormat = "Email format error"
+
+	msgBatchIncomplete = "Not all operations are completed"
 )
+
+// codeBatchIncomplete is Cloudreve's CodeBatchOperationNotFullyCompleted:
+// the envelope of a batch with failures, each in aggregated_error.
+const codeBatchIncomplete = 40081
 
 // codes is THE table: every core error code and the Cloudreve error it is
 // answered with. A code missing here answers 50001, so a new code in
@@ -100,14 +106,19 @@ func wireOf(err error, ov overrides) wireError {
 // or token), correlation_id a fresh UUID. A lockout or throttle that ends
 // gets Retry-After, as Cloudreve's rate limiter sets it.
 func writeError(w http.ResponseWriter, err error, ov overrides) {
+	httpx.RetryAfter(w, err)
+	write(w, errorEnvelope(err, ov))
+}
+
+// errorEnvelope is the envelope of err, as writeError writes it.
+func errorEnvelope(err error, ov overrides) envelope {
 	we := wireOf(err, ov)
 	detail := mfad.ErrorMessage(err)
 	msg := we.Msg
 	if msg == "" {
 		msg = detail
 	}
-	httpx.RetryAfter(w, err)
-	write(w, envelope{Code: we.Code, Msg: msg, Error: detail, CorrelationID: newUUID()})
+	return envelope{Code: we.Code, Msg: msg, Error: detail, CorrelationID: newUUID()}
 }
 
 // WireErrors returns the wire form of each code in codes, for the test

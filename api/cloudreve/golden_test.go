@@ -204,6 +204,14 @@ func TestGoldenAdmin(t *testing.T) {
 	e.golden("admin_id_mismatch", e.do("PUT", pAdmin+"1002", admin, map[string]any{"user": entity, "two_fa": "reset"}).want(40001))
 	e.golden("admin_no_user", e.do("PUT", pAdmin+"1001", admin, map[string]any{"two_fa": "reset"}).want(40001))
 
+	// A reset with a password the core refuses changes nothing: one core
+	// call, one transaction (issue 16: the reset used to commit first).
+	e.golden("admin_reset_short_password", e.do("PUT", pAdmin+"1001", admin, map[string]any{"user": entity, "password": "short", "two_fa": "reset"}).want(40001))
+	e.do("GET", pSetting, alice, nil).want(0)
+	if r := e.do("GET", pAdmin+"1001", admin, nil).want(0); !r.bool("two_fa_enabled") {
+		t.Fatalf("a refused update reset 2FA: %s", r.body)
+	}
+
 	e.golden("admin_reset_ok", e.do("PUT", pAdmin+"1001", admin, map[string]any{"user": entity, "password": "", "two_fa": "reset"}).want(0))
 	e.do("GET", pSetting, alice, nil).want(401) // a reset ends every session of the user
 	e.do("POST", pLogin, "", creds(aliceEmail, alicePassword)).want(0)
@@ -211,6 +219,36 @@ func TestGoldenAdmin(t *testing.T) {
 	e.golden("admin_set_password", e.do("PUT", pAdmin+"1001", admin, map[string]any{"user": entity, "password": "alice-new-password"}).want(0))
 	e.do("POST", pLogin, "", creds(aliceEmail, alicePassword)).want(40080)
 	e.do("POST", pLogin, "", creds(aliceEmail, "alice-new-password")).want(0)
+}
+
+func TestGoldenAdminUsers(t *testing.T) {
+	e := newEnv(t)
+	admin, _ := e.login(adminEmail, adminPassword)
+	alice, _ := e.login(aliceEmail, alicePassword)
+	e.enroll(alice)
+	list := map[string]any{"page": 1, "page_size": 2, "order_by": "id", "order_direction": "desc", "conditions": map[string]string{}, "searches": map[string]string{}}
+	e.golden("admin_list_users", e.do("POST", "/api/v4/admin/user", admin, list).want(0))
+	list["page"] = 2
+	e.golden("admin_list_users_page_2", e.do("POST", "/api/v4/admin/user", admin, list).want(0))
+	e.golden("admin_list_users_bad_page", e.do("POST", "/api/v4/admin/user", admin, map[string]any{"page": 0, "page_size": 10}).want(40001))
+	e.golden("admin_list_users_forbidden", e.do("POST", "/api/v4/admin/user", alice, list).want(403))
+	e.golden("admin_get_user", e.do("GET", pAdmin+"1001", admin, nil).want(0))
+	e.golden("admin_get_user_unknown", e.do("GET", pAdmin+"9999", admin, nil).want(404))
+
+	create := map[string]any{"user": map[string]any{"email": "carol@example.org", "nick": "carol", "status": "active", "group_users": 2}, "password": "carol-password-1"}
+	r := e.golden("admin_create_user", e.do("PUT", "/api/v4/admin/user", admin, create).want(0))
+	e.golden("admin_create_user_taken", e.do("PUT", "/api/v4/admin/user", admin, create).want(409))
+	e.golden("admin_create_user_no_password", e.do("PUT", "/api/v4/admin/user", admin, map[string]any{"user": map[string]any{"email": "dan@example.org", "nick": "dan"}}).want(40001))
+	e.golden("admin_create_user_forbidden", e.do("PUT", "/api/v4/admin/user", alice, map[string]any{"user": map[string]any{"email": "eve@example.org", "nick": "eve"}, "password": "eve-password-1"}).want(403))
+	e.do("POST", pLogin, "", creds("carol@example.org", "carol-password-1")).want(0)
+	carol := int64(r.num("id"))
+
+	del := map[string]any{"ids": []int64{carol, 9999}}
+	e.golden("admin_delete_users_partly", e.do("POST", "/api/v4/admin/user/batch/delete", admin, del).want(40081))
+	e.do("POST", pLogin, "", creds("carol@example.org", "carol-password-1")).want(40080)
+	e.golden("admin_delete_users_forbidden", e.do("POST", "/api/v4/admin/user/batch/delete", alice, map[string]any{"ids": []int64{aliceID}}).want(403))
+	e.golden("admin_delete_users_ok", e.do("POST", "/api/v4/admin/user/batch/delete", admin, map[string]any{"ids": []int64{aliceID}}).want(0))
+	e.do("GET", pSetting, alice, nil).want(401)
 }
 
 func TestGoldenPassword(t *testing.T) {

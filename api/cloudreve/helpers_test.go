@@ -145,7 +145,7 @@ func checkEnvelope(t testing.TB, r *resp) {
 	}
 	for k := range r.body {
 		switch k {
-		case "code", "data", "msg", "error", "correlation_id":
+		case "code", "data", "msg", "error", "correlation_id", "aggregated_error":
 		default:
 			t.Fatalf("%s: field %q is not Cloudreve's: %s", r.req, k, r.raw)
 		}
@@ -174,6 +174,20 @@ func (r *resp) want(code int) *resp {
 	}
 	return r
 }
+
+// field returns the value at a path of keys under data.
+func (r *resp) field(keys ...string) any {
+	var v any = r.body["data"]
+	for _, k := range keys {
+		m, _ := v.(map[string]any)
+		v = m[k]
+	}
+	return v
+}
+
+func (r *resp) bool(keys ...string) bool { b, _ := r.field(keys...).(bool); return b }
+
+func (r *resp) num(keys ...string) float64 { n, _ := r.field(keys...).(float64); return n }
 
 // str returns the string at a path of keys under data ("" for data itself).
 func (r *resp) str(keys ...string) string {

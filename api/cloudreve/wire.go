@@ -38,6 +38,9 @@ type group struct {
 
 const statusActive = "active"
 
+// adminGroupID is the numeric id of the Admin group in the admin API.
+const adminGroupID = 1
+
 var (
 	adminGroup = group{ID: "1", Name: "Admin", Permission: "AQ=="}
 	userGroup  = group{ID: "2", Name: "User"}
@@ -120,4 +123,19 @@ func adminUserOf(u *auth.UserInfo) adminUser {
 	return adminUser{ID: u.ID, Email: u.Email, Nick: u.Name, Status: statusActive,
 		Edges:  adminEdges{Group: &adminGroupEntity{ID: gid, Name: g.Name, Permissions: g.Permission}},
 		HashID: userID(u.ID), TwoFAEnabled: u.MFAEnabled}
+}
+
+// listUsersResponse is Cloudreve's admin ListUserResponse.
+type listUsersResponse struct {
+	Users      []adminUser `json:"users"`
+	Pagination pagination  `json:"pagination"`
+}
+
+// pagination is Cloudreve's inventory.PaginationResults: page counts
+// from 0 in the answer (Cloudreve's store pages from 0, its request from
+// 1).
+type pagination struct {
+	Page       int `json:"page"`
+	PageSize   int `json:"page_size"`
+	TotalItems int `json:"total_items,omitempty"`
 }
