@@ -54,6 +54,8 @@ func (c *Command) has(opt string) bool {
 type Response struct {
 	RequestType  string          `json:"requestType"`
 	ID           json.Number     `json:"id,omitempty"`
+	SessionID    string          `json:"sessionId,omitempty"` // after a Login: the new session
+	ServerID     string          `json:"serverId,omitempty"`  // after a Login: the cookie's suffix
 	CustomerData json.RawMessage `json:"customerData,omitempty"`
 	Commands     []Result        `json:"commands"`
 }

@@ -16,14 +16,16 @@ import (
 // its next command. A Session runs one frame at a time; it is not safe for
 // concurrent use.
 type Session struct {
-	svc    *auth.Service
-	client auth.Client
-	tokens *auth.Tokens
+	svc      *auth.Service
+	client   auth.Client
+	serverID string
+	tokens   *auth.Tokens
+	loggedIn bool // a Login of the frame being run made the session
 }
 
 // NewSession returns the state of a new connection from client.
 func NewSession(svc *auth.Service, client auth.Client) *Session {
-	return &Session{svc: svc, client: client}
+	return &Session{svc: svc, client: client, serverID: DefaultServerID}
 }
 
 // LoggedIn reports whether the connection holds a session. It may have been
@@ -33,8 +35,8 @@ func (s *Session) LoggedIn() bool { return s.tokens != nil }
 // held returns the session the connection holds, or nil.
 func (s *Session) held() *auth.Tokens { return s.tokens }
 
-// hold makes t the connection's session.
-func (s *Session) hold(t *auth.Tokens) { s.tokens = t }
+// hold makes t the connection's session, made by a Login.
+func (s *Session) hold(t *auth.Tokens) { s.tokens, s.loggedIn = t, true }
 
 // release forgets the connection's session (it has ended).
 func (s *Session) release() { s.tokens = nil }
@@ -51,8 +53,14 @@ func (s *Session) Handle(ctx context.Context, frame []byte) []byte {
 	}
 	resp := Response{RequestType: req.RequestType, ID: req.ID, CustomerData: req.CustomerData,
 		Commands: make([]Result, 0, len(req.Commands))}
+	s.loggedIn = false
 	for i := range req.Commands {
 		resp.Commands = append(resp.Commands, s.run(ctx, &req.Commands[i]))
+	}
+	if s.loggedIn && s.tokens != nil {
+		// As TwinCAT's answers: the page sets its session cookie,
+		// sessionId-<serverId>, from these (Beckhoff's login page does).
+		resp.SessionID, resp.ServerID = s.tokens.Access, s.serverID
 	}
 	return encode(resp)
 }

@@ -43,10 +43,20 @@ const Dialect = "tchmi"
 // Options tune the WebSocket transport. Zero fields take the defaults.
 type Options struct {
 	// OriginPatterns are the other origins whose pages may open the
-	// WebSocket (host patterns, see websocket.AcceptOptions). A page from
-	// the server's own host always may; a client that sends no Origin
+	// WebSocket and log in over HTTP: an origin with its scheme
+	// ("https://hmi.example:1010"), matched exactly, or a host pattern
+	// ("hmi.example", "*.example.com"; see websocket.AcceptOptions). A page
+	// from the server's own host always may; a client that sends no Origin
 	// (not a browser) always may. Default: none.
 	OriginPatterns []string
+	// PublicHosts are the host names this server is reached by. A request
+	// from a browser page must address one of them, an IP address or
+	// localhost (against DNS rebinding). Default: none.
+	PublicHosts []string
+	// ServerID names this server in TwinCAT's session cookie,
+	// sessionId-<ServerID>, and in the serverId of Login answers.
+	// Default: "mfad".
+	ServerID       string
 	ReadLimit      int64         // largest frame; a larger one closes the connection (1009). Default 64 KiB
 	PingInterval   time.Duration // a ping while the connection waits for a frame. Default 30 s
 	PongTimeout    time.Duration // no pong within this closes the connection. Default 15 s
@@ -55,6 +65,9 @@ type Options struct {
 	WriteTimeout   time.Duration // an answer must be written within this. Default 10 s
 	RequestTimeout time.Duration // the commands of one request must finish within this. Default 60 s
 }
+
+// DefaultServerID is the serverId of a server whose Options name none.
+const DefaultServerID = "mfad"
 
 // DefaultOptions returns the defaults.
 func DefaultOptions() Options {
@@ -79,6 +92,9 @@ func (o Options) withDefaults() Options {
 		if *p.v <= 0 {
 			*p.v = *p.d
 		}
+	}
+	if o.ServerID == "" {
+		o.ServerID = DefaultServerID
 	}
 	if o.ReadLimit <= 0 {
 		o.ReadLimit = d.ReadLimit
@@ -106,9 +122,18 @@ func NewHandler(svc *auth.Service, opts Options) *Handler {
 		conns: map[*websocket.Conn]struct{}{}, servers: map[*http.Server]bool{}}
 }
 
-// ServeHTTP upgrades to a WebSocket and serves the connection until it
-// ends, or redirects a plain GET to /ui/.
+// ServeHTTP serves /Login and /Logout (httplogin.go); on "/" it upgrades
+// to a WebSocket and serves the connection until it ends, or redirects a
+// plain GET to /ui/.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/Login":
+		h.serveLogin(w, r)
+		return
+	case "/Logout":
+		h.serveLogout(w, r)
+		return
+	}
 	if !hasToken(r.Header, "Upgrade", "websocket") {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
@@ -118,9 +143,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/ui/", http.StatusFound)
 		return
 	}
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: h.opts.OriginPatterns})
+	if err := h.opts.checkOrigin(r); err != nil {
+		slog.Debug("tchmi: upgrade refused", "request_id", httpx.RequestID(r.Context()), "err", err)
+		http.Error(w, "forbidden: "+err.Error(), http.StatusForbidden)
+		return
+	}
+	// The origin is checked above, with the Host.
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
 	if err != nil {
-		// Accept has answered: 403 for a foreign origin, 4xx for a bad handshake.
+		// Accept has answered: 4xx for a bad handshake.
 		slog.Debug("tchmi: upgrade refused", "request_id", httpx.RequestID(r.Context()), "err", err)
 		return
 	}
@@ -149,6 +180,14 @@ func (h *Handler) serve(r *http.Request, c *websocket.Conn) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	defer cancel()
 	sess := NewSession(h.svc, httpx.Client(r, Dialect))
+	sess.serverID = o.ServerID
+	if tok := h.cookie(r); tok != "" {
+		// The connection takes on the session of TwinCAT's cookie; one that
+		// has ended leaves it not logged in, as a guest's.
+		if err := sess.bind(ctx, tok); err != nil {
+			slog.Debug("tchmi: the session cookie names no live session", "request_id", httpx.RequestID(r.Context()))
+		}
+	}
 
 	var busy atomic.Bool    // a request is running: nobody reads
 	var frames atomic.Int64 // frames read so far: a frame is a sign of life too

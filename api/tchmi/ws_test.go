@@ -31,7 +31,10 @@ func server(t *testing.T, e *env, o tchmi.Options, proxies string) *httptest.Ser
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/{$}", tchmi.NewHandler(e.svc, o))
+	h := tchmi.NewHandler(e.svc, o)
+	mux.Handle("/{$}", h)
+	mux.Handle("/Login", h)
+	mux.Handle("/Logout", h)
 	srv := httptest.NewServer(httpx.Wrap(mux, ps, slog.New(slog.DiscardHandler)))
 	t.Cleanup(srv.Close)
 	return srv

@@ -190,7 +190,7 @@ func kindOf(f *flag.Flag) string {
 
 // setFromFile sets a flag from a TOML value of the matching type: a string,
 // an integer, a duration as a string ("10m", "8760h"), a boolean. A string
-// setting that is a list (trusted_proxies) may also be an array of strings.
+// setting that is a list (trusted_proxies, public_hosts, tchmi_origins) may also be an array of strings.
 func setFromFile(f *flag.Flag, kind string, v any) error {
 	var text string
 	switch kind {
@@ -217,7 +217,7 @@ func setFromFile(f *flag.Flag, kind string, v any) error {
 		case string:
 			text = x
 		case []any:
-			if f.Name != "trusted-proxies" {
+			if f.Name != "trusted-proxies" && f.Name != "public-hosts" && f.Name != "tchmi-origins" {
 				return fmt.Errorf("want a string, not an array")
 			}
 			parts := make([]string, len(x))

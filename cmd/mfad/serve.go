@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/mfad/mfad/api/cloudreve"
@@ -144,7 +145,10 @@ func (a *app) routes() *http.ServeMux {
 	mux.Handle("/service/admin/soap", zimbraAPI)
 	mux.Handle("/service/admin/soap/", zimbraAPI)
 	mux.Handle("/ui/", web.New(a.svc))
-	mux.Handle("/{$}", tchmi.New(a.svc)) // the TwinCAT WebSocket; a plain GET goes to /ui/
+	hmi := tchmi.NewHandler(a.svc, tchmi.Options{OriginPatterns: list(a.cfg.TchmiOrigins), PublicHosts: list(a.cfg.PublicHosts)})
+	mux.Handle("/{$}", hmi) // the TwinCAT WebSocket; a plain GET goes to /ui/
+	mux.Handle("/Login", hmi)
+	mux.Handle("/Logout", hmi)
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("GET /readyz", a.readyz) // GET /metrics: see serve
 	testHooks(mux, a)
@@ -204,4 +208,15 @@ func randomPassword(n int) string {
 		b[i] = alphabet[v.Int64()]
 	}
 	return string(b)
+}
+
+// list splits a comma-separated setting, dropping empty entries.
+func list(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -1,0 +1,254 @@
+package tchmi_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/mfad/mfad/api/tchmi"
+)
+
+// upgradeStatus asks for a WebSocket upgrade with the given Host and Origin
+// headers, by hand (a client library sets Host from the URL), and returns
+// the answer's status.
+func upgradeStatus(t *testing.T, addr, host, origin string) int {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(30 * time.Second)) // a safety net, not an assertion
+	req := "GET / HTTP/1.1\r\nHost: " + host + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+	if origin != "" {
+		req += "Origin: " + origin + "\r\n"
+	}
+	if _, err := io.WriteString(conn, req+"\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode
+}
+
+// Issue 14 item 7: a page of rebind.evil, whose name an attacker made to
+// resolve to mfad, is same-origin with the Host it addresses; the Host must
+// be one of the server's own names too.
+func TestHostAndOrigin(t *testing.T) {
+	e := newEnv(t)
+	srv := server(t, e, tchmi.Options{OriginPatterns: []string{"https://hmi.example:1010", "*.plant.example"},
+		PublicHosts: []string{"mfad.example", "mfad.plant.example:8443"}}, "")
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	tests := []struct {
+		name, host, origin string
+		want               int
+	}{
+		{"DNS rebinding: a foreign Host with its own Origin", "rebind.evil", "http://rebind.evil", 403},
+		{"DNS rebinding with a port", "rebind.evil:8080", "http://rebind.evil:8080", 403},
+		{"a public host, same origin", "mfad.example", "https://mfad.example", 101},
+		{"a public host given with a port, any port", "mfad.plant.example", "http://mfad.plant.example", 101},
+		{"an IP address, same origin", addr, "http://" + addr, 101},
+		{"localhost, same origin", "localhost:8080", "http://localhost:8080", 101},
+		{"an allowed origin, exactly", "mfad.example", "https://hmi.example:1010", 101},
+		{"an allowed origin, other scheme", "mfad.example", "http://hmi.example:1010", 403},
+		{"an allowed origin, other port", "mfad.example", "https://hmi.example:1011", 403},
+		{"an allowed host pattern", "mfad.example", "https://panel7.plant.example", 101},
+		{"a look-alike of the pattern", "mfad.example", "https://plant.example.evil", 403},
+		{"an allowed origin, but a foreign Host", "rebind.evil", "https://hmi.example:1010", 403},
+		{"not a browser: no Origin, any Host", "rebind.evil", "", 101},
+		{"a malformed Origin", "mfad.example", "::", 403},
+	}
+	for _, tt := range tests {
+		if got := upgradeStatus(t, addr, tt.host, tt.origin); got != tt.want {
+			t.Errorf("%s (Host %s, Origin %s): status %d, want %d", tt.name, tt.host, tt.origin, got, tt.want)
+		}
+	}
+}
+
+// browser is an HTTP client with a cookie jar, as a page's fetch is.
+type browser struct {
+	t      *testing.T
+	srv    string
+	origin string
+	c      *http.Client
+}
+
+func newBrowser(t *testing.T, srvURL, origin string) *browser {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &browser{t: t, srv: srvURL, origin: origin, c: &http.Client{Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (b *browser) do(method, path, ctype, body string) (*http.Response, string) {
+	b.t.Helper()
+	req, err := http.NewRequest(method, b.srv+path, strings.NewReader(body))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	if b.origin != "" {
+		req.Header.Set("Origin", b.origin)
+	}
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp, string(out)
+}
+
+func (b *browser) cookieHeader() http.Header {
+	u, _ := url.Parse(b.srv)
+	h := http.Header{}
+	for _, c := range b.c.Jar.Cookies(u) {
+		h.Add("Cookie", c.Name+"="+c.Value)
+	}
+	if b.origin != "" {
+		h.Set("Origin", b.origin)
+	}
+	return h
+}
+
+func loginJSON(name, password, code string, persistent bool) string {
+	b, _ := json.Marshal(map[string]any{"userName": name, "password": password, "twoFactorToken": code, "persistent": persistent})
+	return string(b)
+}
+
+// The HTTP login answers TwinCAT's session cookie; a WebSocket opened with
+// it holds the session without a Login; /Logout ends the session and
+// clears the cookie.
+func TestHTTPLoginCookie(t *testing.T) {
+	e := newEnv(t)
+	e.enroll("bob", secretBob)
+	const hmiOrigin = "http://hmi.example:1010"
+	srv := server(t, e, tchmi.Options{OriginPatterns: []string{hmiOrigin}}, "")
+	bob := e.users["bob"]
+	b := newBrowser(t, srv.URL, hmiOrigin)
+
+	// Preflight of a cross-origin JSON POST.
+	resp, _ := b.do(http.MethodOptions, "/Login", "", "")
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != hmiOrigin ||
+		resp.Header.Get("Access-Control-Allow-Credentials") != "true" {
+		t.Fatalf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	steps := []struct {
+		name, body string
+		status     int
+		errCode    int
+	}{
+		{"wrong password", loginJSON("bob", "wrong-password", "", false), 401, tchmi.CodeInvalidCredentials},
+		{"2FA on, no code: the page asks for one", loginJSON("bob", bob.Password, "", false), 401, tchmi.CodeTokenRequired},
+		{"a wrong code", loginJSON("bob", bob.Password, "000000", false), 401, tchmi.CodeInvalidToken},
+		{"a malformed body", `{"userName":`, 400, tchmi.CodeInvalidField},
+	}
+	for _, s := range steps {
+		resp, body := b.do(http.MethodPost, "/Login", "application/json", s.body)
+		var f tchmi.ErrorFrame
+		if resp.StatusCode != s.status || json.Unmarshal([]byte(body), &f) != nil || f.Error == nil || f.Error.Code != s.errCode {
+			t.Errorf("%s: %d %s, want %d and code %#x", s.name, resp.StatusCode, body, s.status, s.errCode)
+		}
+		if len(resp.Cookies()) != 0 {
+			t.Errorf("%s: a cookie was set", s.name)
+		}
+	}
+	e.clock.Add(30 * time.Second)
+	resp, body := b.do(http.MethodPost, "/Login", "application/json", loginJSON("bob", bob.Password, e.code(secretBob), true))
+	var ok struct{ SessionID, ServerID string }
+	if resp.StatusCode != 200 || json.Unmarshal([]byte(body), &ok) != nil || ok.SessionID == "" || ok.ServerID != "mfad" {
+		t.Fatalf("login with a code: %d %s", resp.StatusCode, body)
+	}
+	if resp.Header.Get("Access-Control-Allow-Origin") != hmiOrigin {
+		t.Errorf("the allowed page cannot read the answer: %v", resp.Header)
+	}
+	var ck *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "sessionId-mfad" {
+			ck = c
+		}
+	}
+	if ck == nil || ck.Value != ok.SessionID || !ck.HttpOnly || ck.Path != "/" || ck.MaxAge <= 0 || ck.SameSite != http.SameSiteLaxMode {
+		t.Fatalf("session cookie: %+v", ck)
+	}
+
+	// A new WebSocket with the cookie holds the session, no Login needed.
+	ws, _, err := websocket.Dial(context.Background(), wsURL(srv), &websocket.DialOptions{HTTPHeader: b.cookieHeader()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	a := roundTrip(t, ws, frame(1, c(tchmi.SymGet2FAStatus, nil, msg...)))
+	wantCodes(t, a, 0)
+
+	// /Logout ends the session and clears the cookie.
+	old := b.cookieHeader()
+	resp, _ = b.do(http.MethodGet, "/Logout", "", "")
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/Login" {
+		t.Errorf("logout: %d %v", resp.StatusCode, resp.Header)
+	}
+	if h := b.cookieHeader(); h.Get("Cookie") != "" {
+		t.Errorf("cookie after logout: %v", h)
+	}
+	wantCodes(t, roundTrip(t, ws, frame(2, c(tchmi.SymGet2FAStatus, nil, msg...))), tchmi.CodeInsufficientAccess)
+	ws2, _, err := websocket.Dial(context.Background(), wsURL(srv), &websocket.DialOptions{HTTPHeader: old})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws2.CloseNow()
+	wantCodes(t, roundTrip(t, ws2, frame(1, c(tchmi.SymGet2FAStatus, nil, msg...))), tchmi.CodeInsufficientAccess)
+
+	// A page of an origin not allowed gets nothing.
+	evil := newBrowser(t, srv.URL, "http://evil.example")
+	if resp, _ := evil.do(http.MethodPost, "/Login", "application/json", loginJSON("bob", bob.Password, "", false)); resp.StatusCode != 403 {
+		t.Errorf("login from a foreign page: %d", resp.StatusCode)
+	}
+}
+
+// The login page of a browser without scripts: a form, the code field once
+// the server asks for it, and a redirect to a local Location only.
+func TestHTTPLoginForm(t *testing.T) {
+	e := newEnv(t)
+	e.enroll("bob", secretBob)
+	srv := server(t, e, tchmi.Options{}, "")
+	bob := e.users["bob"]
+	b := newBrowser(t, srv.URL, "")
+	resp, body := b.do(http.MethodGet, "/Login", "", "")
+	if resp.StatusCode != 200 || !strings.Contains(body, `name="userName"`) || strings.Contains(body, "twoFactorToken") {
+		t.Fatalf("login page: %d %s", resp.StatusCode, body)
+	}
+	form := url.Values{"userName": {"bob"}, "password": {bob.Password}}
+	resp, body = b.do(http.MethodPost, "/Login?Location=/hmi/", "application/x-www-form-urlencoded", form.Encode())
+	if resp.StatusCode != 401 || !strings.Contains(body, `name="twoFactorToken"`) {
+		t.Fatalf("2FA user without a code: %d %s", resp.StatusCode, body)
+	}
+	e.clock.Add(30 * time.Second)
+	for _, tt := range []struct{ location, want string }{{"/hmi/", "/hmi/"}, {"//evil.example/", "/"}, {"https://evil.example/", "/"}} {
+		form.Set("twoFactorToken", e.code(secretBob))
+		resp, body = b.do(http.MethodPost, "/Login?Location="+url.QueryEscape(tt.location), "application/x-www-form-urlencoded", form.Encode())
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != tt.want {
+			t.Errorf("Location %s: %d %v %s", tt.location, resp.StatusCode, resp.Header.Get("Location"), body)
+		}
+		e.clock.Add(30 * time.Second)
+	}
+	if resp, _ := b.do(http.MethodPut, "/Login", "", ""); resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("PUT /Login: %d", resp.StatusCode)
+	}
+}
