@@ -172,3 +172,21 @@ func (s *Service) guard(tx mfad.Tx, a Actor, u *mfad.User, code, action string) 
 	}
 	return s.stepUp(tx, a, u, f, code, action)
 }
+
+// Capabilities is what a session may do, for fronts that show or hide
+// tools (the web page's administration link). It is the core's judgement
+// of the actor, so no front compares roles or scopes; each call still
+// checks for itself.
+type Capabilities struct {
+	Administer bool // users, resets, unlocks, policy and the audit log
+	Full       bool // more than enrolling: the session's scope is full
+}
+
+// Capabilities returns what the actor may do. It reads nothing: the
+// actor's role and scope are those its authentication found.
+func (s *Service) Capabilities(a Actor) (Capabilities, error) {
+	if err := s.authenticated(a); err != nil {
+		return Capabilities{}, err
+	}
+	return Capabilities{Administer: s.admin(a) == nil, Full: s.full(a) == nil}, nil
+}

@@ -37,6 +37,7 @@ const (
 type env struct {
 	t     *testing.T
 	svc   *auth.Service
+	core  *coretest.Core
 	clock *clock
 	srv   *httptest.Server
 	urls  *urlLog
@@ -70,7 +71,7 @@ func newEnv(t *testing.T, tls bool) *env {
 	if _, err := svc.Bootstrap(ctx, "admin", "admin@mfad.test", adminPassword); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, svc: svc, clock: clk, urls: &urlLog{}}
+	e := &env{t: t, svc: svc, core: core, clock: clk, urls: &urlLog{}}
 	mux := http.NewServeMux()
 	mux.Handle("/ui/", web.New(svc))
 	h := httpx.Wrap(mux, nil, log)

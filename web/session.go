@@ -199,8 +199,8 @@ func (h *handler) base(r *http.Request, s *session, title, nav string) *view {
 	} else {
 		v.User = &auth.UserInfo{ID: s.actor.UserID}
 	}
-	if _, _, err := h.svc.ListUsers(ctx, s.actor, mfad.UserFilter{Limit: 1}); err == nil {
-		v.Admin = true
+	if c, err := h.svc.Capabilities(s.actor); err == nil {
+		v.Admin = c.Administer
 	}
 	return v
 }
