@@ -31,10 +31,20 @@ type LoginRequest struct {
 	// is required; 0 takes the configured default (Cloudreve keeps its 2FA
 	// session 600 s).
 	TicketTTL time.Duration
+	// TrustDevice, with Code, trusts this device once the code is proven,
+	// in the login's transaction (Zimbra's deviceTrusted="1" with the
+	// password and the code in one AuthRequest). DeviceName names it.
+	TrustDevice bool
+	DeviceName  string
+	// NoEnrollSession: when policy requires the user to set up 2FA first,
+	// answer SetupRequired without an enroll-only session (Zimbra answers
+	// a fault and the client enables 2FA with the password).
+	NoEnrollSession bool
 }
 
 // LoginResult is one of: Tokens (logged in; Scope enroll when SetupRequired),
-// or Ticket (the second factor is required).
+// Ticket (the second factor is required), or SetupRequired alone (with
+// LoginRequest.NoEnrollSession).
 type LoginResult struct {
 	User          *UserInfo // as the login leaves them (never the password hash)
 	Tokens        *Tokens
@@ -151,6 +161,9 @@ func (s *Service) afterPassword(tx mfad.Tx, c Client, u *mfad.User, req LoginReq
 			res.User = new(info(u, true))
 		}
 		return res, err
+	case f == nil && p.requires(u, c) && req.NoEnrollSession:
+		res.SetupRequired = true
+		return res, s.audit(tx, a, u.ID, "login", "setup_required", "")
 	case f == nil && p.requires(u, c):
 		res.SetupRequired = true
 		res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeEnroll, false, s.idleFor(req))
@@ -177,7 +190,9 @@ func (s *Service) secondStep(tx mfad.Tx, a Actor, u *mfad.User, f *mfad.Factor, 
 		if _, err := s.verifyFactor(tx, a, u, f, req.Code, "login.2fa"); err != nil {
 			return nil, err
 		}
-		res.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, true, s.idleFor(req))
+		if res.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, true, s.idleFor(req)); err == nil && req.TrustDevice {
+			res.Trusted, err = s.trustDevice(tx, a, u.ID, req.DeviceName)
+		}
 	default:
 		now := s.Now()
 		token, hash := newToken()

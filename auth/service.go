@@ -26,7 +26,11 @@ type Config struct {
 	PendingTTL    time.Duration // lifetime of a prepared enrollment
 	TicketTTL     time.Duration // lifetime of a login ticket
 	AccessTTL     time.Duration
-	RefreshTTL    time.Duration
+	// DialectAccessTTL is the access token lifetime of the sessions made
+	// through a dialect, where it differs from AccessTTL (Zimbra's auth
+	// tokens live 2 days); the dialect's name is the key.
+	DialectAccessTTL map[string]time.Duration
+	RefreshTTL       time.Duration
 	// RefreshReuse is how long after its rotation a refresh token still
 	// gets the pair it was rotated to (parallel refreshes); negative: not
 	// at all, a second use always revokes.
@@ -112,6 +116,14 @@ func New(store mfad.Store, ring *seal.Ring, cfg Config, opts ...Option) *Service
 	}
 	s.hasher = newHasher(cfg.Password)
 	return s
+}
+
+// accessTTL is the access token lifetime of a session made through c.
+func (s *Service) accessTTL(c Client) time.Duration {
+	if d := s.cfg.DialectAccessTTL[c.Dialect]; d > 0 {
+		return d
+	}
+	return s.cfg.AccessTTL
 }
 
 // Config returns the effective configuration.

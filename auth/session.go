@@ -32,7 +32,7 @@ func (s *Service) newSession(tx mfad.Tx, c Client, u *mfad.User, scope mfad.Scop
 	access, ah := newToken()
 	refresh, rh := newToken()
 	sess := &mfad.Session{
-		UserID: u.ID, AccessHash: ah, AccessExpires: now.Add(s.cfg.AccessTTL),
+		UserID: u.ID, AccessHash: ah, AccessExpires: now.Add(s.accessTTL(c)),
 		RefreshHash: rh, RefreshExpires: now.Add(s.cfg.RefreshTTL),
 		Scope: scope, Dialect: c.Dialect, RemoteAddr: c.Addr, CreatedAt: now, IdleTimeout: idle,
 	}
@@ -104,6 +104,85 @@ func actorOf(c Client, sess *mfad.Session, u *mfad.User) Actor {
 	return Actor{Client: c, UserID: u.ID, Role: u.Role, SessionID: sess.ID, Scope: sess.Scope, SecondFactorAt: sess.SecondFactorAt}
 }
 
+// RenewSession validates an access token and renews it, for clients that
+// check their token at start-up by logging in with it (Zimbra's AuthRequest
+// with an authToken). The token stays the same and lives again the access
+// token lifetime of the client's dialect, but never past the end of its
+// session (the refresh token's expiry), so renewing cannot keep a stolen
+// token alive for ever. Only a session made through the same dialect is
+// extended: renewing rotates the session's refresh token, which such a
+// session never handed out; a session of another dialect, whose client may
+// hold its refresh token, is validated and answered as it is. A login
+// ticket (the temporary token of a login awaiting its second factor) is
+// EInvalidLogin; anything else EUnauthenticated. A non-empty login (name
+// or email) must name the session's user, else EUnauthenticated.
+func (s *Service) RenewSession(ctx context.Context, c Client, accessToken, login string) (*Tokens, error) {
+	if accessToken == "" {
+		return nil, mfad.Errorf(mfad.EUnauthenticated, "authentication required")
+	}
+	var t *Tokens
+	err := s.update(ctx, func(tx mfad.Tx) error {
+		now := s.Now()
+		sess, err := tx.SessionByAccess(hashToken(accessToken))
+		if errors.Is(err, mfad.ErrNoRows) {
+			return s.notASession(tx, accessToken, now)
+		}
+		if err != nil {
+			return err
+		}
+		if !sess.AccessExpires.After(now) {
+			return mfad.Errorf(mfad.EUnauthenticated, "invalid or expired token")
+		}
+		if login != "" {
+			u, err := tx.UserByID(sess.UserID)
+			if err != nil {
+				return err
+			}
+			if f := mfad.Fold(login); f != mfad.Fold(u.Name) && f != mfad.Fold(u.Email) {
+				return mfad.Errorf(mfad.EUnauthenticated, "the token does not belong to the named account")
+			}
+		}
+		if sess.Dialect == c.Dialect {
+			_, rh := newToken()
+			next := &mfad.Session{AccessHash: sess.AccessHash, AccessExpires: now.Add(s.accessTTL(c)),
+				RefreshHash: rh, RefreshExpires: sess.RefreshExpires}
+			if next.AccessExpires.After(next.RefreshExpires) {
+				next.AccessExpires = next.RefreshExpires
+			}
+			if next.AccessExpires.After(sess.AccessExpires) {
+				sess, err = tx.RotateRefresh(sess.RefreshHash, now, next, nil)
+				if errors.Is(err, mfad.ErrNoRows) || errors.Is(err, mfad.ErrReused) {
+					return mfad.Errorf(mfad.EUnauthenticated, "invalid or expired token")
+				}
+				if err != nil {
+					return err
+				}
+			}
+		}
+		t = &Tokens{SessionID: sess.ID, UserID: sess.UserID, Access: accessToken,
+			AccessExpires: sess.AccessExpires, RefreshExpires: sess.RefreshExpires, Scope: sess.Scope}
+		a := Anonymous(c)
+		a.UserID = sess.UserID
+		return s.audit(tx, a, sess.UserID, "session.renew", "ok", "")
+	})
+	return t, err
+}
+
+// notASession tells a live login ticket (EInvalidLogin: its second factor
+// is missing) from an unknown token (EUnauthenticated).
+func (s *Service) notASession(tx mfad.Tx, token string, now time.Time) error {
+	t, err := tx.TicketByHash(hashToken(token))
+	switch {
+	case errors.Is(err, mfad.ErrNoRows):
+		return mfad.Errorf(mfad.EUnauthenticated, "invalid or expired token")
+	case err != nil:
+		return err
+	case !t.ExpiresAt.After(now):
+		return mfad.Errorf(mfad.EUnauthenticated, "invalid or expired token")
+	}
+	return mfad.Errorf(mfad.EInvalidLogin, "no two-factor code provided")
+}
+
 // Refresh rotates a session's tokens. A refresh token works once, except
 // that within the reuse interval after its rotation (Config.RefreshReuse)
 // it gets the pair that rotation made, the same for every such request:
@@ -152,7 +231,7 @@ const maxChain = 8
 func (s *Service) rotate(tx mfad.Tx, c Client, refreshToken string, now time.Time) (*mfad.Session, pair, error) {
 	key, _ := newToken()
 	p := derive([]byte(key), refreshToken)
-	next := &mfad.Session{AccessHash: hashToken(p.access), AccessExpires: now.Add(s.cfg.AccessTTL),
+	next := &mfad.Session{AccessHash: hashToken(p.access), AccessExpires: now.Add(s.accessTTL(c)),
 		RefreshHash: hashToken(p.refresh), RefreshExpires: now.Add(s.cfg.RefreshTTL)}
 	sess, err := tx.RotateRefresh(hashToken(refreshToken), now, next, []byte(key))
 	if errors.Is(err, mfad.ErrNoRows) {

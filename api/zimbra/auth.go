@@ -82,7 +82,7 @@ var adminSteps = loginSteps{
 
 // login runs an AuthRequest: with a password (and perhaps the code, or a
 // trusted device token, in the same request), or with the temporary auth
-// token of the first step and the code.
+// token of the first step and the code. One core call each.
 func (c *call) login(steps loginSteps, f loginFlags) (*auth.LoginResult, error) {
 	acct, err := c.account()
 	if err != nil {
@@ -96,21 +96,12 @@ func (c *call) login(steps loginSteps, f loginFlags) (*auth.LoginResult, error) 
 		if acct == "" {
 			return nil, invalidRequest("missing required element: account")
 		}
-		req := auth.LoginRequest{Login: acct, Password: password, Code: code}
+		req := auth.LoginRequest{Login: acct, Password: password, Code: code, NoEnrollSession: true}
 		if c.op.ns == nsAccount {
 			req.TrustedToken = c.trustedToken()
+			req.TrustDevice, req.DeviceName = f.trustDevice && code != "", c.r.UserAgent()
 		}
-		if code == "" || !f.trustDevice {
-			return steps.login(c, req)
-		}
-		// Trusting the device is a step of the ticket: log in without
-		// the code, then redeem the ticket with it.
-		req.Code = ""
-		res, err := steps.login(c, req)
-		if err != nil || res.Ticket == "" {
-			return res, err
-		}
-		return steps.complete(c, auth.TicketRequest{Ticket: res.Ticket, Code: code, TrustDevice: true, DeviceName: c.r.UserAgent()})
+		return steps.login(c, req)
 	case ticket != "":
 		if f.verify && acct == "" {
 			return nil, invalidRequest("missing required element: account")
@@ -124,13 +115,10 @@ func (c *call) login(steps loginSteps, f loginFlags) (*auth.LoginResult, error) 
 	return nil, invalidRequest("must specify password")
 }
 
-// setupRequired ends the enroll-only session the core made for a user whom
-// policy requires to set up 2FA first (Zimbra answers a fault and the
-// client enables 2FA with EnableTwoFactorAuthRequest) and returns the fault.
-func (c *call) setupRequired(res *auth.LoginResult) error {
-	if a, err := c.svc.Authenticate(c.ctx, c.client, res.Tokens.Access); err == nil {
-		_ = c.svc.Logout(c.ctx, a)
-	}
+// setupRequired is the fault of a user whom policy requires to set up 2FA
+// first: Zimbra answers it and the client enables 2FA with
+// EnableTwoFactorAuthRequest.
+func setupRequired() error {
 	return mfad.Errorf(mfad.ESetupRequired, "two-factor authentication setup required. Allowed method:[app]")
 }
 
@@ -140,14 +128,17 @@ func (c *call) authRequest() (*node, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.renews() {
+		return c.renew(f)
+	}
 	res, err := c.login(accountSteps, f)
 	if err != nil {
 		return nil, err
 	}
 	n := c.answer()
 	switch {
-	case res.Tokens != nil && res.SetupRequired:
-		return nil, c.setupRequired(res)
+	case res.SetupRequired:
+		return nil, setupRequired()
 	case res.Tokens == nil:
 		// The password is right and the code is asked: the temporary
 		// auth token is the login ticket.
@@ -157,15 +148,7 @@ func (c *call) authRequest() (*node, error) {
 		n.add("trustedDevicesEnabled", "true", unique)
 		return n, nil
 	}
-	t := res.Tokens
-	c.setCookie(cookieAuth, t.Access, c.cookieAge(f, t))
-	n.add("authToken", t.Access, array)
-	n.add("lifetime", c.lifetime(t.AccessExpires), plain)
-	if f.csrf {
-		csrf := csrfToken(t.Access)
-		c.w.Header().Set(headerCSRF, csrf)
-		n.add("csrfToken", csrf, unique)
-	}
+	c.sessionAnswer(n, res.Tokens, f, cookieAuth)
 	if d := res.Trusted; d != nil {
 		c.setCookie(cookieTrust, d.Token, d.Expires.Sub(c.svc.Now()))
 		n.add("trustedToken", d.Token, unique)
@@ -173,6 +156,65 @@ func (c *call) authRequest() (*node, error) {
 		n.add("deviceId", d.DeviceID, unique)
 	}
 	return n, nil
+}
+
+// renews reports whether an AuthRequest only names an auth token: no
+// password, no preauth, no code. Clients send it at start-up to check the
+// token they hold (Zimbra's Auth.handle, authToken of usage AUTH).
+func (c *call) renews() bool {
+	_, pw := c.req.value("password")
+	return !pw && c.req.child("preauth") == nil && c.req.str("twoFactorCode") == "" &&
+		strings.TrimSpace(c.req.str("authToken")) != ""
+}
+
+// renew answers an AuthRequest with an auth token: the core validates the
+// token and renews it (see auth.RenewSession); the answer is Zimbra's to a
+// login, with the same token. A token that is no session (unknown, expired,
+// another account's) is service.AUTH_REQUIRED, as in Zimbra; the temporary
+// token of a login without its code is account.AUTH_FAILED.
+func (c *call) renew(f loginFlags) (*node, error) {
+	acct := ""
+	if f.verify {
+		var err error
+		if acct, err = c.account(); err != nil {
+			return nil, err
+		}
+		if acct == "" {
+			return nil, invalidRequest("missing required element: account")
+		}
+	}
+	tok, _ := splitToken(strings.TrimSpace(c.req.str("authToken")))
+	t, err := c.svc.RenewSession(c.ctx, c.client, tok, acct)
+	if mfad.ErrorCode(err) == mfad.EUnauthenticated {
+		return nil, &fault{wire{codeAuthRequired, soapSender}, "no valid authtoken present"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	// A token whose cookie was issued with csrfTokenSecured keeps it
+	// (Zimbra: "do not disable CSRF check for this authToken").
+	if ck, err := c.r.Cookie(c.authCookie()); err == nil {
+		if cookieTok, secured := splitToken(ck.Value); cookieTok == tok && secured {
+			f.csrf = true
+		}
+	}
+	n := c.answer()
+	c.sessionAnswer(n, t, f, c.authCookie())
+	return n, nil
+}
+
+// sessionAnswer adds a session's auth token to an AuthResponse as Zimbra's
+// doResponse does: the token (also as cookie), its lifetime, and with
+// csrfTokenSecured="1" the CSRF token (also as X-Zimbra-Csrf-Token).
+func (c *call) sessionAnswer(n *node, t *auth.Tokens, f loginFlags, cookie string) {
+	c.setCookie(cookie, cookieValue(t.Access, f.csrf), c.cookieAge(f, t))
+	n.add("authToken", t.Access, array)
+	n.add("lifetime", c.lifetime(t.AccessExpires), plain)
+	if f.csrf {
+		csrf := csrfToken(t.Access)
+		c.w.Header().Set(headerCSRF, csrf)
+		n.add("csrfToken", csrf, unique)
+	}
 }
 
 // cookieAge is the lifetime of an auth token cookie: the browser session,
@@ -198,8 +240,8 @@ func (c *call) adminAuthRequest() (*node, error) {
 	}
 	n := c.answer()
 	switch {
-	case res.Tokens != nil && res.SetupRequired:
-		return nil, c.setupRequired(res)
+	case res.SetupRequired:
+		return nil, setupRequired()
 	case res.Tokens == nil:
 		n.add("lifetime", c.lifetime(res.TicketExpires), plain)
 		n.add("twoFactorAuthRequired", "true", unique)
@@ -207,7 +249,7 @@ func (c *call) adminAuthRequest() (*node, error) {
 		return n, nil
 	}
 	t := res.Tokens
-	c.setCookie(cookieAdminAuth, t.Access, c.cookieAge(f, t))
+	c.setCookie(cookieAdminAuth, cookieValue(t.Access, f.csrf), c.cookieAge(f, t))
 	n.add("lifetime", c.lifetime(t.AccessExpires), plain)
 	n.add("authToken", t.Access, array)
 	if f.csrf {

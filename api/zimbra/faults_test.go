@@ -179,7 +179,8 @@ func TestAnswerForm(t *testing.T) {
 }
 
 // TestCookies: the auth token cookie is HttpOnly and SameSite=Strict, and
-// Secure over TLS.
+// Secure over TLS; it holds the token marked "0_" (issued without
+// csrfTokenSecured).
 func TestCookies(t *testing.T) {
 	e := newEnv(t, "xml")
 	u := e.user("cookie", mfad.RoleUser)
@@ -190,7 +191,7 @@ func TestCookies(t *testing.T) {
 		e.h.ServeHTTP(w, req)
 		a := &answer{form: "xml", status: w.Code, header: w.Header(), body: w.Body.Bytes()}
 		c := a.cookie("ZM_AUTH_TOKEN")
-		if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Secure != tls || c.Value != a.get("authToken") {
+		if c == nil || !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Secure != tls || c.Value != "0_"+a.get("authToken") {
 			t.Errorf("TLS %v: cookie %+v", tls, c)
 		}
 	}

@@ -29,23 +29,30 @@ func (c *call) authCookie() string {
 }
 
 // authenticate finds the caller's session: the auth token of the header
-// context, else the auth token cookie, which counts only with the
-// matching CSRF token (the X-Zimbra-Csrf-Token header or <csrfToken> in the
-// context), since /service/soap shares its origin with the web page and a
-// cookie is sent by any page that makes the browser post to it.
+// context, else the auth token cookie. Since /service/soap shares its
+// origin with the web page and a browser sends the cookie with any
+// request, a cookie issued with csrfTokenSecured="1" counts only with its
+// CSRF token (the X-Zimbra-Csrf-Token header or <csrfToken> in the
+// context), as in Zimbra; one issued without counts alone, as in Zimbra
+// (the cookie is SameSite=Strict, so another site's page does not make
+// the browser send it). A token in the header context never needs the
+// CSRF token: another origin cannot read it.
 func (c *call) authenticate() (auth.Actor, error) {
-	token := strings.TrimSpace(c.env.authToken)
+	token, _ := splitToken(strings.TrimSpace(c.env.authToken))
 	if token == "" {
 		ck, err := c.r.Cookie(c.authCookie())
 		if err == nil && ck.Value != "" {
-			csrf := c.r.Header.Get(headerCSRF)
-			if csrf == "" {
-				csrf = strings.TrimSpace(c.env.csrfToken)
+			tok, secured := splitToken(ck.Value)
+			if secured {
+				csrf := c.r.Header.Get(headerCSRF)
+				if csrf == "" {
+					csrf = strings.TrimSpace(c.env.csrfToken)
+				}
+				if !checkCSRF(tok, csrf) {
+					return auth.Actor{}, mfad.Errorf(mfad.EUnauthenticated, "no valid authtoken present: an auth token cookie needs its CSRF token")
+				}
 			}
-			if !checkCSRF(ck.Value, csrf) {
-				return auth.Actor{}, mfad.Errorf(mfad.EUnauthenticated, "no valid authtoken present: an auth token cookie needs its CSRF token")
-			}
-			token = ck.Value
+			token = tok
 		}
 	}
 	if token == "" {
@@ -54,8 +61,40 @@ func (c *call) authenticate() (auth.Actor, error) {
 	return c.svc.Authenticate(c.ctx, c.client, token)
 }
 
-// csrfToken derives the CSRF token of an auth token:
-// base64url(SHA-256("mfad zimbra csrf\x00" + auth token)). Only a holder of
+// The auth token cookie holds the core's access token behind a mark of
+// whether it was issued with csrfTokenSecured="1": "1_" (the cookie needs
+// the CSRF token) or "0_" (it does not), as Zimbra's auth token carries its
+// csrf flag. A page of another origin, which can make the browser send the
+// cookie, can neither read nor change it. The token in the answer is the
+// access token alone, good at mfad's other APIs too.
+const (
+	markCSRF   = "1_"
+	markNoCSRF = "0_"
+)
+
+// cookieValue returns the auth token cookie of an access token.
+func cookieValue(access string, csrf bool) string {
+	if csrf {
+		return markCSRF + access
+	}
+	return markNoCSRF + access
+}
+
+// splitToken returns the access token of a cookie (or of a token a client
+// copied from one) and whether the cookie needs the CSRF token. A token
+// without a mark needs it.
+func splitToken(wire string) (access string, csrf bool) {
+	switch {
+	case strings.HasPrefix(wire, markNoCSRF):
+		return wire[len(markNoCSRF):], false
+	case strings.HasPrefix(wire, markCSRF):
+		return wire[len(markCSRF):], true
+	}
+	return wire, true
+}
+
+// csrfToken derives the CSRF token of an access token:
+// base64url(SHA-256("mfad zimbra csrf\x00" + access token)). Only a holder of
 // the auth token can compute it, and any mfad instance can check it with
 // nothing stored; a page of another origin, which makes the browser send
 // the HttpOnly cookie but cannot read it, cannot.

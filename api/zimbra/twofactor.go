@@ -56,7 +56,7 @@ func (c *call) enable() (*node, error) {
 		return nil, err
 	}
 	t := conf.Tokens
-	c.setCookie(cookieAuth, t.Access, 0)
+	c.setCookie(cookieAuth, cookieValue(t.Access, csrf), 0)
 	n := c.answer()
 	n.addNode("authToken", array).set("verifyAccount", false).content = t.Access
 	codes := n.addNode("scratchCodes", array)

@@ -17,6 +17,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/api/httpx"
@@ -25,6 +26,11 @@ import (
 
 // Dialect is the name of this front in auth.Client and the audit log.
 const Dialect = "zimbra"
+
+// TokenLifetime is the default lifetime of the auth tokens of this dialect:
+// Zimbra's (zimbraAuthTokenLifetime, 2 days). The server wires it into the
+// core's DialectAccessTTL; --zimbra-token-lifetime changes it.
+const TokenLifetime = 48 * time.Hour
 
 // adminPath is where urn:zimbraAdmin is served; the rest of the mount is
 // /service/soap.

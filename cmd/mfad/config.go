@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mfad/mfad/api/zimbra"
 	"github.com/mfad/mfad/auth"
 )
 
@@ -38,6 +39,7 @@ type config struct {
 	RefreshReuse   time.Duration
 	PersistentIdle time.Duration
 	StepUpTTL      time.Duration
+	ZimbraTokenTTL time.Duration // the auth token lifetime of the Zimbra dialect
 	AuditRetention time.Duration
 	ArgonMemoryKiB int
 	ArgonTime      int
@@ -84,6 +86,7 @@ func (c *config) bind(fs *flag.FlagSet) {
 	dur(&c.RefreshReuse, "refresh-reuse", "MFAD_REFRESH_REUSE", d.RefreshReuse, "how long a rotated refresh token still gets the pair it was rotated to, for parallel refreshes (0: never, a second use revokes the session)")
 	dur(&c.PersistentIdle, "persistent-idle-ttl", "MFAD_PERSISTENT_IDLE_TTL", d.PersistentIdleTTL, "idle timeout of a persistent TwinCAT login (sessions kept alive by use; others idle for access-ttl)")
 	dur(&c.StepUpTTL, "step-up-ttl", "MFAD_STEP_UP_TTL", d.StepUpTTL, "how long a proven second factor allows sensitive actions")
+	dur(&c.ZimbraTokenTTL, "zimbra-token-lifetime", "MFAD_ZIMBRA_TOKEN_LIFETIME", zimbra.TokenLifetime, "auth token lifetime of the Zimbra dialect (Zimbra's default: 2 days)")
 	dur(&c.AuditRetention, "audit-retention", "MFAD_AUDIT_RETENTION", 365*24*time.Hour, "audit events older than this are pruned (0 keeps all)")
 	fs.IntVar(&c.ArgonMemoryKiB, "argon-memory", int(d.Password.Memory), "argon2id memory in KiB (MFAD_ARGON_MEMORY)")
 	fs.IntVar(&c.ArgonTime, "argon-time", int(d.Password.Time), "argon2id passes (MFAD_ARGON_TIME)")
@@ -105,6 +108,7 @@ func (c *config) authConfig() (auth.Config, error) {
 		a.RefreshReuse = -1 // the core's "off"; its 0 is the default
 	}
 	a.PersistentIdleTTL = c.PersistentIdle
+	a.DialectAccessTTL = map[string]time.Duration{zimbra.Dialect: c.ZimbraTokenTTL}
 	a.Password.Memory, a.Password.Time, a.Password.Threads = uint32(c.ArgonMemoryKiB), uint32(c.ArgonTime), uint8(c.ArgonParallel)
 	a.Password.Concurrent = c.HashConcurrent
 	return a, nil

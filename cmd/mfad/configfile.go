@@ -280,7 +280,7 @@ func (c *config) validate() error {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"pending-ttl", c.PendingTTL}, {"access-ttl", c.AccessTTL}, {"refresh-ttl", c.RefreshTTL}, {"step-up-ttl", c.StepUpTTL}, {"persistent-idle-ttl", c.PersistentIdle}} {
+	}{{"pending-ttl", c.PendingTTL}, {"access-ttl", c.AccessTTL}, {"refresh-ttl", c.RefreshTTL}, {"step-up-ttl", c.StepUpTTL}, {"persistent-idle-ttl", c.PersistentIdle}, {"zimbra-token-lifetime", c.ZimbraTokenTTL}} {
 		if d.v <= 0 {
 			bad("%s %v: want a positive duration", d.name, d.v)
 		}

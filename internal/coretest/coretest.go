@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -103,7 +104,7 @@ func New(t testing.TB, o Options) *Core {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	cfg := o.Config
-	if cfg == (auth.Config{}) {
+	if reflect.ValueOf(cfg).IsZero() {
 		cfg = auth.DefaultConfig()
 	}
 	if cfg.Password.Memory == 0 || cfg.Password == auth.DefaultConfig().Password {
