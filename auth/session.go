@@ -21,6 +21,7 @@ type Tokens struct {
 	AccessExpires  time.Time
 	RefreshExpires time.Time
 	Scope          mfad.Scope
+	User           UserInfo // whose session it is, as it stands now
 }
 
 // newSession creates a session in tx. secondFactor says whether it was made
@@ -46,8 +47,12 @@ func (s *Service) newSession(tx mfad.Tx, c Client, u *mfad.User, scope mfad.Scop
 	if err := tx.CreateSession(sess); err != nil {
 		return nil, err
 	}
+	ui, err := s.userInfo(tx, u)
+	if err != nil {
+		return nil, err
+	}
 	return &Tokens{SessionID: sess.ID, UserID: u.ID, Access: access, Refresh: refresh,
-		AccessExpires: sess.AccessExpires, RefreshExpires: sess.RefreshExpires, Scope: scope}, nil
+		AccessExpires: sess.AccessExpires, RefreshExpires: sess.RefreshExpires, Scope: scope, User: ui}, nil
 }
 
 // idleFor is the idle timeout of a session a login makes: 0 (fixed
@@ -199,9 +204,14 @@ func (s *Service) Refresh(ctx context.Context, c Client, refreshToken string) (*
 		if err != nil {
 			return err
 		}
+		u, err := tx.UserByID(sess.UserID)
+		if err != nil {
+			return err
+		}
+		ui, err := s.userInfo(tx, u)
 		t = &Tokens{SessionID: sess.ID, UserID: sess.UserID, Access: p.access, Refresh: p.refresh,
-			AccessExpires: sess.AccessExpires, RefreshExpires: sess.RefreshExpires, Scope: sess.Scope}
-		return nil
+			AccessExpires: sess.AccessExpires, RefreshExpires: sess.RefreshExpires, Scope: sess.Scope, User: ui}
+		return err
 	})
 	return t, err
 }

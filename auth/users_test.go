@@ -61,3 +61,31 @@ func TestVisibleUsers(t *testing.T) {
 	_, _, err = e.svc.VisibleUsers(e.ctx, admin, auth.UserQuery{Limit: -1})
 	checkCode(t, "a negative limit", err, mfad.EInvalidInput)
 }
+
+// TestTokensUser: every answer with tokens says whose session it is as the
+// user stands now (Veeam's token answer shows username, role and whether
+// MFA is on), without the front asking the core a second time.
+func TestTokensUser(t *testing.T) {
+	e := newEnv(t)
+	u := e.newUser("erin", mfad.RoleUser)
+	check := func(what string, tok *auth.Tokens, enabled bool) {
+		t.Helper()
+		got := tok.User
+		if got.ID != u.ID || got.Name != "erin" || got.Role != mfad.RoleUser || got.MFAEnabled != enabled {
+			t.Errorf("%s: User = %+v, want erin (id %d), role user, MFA enabled %v", what, got, u.ID, enabled)
+		}
+	}
+	first := e.session(u)
+	check("password login", first, false)
+	e.enroll(u)
+	res, err := e.svc.CompleteLogin(e.ctx, remote, auth.TicketRequest{Ticket: e.ticket(u), Code: e.next(u)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("second-factor login", res.Tokens, true)
+	refreshed, err := e.svc.Refresh(e.ctx, remote, res.Tokens.Refresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("refresh", refreshed, true)
+}

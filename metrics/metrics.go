@@ -172,7 +172,7 @@ func (m *Metrics) Instrument(h http.Handler) http.Handler {
 }
 
 // Dialect names the API a path belongs to, by its prefix: /v1 rest,
-// /api/v4 cloudreve, /api/v1 and /api/oauth2 veeam, /service zimbra, /ui
+// /api/v4 cloudreve, /api/v1, /api/v8.1 and /api/oauth2 veeam, /service zimbra, /ui
 // web, / (the TwinCAT WebSocket) tchmi, /healthz, /readyz and /metrics ops,
 // anything else other.
 func Dialect(path string) string {
@@ -184,7 +184,7 @@ func Dialect(path string) string {
 		return "rest"
 	case under("/api/v4"):
 		return "cloudreve"
-	case under("/api/v1"), under("/api/oauth2"):
+	case under("/api/v1"), under("/api/v8.1"), under("/api/oauth2"):
 		return "veeam"
 	case under("/service"):
 		return "zimbra"

@@ -20,6 +20,7 @@ func TestDialect(t *testing.T) {
 		"/api/v4/session/token":     "cloudreve",
 		"/api/v1/users/1/enableMfa": "veeam",
 		"/api/oauth2/token":         "veeam",
+		"/api/v8.1/users":           "veeam",
 		"/service/soap":             "zimbra",
 		"/service/admin/soap/Auth":  "zimbra",
 		"/ui/":                      "web",

@@ -11,10 +11,10 @@ import (
 )
 
 // wireError is how one domain error code goes on the wire: as a problem
-// answer of the /api/v1 routes, and as an RFC 6749 §5.2 error of the token
-// endpoint.
+// answer of the versioned routes, and as a problem answer of the token
+// endpoint that also carries RFC 6749 §5.2's error.
 type wireError struct {
-	Status      int    // HTTP status of an /api/v1 answer
+	Status      int    // HTTP status of a versioned route's answer
 	OAuthStatus int    // HTTP status of a token endpoint answer
 	OAuthError  string // RFC 6749 error code of a token endpoint answer
 }
@@ -25,7 +25,7 @@ type wireError struct {
 var wireErrors = map[mfad.Code]wireError{
 	mfad.EInvalidInput:    {http.StatusBadRequest, http.StatusBadRequest, "invalid_request"},
 	mfad.EInvalidCode:     {http.StatusBadRequest, http.StatusBadRequest, "invalid_grant"},
-	mfad.EInvalidLogin:    {http.StatusUnauthorized, http.StatusBadRequest, "invalid_grant"},
+	mfad.EInvalidLogin:    {http.StatusUnauthorized, http.StatusUnauthorized, "invalid_grant"},
 	mfad.EUnauthenticated: {http.StatusUnauthorized, http.StatusBadRequest, "invalid_grant"},
 	mfad.EForbidden:       {http.StatusForbidden, http.StatusBadRequest, "invalid_grant"},
 	mfad.EStepUp:          {http.StatusForbidden, http.StatusBadRequest, "invalid_grant"},
@@ -52,14 +52,20 @@ func wireOf(err error) (wireError, mfad.Code) {
 	return we, code
 }
 
-// problem is the body of an /api/v1 error: RFC 9457 problem details, as
-// newer Veeam versions answer (application/problem+json), with mfad's
-// error code in errorCode.
+// problem is the body of every error: RFC 9457 problem details, as v8.1's
+// ProblemDetails schemas have them (type, title, status, detail, traceId),
+// with mfad's error code in errorCode. Token endpoint errors also carry
+// RFC 6749 §5.2's error and error_description, so OAuth clients read them
+// too.
 type problem struct {
-	Title     string `json:"title"`
-	Status    int    `json:"status"`
-	Detail    string `json:"detail"`
-	ErrorCode string `json:"errorCode"`
+	Type        string `json:"type"`
+	Title       string `json:"title"`
+	Status      int    `json:"status"`
+	Detail      string `json:"detail"`
+	TraceID     string `json:"traceId,omitempty"`
+	ErrorCode   string `json:"errorCode"`
+	Error       string `json:"error,omitempty"`
+	Description string `json:"error_description,omitempty"`
 }
 
 // writeProblem writes err as a problem answer, with WWW-Authenticate for a
@@ -77,35 +83,39 @@ func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 	case mfad.ELocked, mfad.EThrottled:
 		httpx.RetryAfter(w, err)
 	}
-	writeProblemStatus(w, we.Status, string(code), msg)
+	writeProblemStatus(w, r, we.Status, string(code), msg)
 }
 
-func writeProblemStatus(w http.ResponseWriter, status int, code, msg string) {
-	writeBody(w, status, "application/problem+json; charset=utf-8",
-		problem{Title: http.StatusText(status), Status: status, Detail: msg, ErrorCode: code})
+func writeProblemStatus(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+	writeProblemBody(w, problemOf(r, status, code, msg))
 }
 
-// oauthError is the body of a token endpoint error (RFC 6749 §5.2).
-type oauthError struct {
-	Error       string `json:"error"`
-	Description string `json:"error_description"`
+func problemOf(r *http.Request, status int, code, msg string) problem {
+	return problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: msg,
+		TraceID: httpx.RequestID(r.Context()), ErrorCode: code}
+}
+
+func writeProblemBody(w http.ResponseWriter, p problem) {
+	writeBody(w, p.Status, "application/problem+json; charset=utf-8", p)
 }
 
 // errUnsupportedGrant is a grant_type mfad does not serve.
 var errUnsupportedGrant = mfad.Errorf(mfad.EInvalidInput, "grant_type must be Password, Mfa or Refresh_token")
 
-// writeTokenError writes err as an RFC 6749 error, with Retry-After for a
-// lockout or throttle that ends.
+// writeTokenError writes err as a problem answer of the token endpoint,
+// with RFC 6749's error and Retry-After for a lockout or throttle that ends.
 func writeTokenError(w http.ResponseWriter, r *http.Request, err error) {
 	we, code := wireOf(err)
-	body := oauthError{Error: we.OAuthError, Description: message(r, err, code)}
+	p := problemOf(r, we.OAuthStatus, string(code), message(r, err, code))
+	p.Error, p.Description = we.OAuthError, p.Detail
 	if errors.Is(err, errUnsupportedGrant) {
-		body.Error = "unsupported_grant_type"
+		p.Error = "unsupported_grant_type"
 	}
 	if code == mfad.ELocked || code == mfad.EThrottled {
 		httpx.RetryAfter(w, err)
 	}
-	writeOAuth(w, we.OAuthStatus, body)
+	w.Header().Set("Pragma", "no-cache")
+	writeProblemBody(w, p)
 }
 
 func writeOAuth(w http.ResponseWriter, status int, v any) {

@@ -13,8 +13,8 @@ import (
 )
 
 // TestErrorTable holds the one table from domain codes to wire errors: the
-// status and errorCode of an /api/v1 problem answer, and the status and
-// RFC 6749 error of a token endpoint answer.
+// status and errorCode of a problem answer of the versioned routes, and the
+// status and RFC 6749 error of a token endpoint's problem answer.
 func TestErrorTable(t *testing.T) {
 	tests := []struct {
 		code        mfad.Code
@@ -24,7 +24,7 @@ func TestErrorTable(t *testing.T) {
 	}{
 		{mfad.EInvalidInput, 400, 400, "invalid_request"},
 		{mfad.EInvalidCode, 400, 400, "invalid_grant"},
-		{mfad.EInvalidLogin, 401, 400, "invalid_grant"},
+		{mfad.EInvalidLogin, 401, 401, "invalid_grant"},
 		{mfad.EUnauthenticated, 401, 400, "invalid_grant"},
 		{mfad.EForbidden, 403, 400, "invalid_grant"},
 		{mfad.EStepUp, 403, 400, "invalid_grant"},
@@ -72,14 +72,20 @@ func TestErrorTable(t *testing.T) {
 			w = httptest.NewRecorder()
 			veeam.WriteTokenError(w, httptest.NewRequest("POST", "/api/oauth2/token", nil), err)
 			var o struct {
+				Status      int    `json:"status"`
+				ErrorCode   string `json:"errorCode"`
 				Error       string `json:"error"`
 				Description string `json:"error_description"`
 			}
 			if err := json.Unmarshal(w.Body.Bytes(), &o); err != nil {
 				t.Fatal(err)
 			}
-			if w.Code != tt.oauthStatus || o.Error != tt.oauthError || o.Description != wantMsg {
+			if w.Code != tt.oauthStatus || o.Status != tt.oauthStatus || o.ErrorCode != string(tt.code) ||
+				o.Error != tt.oauthError || o.Description != wantMsg {
 				t.Errorf("token error: %d %+v, want %d %s", w.Code, o, tt.oauthStatus, tt.oauthError)
+			}
+			if ct := w.Header().Get("Content-Type"); ct != "application/problem+json; charset=utf-8" {
+				t.Errorf("token error Content-Type %q", ct)
 			}
 			if w.Header().Get("Cache-Control") != "no-store" || w.Header().Get("Pragma") != "no-cache" {
 				t.Errorf("token error headers %v", w.Header())
@@ -111,13 +117,13 @@ func TestErrorUnknown(t *testing.T) {
 	for _, err := range []error{errors.New("disk on fire: secret-value"), &mfad.Error{Code: "no_such_code", Message: "secret-value"}} {
 		w := httptest.NewRecorder()
 		veeam.WriteProblem(w, httptest.NewRequest("GET", "/api/v1/users", nil), err)
-		want := `{"title":"Internal Server Error","status":500,"detail":"internal error","errorCode":"internal"}` + "\n"
+		want := `{"type":"about:blank","title":"Internal Server Error","status":500,"detail":"internal error","errorCode":"internal"}` + "\n"
 		if w.Code != 500 || w.Body.String() != want {
 			t.Errorf("%v: %d %s", err, w.Code, w.Body)
 		}
 		w = httptest.NewRecorder()
 		veeam.WriteTokenError(w, httptest.NewRequest("POST", "/api/oauth2/token", nil), err)
-		want = `{"error":"server_error","error_description":"internal error"}` + "\n"
+		want = `{"type":"about:blank","title":"Internal Server Error","status":500,"detail":"internal error","errorCode":"internal","error":"server_error","error_description":"internal error"}` + "\n"
 		if w.Code != 500 || w.Body.String() != want {
 			t.Errorf("%v: %d %s", err, w.Code, w.Body)
 		}

@@ -11,8 +11,9 @@ import (
 
 // FuzzDecode sends arbitrary bodies, content types and ids to every route
 // that decodes input: form-encoded token requests, the JSON bodies of
-// enableMfa, acceptMfa and disableMfa, the paging query and the user id of
-// the path. Whatever comes in, the answer is never a 5xx, and its body is
+// enableMfa, acceptMfa and disableMfa, the query of the user list (paging
+// and NameFilter) and the user id of the path, in v1 and v8.1, and a
+// logout. Whatever comes in, the answer is never a 5xx, and its body is
 // empty or one JSON object (but for the redirects of net/http.ServeMux to
 // a clean path).
 func FuzzDecode(f *testing.F) {
@@ -43,6 +44,11 @@ func FuzzDecode(f *testing.F) {
 		{5, "", "1001"},
 		{5, "", "-1"},
 		{5, "", "99999999999999999999"},
+		{6, "", "NameFilter=u1001&Offset=0&Limit=-1"},
+		{6, "", "namefilter=&limit=2147483648"},
+		{7, "", "00000000-0000-0000-0000-0000000003e9"},
+		{7, "", "00000000-0000-0000-8000-000000000000"},
+		{8, "", ""},
 	}
 	for _, s := range seeds {
 		f.Add(s.route, s.contentType, s.body)
@@ -52,7 +58,7 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, route uint8, contentType, body string) {
 		var method, target, token string
 		var rd *strings.Reader
-		switch route % 6 {
+		switch route % 9 {
 		case 0:
 			method, target, rd = "POST", "/api/oauth2/token", strings.NewReader(body)
 		case 1:
@@ -65,8 +71,14 @@ func FuzzDecode(f *testing.F) {
 			method, target = "GET", "/api/v1/users?"+body
 		case 5:
 			method, target = "GET", "/api/v1/users/"+url.PathEscape(body)
+		case 6:
+			method, target = "GET", "/api/v8.1/users?"+body
+		case 7:
+			method, target = "GET", "/api/v8.1/users/"+url.PathEscape(body)
+		case 8:
+			method, target = "DELETE", "/api/oauth2/token?"+body
 		}
-		if route%6 != 0 {
+		if route%9 != 0 {
 			token = admin
 		}
 		var req *http.Request

@@ -59,8 +59,7 @@ func newEnv(t testing.TB) *env {
 	}
 	mux := http.NewServeMux()
 	h := veeam.New(svc)
-	mux.Handle("/api/v1/", h)
-	mux.Handle("/api/oauth2/", h)
+	mux.Handle("/api/", h)
 	wrapped := httpx.Wrap(mux, nil, slog.New(slog.DiscardHandler))
 	srv := httptest.NewServer(wrapped)
 	t.Cleanup(srv.Close)
@@ -206,7 +205,7 @@ func (n *normalizer) learn(body []byte) {
 	if json.Unmarshal(body, &m) != nil {
 		return
 	}
-	for _, k := range []string{"access_token", "refresh_token", "mfa_token", "token", "secretKey"} {
+	for _, k := range []string{"access_token", "refresh_token", "mfa_token", "token", "secretKey", "traceId"} {
 		s, _ := m[k].(string)
 		n.add(k, s)
 	}

@@ -19,20 +19,20 @@ type enableRequest struct {
 }
 
 type enableResponse struct {
-	UserID       int64    `json:"userId"`
+	UserID       any      `json:"userId"` // the version's id form
 	QRString     string   `json:"qrString"`
 	SecretKey    string   `json:"secretKey"`
 	ScratchCodes []string `json:"scratchCodes"`
 	Token        string   `json:"token"`
 }
 
-// enableMFA serves POST /api/v1/users/{id}/enableMfa: it prepares a new
+// enableMFA serves POST /users/{id}/enableMfa: it prepares a new
 // secret and scratch codes, in force only after acceptMfa. Without
 // recreate, a user who already has MFA on is refused (409); with it, the
 // enrolled factor stays in force until the new one is accepted, and for
 // one's own account the core asks for a recent second factor.
-func (s *server) enableMFA(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	id, err := userID(r)
+func (s *server) enableMFA(v *version, w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	id, err := v.userID(r)
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func (s *server) enableMFA(w http.ResponseWriter, r *http.Request, a auth.Actor)
 		return err
 	}
 	writeJSON(w, http.StatusOK, enableResponse{
-		UserID: p.UserID, QRString: qrString(p.URI), SecretKey: p.Secret, ScratchCodes: p.ScratchCodes, Token: p.Token,
+		UserID: v.idOf(p.UserID), QRString: qrString(p.URI), SecretKey: p.Secret, ScratchCodes: p.ScratchCodes, Token: p.Token,
 	})
 	return nil
 }
@@ -88,12 +88,12 @@ type acceptRequest struct {
 	Token string `json:"token"`
 }
 
-// acceptMFA serves POST /api/v1/users/{id}/acceptMfa: the code must be a
-// current TOTP code of the prepared secret (a scratch code from the same
-// answer proves nothing and is refused by the core). It answers 200 with an
-// empty body.
-func (s *server) acceptMFA(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	id, err := userID(r)
+// acceptMFA serves POST /users/{id}/acceptMfa: the code must be a current
+// TOTP code of the prepared secret (a scratch code from the same answer
+// proves nothing and is refused by the core). It answers the version's no
+// content.
+func (s *server) acceptMFA(v *version, w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	id, err := v.userID(r)
 	if err != nil {
 		return err
 	}
@@ -112,16 +112,16 @@ func (s *server) acceptMFA(w http.ResponseWriter, r *http.Request, a auth.Actor)
 	if _, err := s.svc.Confirm(r.Context(), a, auth.ConfirmRequest{UserID: id, Token: req.Token, Code: req.Code}); err != nil {
 		return err
 	}
-	empty(w)
+	empty(w, v.noContent)
 	return nil
 }
 
-// disableMFA serves POST /api/v1/users/{id}/disableMfa. Veeam sends no
+// disableMFA serves POST /users/{id}/disableMfa. Veeam sends no
 // body, so there is neither password nor code: for one's own account the
 // session's second factor must be recent; an admin acting on another user
 // resets that user's MFA (the core decides and audits both).
-func (s *server) disableMFA(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	id, err := userID(r)
+func (s *server) disableMFA(v *version, w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	id, err := v.userID(r)
 	if err != nil {
 		return err
 	}
@@ -131,6 +131,6 @@ func (s *server) disableMFA(w http.ResponseWriter, r *http.Request, a auth.Actor
 	if err := s.svc.Disable(r.Context(), a, auth.DisableRequest{UserID: id}); err != nil {
 		return err
 	}
-	empty(w)
+	empty(w, v.noContent)
 	return nil
 }

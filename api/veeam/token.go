@@ -14,11 +14,13 @@ import (
 	"github.com/mfad/mfad/auth"
 )
 
-// tokenResponse is the answer of the token endpoint. With tokens, every
-// field but mfa_token is set. For a user whose second factor is asked for,
-// access_token, token_type and refresh_token are null, mfa_token is the
-// login ticket to send back with grant_type=Mfa, and expires_in, .issued
-// and .expires describe that ticket.
+// tokenResponse is the answer of the token endpoint, v8.1's Login schema.
+// With tokens, every field but mfa_token is set: the tokens, and whose they
+// are (userId in v8.1's UUID form, username, roleName, userType,
+// mfa_enabled). For a user whose second factor is asked for,
+// access_token, token_type and refresh_token are null, mfa_enabled is true,
+// mfa_token is the login ticket to send back with grant_type=Mfa, and
+// expires_in, .issued and .expires describe that ticket.
 type tokenResponse struct {
 	AccessToken  *string `json:"access_token"`
 	TokenType    *string `json:"token_type"`
@@ -26,7 +28,15 @@ type tokenResponse struct {
 	ExpiresIn    int64   `json:"expires_in"`
 	Issued       string  `json:".issued"`
 	Expires      string  `json:".expires"`
+	UserID       string  `json:"userId,omitempty"`
+	Username     string  `json:"username,omitempty"`
+	RoleName     string  `json:"roleName,omitempty"`
+	UserType     string  `json:"userType,omitempty"`
+	MFAEnabled   bool    `json:"mfa_enabled"`
 	MFAToken     string  `json:"mfa_token,omitempty"`
+	// ShortLived is false: refresh tokens live --refresh-ttl whatever
+	// short_lived_refresh_token asks (written only with tokens).
+	ShortLived *bool `json:"shortLived,omitempty"`
 }
 
 // The token request parameters mfad reads. Names are matched without
@@ -53,6 +63,17 @@ func (s *server) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeOAuth(w, http.StatusOK, res)
+}
+
+// logout serves DELETE /api/oauth2/token: the bearer token's session ends
+// (one core call) and the answer is 204. Query parameters (v8.1 documents
+// api-version) are not read.
+func (s *server) logout(w http.ResponseWriter, r *http.Request) {
+	if err := s.svc.LogoutToken(r.Context(), httpx.Client(r, Dialect), httpx.Bearer(r)); err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	empty(w, http.StatusNoContent)
 }
 
 func (s *server) grant(r *http.Request, c auth.Client) (*tokenResponse, error) {
@@ -100,10 +121,12 @@ func (s *server) grant(r *http.Request, c auth.Client) (*tokenResponse, error) {
 
 func (s *server) tokensAnswer(t *auth.Tokens) *tokenResponse {
 	now := s.svc.Now()
-	bearer := "bearer"
+	bearer, short := "bearer", false
 	return &tokenResponse{
 		AccessToken: &t.Access, TokenType: &bearer, RefreshToken: &t.Refresh,
 		ExpiresIn: seconds(t.AccessExpires.Sub(now)), Issued: stamp(now), Expires: stamp(t.AccessExpires),
+		UserID: uuidOf(t.User.ID), Username: t.User.Name, RoleName: roleName(t.User.Role), UserType: userType,
+		MFAEnabled: t.User.MFAEnabled, ShortLived: &short,
 	}
 }
 
@@ -111,7 +134,7 @@ func (s *server) mfaAnswer(res *auth.LoginResult) *tokenResponse {
 	now := s.svc.Now()
 	return &tokenResponse{
 		ExpiresIn: seconds(res.TicketExpires.Sub(now)), Issued: stamp(now), Expires: stamp(res.TicketExpires),
-		MFAToken: res.Ticket,
+		MFAEnabled: true, MFAToken: res.Ticket,
 	}
 }
 

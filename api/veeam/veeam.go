@@ -2,14 +2,21 @@
 // REST calls a Veeam client makes to sign in and to turn multi-factor
 // authentication on and off, answered by the core service (package auth).
 //
-// Routes (mounted at both /api/v1/ and /api/oauth2/):
+// Routes (mounted at /api/, so that any path under it answers JSON):
 //
-//	POST /api/oauth2/token                  grant_type Password, Mfa, Refresh_token (form-encoded)
-//	GET  /api/v1/users                      {offset, limit, totalCount, results, _links}
-//	GET  /api/v1/users/{id}                 one user
-//	POST /api/v1/users/{id}/enableMfa       {recreate} -> {userId, qrString, secretKey, scratchCodes, token}
-//	POST /api/v1/users/{id}/acceptMfa       {code, token} -> 200, empty body
-//	POST /api/v1/users/{id}/disableMfa      no body -> 200, empty body
+//	POST   /api/oauth2/token                    grant_type Password, Mfa, Refresh_token (form-encoded)
+//	DELETE /api/oauth2/token                    log out the bearer token's session -> 204
+//	GET    /api/{version}/users                 {offset, limit, totalCount, results, _links}
+//	GET    /api/{version}/users/{id}            one user
+//	POST   /api/{version}/users/{id}/enableMfa  {recreate} -> {userId, qrString, secretKey, scratchCodes, token}
+//	POST   /api/{version}/users/{id}/acceptMfa  {code, token} -> no content
+//	POST   /api/{version}/users/{id}/disableMfa no body -> no content
+//
+// {version} is one of the versions table: v1 (the archived v1 reference,
+// seed 003: numeric ids, 200 with an empty body) and v8.1 (Veeam's
+// published OpenAPI document: string ids, role and type, 204). The handlers
+// are the same for every version; a version only changes how ids and users
+// are written and what an answer without content is.
 //
 // The front is thin: it decodes the wire format, calls the core with the
 // actor of the bearer token, and writes the core's answer or error. Who may
@@ -23,7 +30,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/mfad/mfad"
@@ -40,22 +46,39 @@ const secretSize = 16
 
 var scratchForm = mfad.ScratchForm{Count: 5, Length: 8, Alphabet: mfad.Digits}
 
-// handler serves one authenticated route. A returned error is written as a
-// problem answer.
-type handler func(s *server, w http.ResponseWriter, r *http.Request, a auth.Actor) error
-
-type route struct {
-	method, path string
-	h            handler
+// version is what differs between the API versions served.
+type version struct {
+	name      string // as in the path: /api/<name>/
+	stringIDs bool   // ids are strings (v8.1: "System ID ... string"), else JSON numbers
+	defLimit  int    // page size when the request gives no Limit
+	noContent int    // status of an answer without a body
 }
 
-// routes are the /api/v1 routes; each needs a bearer token.
-var routes = []route{
-	{"GET", "/api/v1/users", (*server).listUsers},
-	{"GET", "/api/v1/users/{id}", (*server).getUser},
-	{"POST", "/api/v1/users/{id}/enableMfa", (*server).enableMFA},
-	{"POST", "/api/v1/users/{id}/acceptMfa", (*server).acceptMFA},
-	{"POST", "/api/v1/users/{id}/disableMfa", (*server).disableMFA},
+// versions are the API versions mfad serves. v1 follows the archived v1
+// reference (seed 003; 30 items a page); v8.1 follows Veeam's OpenAPI
+// document vbaz_rest_v8.1 (204 No Content; its users examples page by 200).
+var versions = []*version{
+	{name: "v1", defLimit: 30, noContent: http.StatusOK},
+	{name: "v8.1", stringIDs: true, defLimit: 200, noContent: http.StatusNoContent},
+}
+
+func (v *version) prefix() string { return "/api/" + v.name }
+
+// handler serves one authenticated route. A returned error is written as a
+// problem answer.
+type handler func(s *server, v *version, w http.ResponseWriter, r *http.Request, a auth.Actor) error
+
+// routes are the versioned routes, below /api/{version}; each needs a
+// bearer token.
+var routes = []struct {
+	method, path string
+	h            handler
+}{
+	{"GET", "/users", (*server).listUsers},
+	{"GET", "/users/{id}", (*server).getUser},
+	{"POST", "/users/{id}/enableMfa", (*server).enableMFA},
+	{"POST", "/users/{id}/acceptMfa", (*server).acceptMFA},
+	{"POST", "/users/{id}/disableMfa", (*server).disableMFA},
 }
 
 const tokenPath = "/api/oauth2/token"
@@ -65,28 +88,31 @@ type server struct {
 	mux *http.ServeMux
 }
 
-// New returns the handler of the dialect; mount it at /api/v1/ and at
-// /api/oauth2/. Any other path under those is a 404, a known path with
-// another method a 405.
+// New returns the handler of the dialect; mount it at /api/ (more specific
+// mounts, such as Cloudreve's /api/v4/, keep their paths). Any other path
+// under /api/ is a 404, a known path with another method a 405, both as
+// problem details.
 func New(svc *auth.Service) http.Handler {
 	s := &server{svc: svc, mux: http.NewServeMux()}
-	for _, rt := range routes {
-		s.mux.Handle(rt.method+" "+rt.path, s.wrap(rt.h))
+	for _, v := range versions {
+		for _, rt := range routes {
+			s.mux.Handle(rt.method+" "+v.prefix()+rt.path, s.wrap(v, rt.h))
+		}
 	}
 	s.mux.HandleFunc("POST "+tokenPath, s.token)
-	s.mux.HandleFunc("/api/v1/", s.unrouted)
-	s.mux.HandleFunc("/api/oauth2/", s.unrouted)
+	s.mux.HandleFunc("DELETE "+tokenPath, s.logout)
+	s.mux.HandleFunc("/api/", s.unrouted)
 	return s.mux
 }
 
 // wrap limits the body, authenticates the bearer token and writes a
 // returned error.
-func (s *server) wrap(h handler) http.Handler {
+func (s *server) wrap(v *version, h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, httpx.MaxBody)
 		a, err := s.svc.Authenticate(r.Context(), httpx.Client(r, Dialect), httpx.Bearer(r))
 		if err == nil {
-			err = h(s, w, r, a)
+			err = h(s, v, w, r, a)
 		}
 		if err != nil {
 			writeProblem(w, r, err)
@@ -105,46 +131,33 @@ func (s *server) unrouted(w http.ResponseWriter, r *http.Request) {
 			allow = append(allow, m)
 		}
 	}
-	status, msg := http.StatusNotFound, "no such endpoint"
-	if len(allow) > 0 {
-		if slices.Contains(allow, "GET") {
-			allow = append(allow, "HEAD")
-		}
-		w.Header().Set("Allow", strings.Join(allow, ", "))
-		status, msg = http.StatusMethodNotAllowed, "method not allowed; allowed: "+strings.Join(allow, ", ")
-	}
-	if strings.HasPrefix(r.URL.Path, "/api/oauth2/") {
-		writeOAuth(w, status, oauthError{Error: "invalid_request", Description: msg})
+	if len(allow) == 0 {
+		writeProblemStatus(w, r, http.StatusNotFound, string(mfad.ENotFound), notFoundDetail(r.URL.Path))
 		return
 	}
-	writeProblemStatus(w, status, codeOf(status), msg)
+	if slices.Contains(allow, "GET") {
+		allow = append(allow, "HEAD")
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	writeProblemStatus(w, r, http.StatusMethodNotAllowed, "method_not_allowed",
+		"method not allowed; allowed: "+strings.Join(allow, ", "))
 }
 
-// codeOf names a routing failure in the errorCode of a problem answer.
-func codeOf(status int) string {
-	if status == http.StatusMethodNotAllowed {
-		return "method_not_allowed"
+// notFoundDetail says why a path is not served: a client of an API version
+// mfad does not serve learns which ones it does.
+func notFoundDetail(path string) string {
+	seg, _, _ := strings.Cut(strings.TrimPrefix(path, "/api/"), "/")
+	if len(seg) < 2 || seg[0] != 'v' || seg[1] < '0' || seg[1] > '9' {
+		return "no such endpoint"
 	}
-	return string(mfad.ENotFound)
-}
-
-// userID returns the {id} of the path: a positive decimal id.
-func userID(r *http.Request) (int64, error) {
-	v := r.PathValue("id")
-	bad := mfad.Errorf(mfad.EInvalidInput, "user id in the path must be a positive integer")
-	if v == "" || len(v) > 18 {
-		return 0, bad
-	}
-	for i := 0; i < len(v); i++ {
-		if v[i] < '0' || v[i] > '9' {
-			return 0, bad
+	served := make([]string, len(versions))
+	for i, v := range versions {
+		if v.name == seg {
+			return "no such endpoint"
 		}
+		served[i] = v.name
 	}
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, bad
-	}
-	return id, nil
+	return "API version " + seg + " is not served; served: " + strings.Join(served, ", ")
 }
 
 // writeJSON writes v as JSON with status. '&', '<' and '>' are written as
@@ -167,10 +180,12 @@ func writeBody(w http.ResponseWriter, status int, contentType string, v any) {
 	_, _ = w.Write(b.Bytes())
 }
 
-// empty answers 200 with an empty body, as Veeam does for acceptMfa and
-// disableMfa.
-func empty(w http.ResponseWriter) {
+// empty answers an operation without a body: 200 with an empty body in v1
+// (as its reference shows for acceptMfa and disableMfa), 204 in v8.1.
+func empty(w http.ResponseWriter, status int) {
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Length", "0")
-	w.WriteHeader(http.StatusOK)
+	if status != http.StatusNoContent {
+		w.Header().Set("Content-Length", "0")
+	}
+	w.WriteHeader(status)
 }

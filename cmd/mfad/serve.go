@@ -136,9 +136,7 @@ func (a *app) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", rest.New(a.svc))
 	mux.Handle("/api/v4/", cloudreve.New(a.svc))
-	veeamAPI := veeam.New(a.svc)
-	mux.Handle("/api/v1/", veeamAPI)
-	mux.Handle("/api/oauth2/", veeamAPI)
+	mux.Handle("/api/", veeam.New(a.svc)) // every other path under /api/ answers Veeam's problem JSON
 	zimbraAPI := zimbra.New(a.svc)
 	mux.Handle("/service/soap", zimbraAPI)
 	mux.Handle("/service/soap/", zimbraAPI)
