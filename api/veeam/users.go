@@ -112,6 +112,10 @@ const (
 	qNameFilter = "namefilter"
 )
 
+// queryNames are the parameters as Veeam's reference writes them, by
+// lower-cased name.
+var queryNames = map[string]string{qOffset: "Offset", qLimit: "Limit", qNameFilter: "NameFilter"}
+
 // parseUsersQuery reads the query of GET /users. A parameter given twice,
 // an unknown parameter or an empty NameFilter is refused rather than
 // ignored: a filter the server did not apply must never look like a list
@@ -125,13 +129,12 @@ func parseUsersQuery(raw string, defLimit int) (auth.UserQuery, error) {
 	p := map[string]string{}
 	for name, vs := range vals {
 		lower := strings.ToLower(name)
-		switch lower {
-		case qOffset, qLimit, qNameFilter:
-		default:
+		known, ok := queryNames[lower]
+		if !ok {
 			return auth.UserQuery{}, mfad.Errorf(mfad.EInvalidInput, "unknown query parameter %q; known: Offset, Limit, NameFilter", name)
 		}
 		if _, dup := p[lower]; dup || len(vs) != 1 {
-			return auth.UserQuery{}, mfad.Errorf(mfad.EInvalidInput, "query parameter %s is given more than once", name)
+			return auth.UserQuery{}, mfad.Errorf(mfad.EInvalidInput, "query parameter %s is given more than once", known)
 		}
 		p[lower] = vs[0]
 	}
