@@ -67,6 +67,11 @@ var routes = []route{
 	{"POST", "/session/token/refresh", true, refreshErrors, (*server).refresh},
 	{"DELETE", "/session/token", true, signOutErrors, (*server).signOut},
 
+	// site.go
+	{"GET", "/site/config/{section}", true, nil, (*server).siteConfig},
+	{"GET", "/user/capacity", false, nil, (*server).capacity},
+	{"GET", "/file", false, nil, (*server).listFiles},
+
 	// setting.go
 	{"GET", "/user/setting", false, nil, (*server).settings},
 	{"GET", "/user/setting/2fa", false, nil, (*server).init2FA},

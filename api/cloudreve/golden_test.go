@@ -50,7 +50,7 @@ func TestGoldenLogin(t *testing.T) {
 		{"login_empty_body", "POST", pLogin, "", 40001},
 		{"login_trailing_data", "POST", pLogin, `{"email":"alice@example.org","password":"x"} {}`, 40001},
 		{"login_captcha_fields_ignored", "POST", pLogin, map[string]string{"email": bobEmail, "password": bobPassword, "captcha": "abcd", "ticket": "t"}, 0},
-		{"unknown_endpoint", "GET", "/api/v4/file", nil, 404},
+		{"unknown_endpoint", "GET", "/api/v4/share", nil, 404},
 		{"method_not_served", "GET", pLogin, nil, 404},
 		{"not_logged_in", "GET", pSetting, nil, 401},
 	}
@@ -251,6 +251,24 @@ func TestGoldenAdminUsers(t *testing.T) {
 	e.do("GET", pSetting, alice, nil).want(401)
 }
 
+// What the web client reads on every page: the site's configuration
+// (before and after login) and the file area, which mfad answers empty.
+func TestGoldenSite(t *testing.T) {
+	e := newEnv(t)
+	for _, section := range []string{"basic", "login", "explorer", "emojis", "app"} {
+		e.golden("site_config_"+section, e.do("GET", "/api/v4/site/config/"+section, "", nil).want(0))
+	}
+	alice, _ := e.login(aliceEmail, alicePassword)
+	r := e.golden("site_config_basic_logged_in", e.do("GET", "/api/v4/site/config/basic", alice, nil).want(0))
+	if r.str("user", "id") != "1001" || r.bool("user", "anonymous") {
+		t.Errorf("basic config of a logged-in user: %s", r.body)
+	}
+	e.golden("site_config_basic_bad_token", e.do("GET", "/api/v4/site/config/basic", "not-a-token", nil).want(0))
+	e.golden("user_capacity", e.do("GET", "/api/v4/user/capacity", alice, nil).want(0))
+	e.golden("user_capacity_not_logged_in", e.do("GET", "/api/v4/user/capacity", "", nil).want(401))
+	e.golden("file_list", e.do("GET", "/api/v4/file?uri=cloudreve%3A%2F%2Fmy%2F&page=0&page_size=100", alice, nil).want(0))
+}
+
 func TestGoldenPassword(t *testing.T) {
 	e := newEnv(t)
 	access, _ := e.login(aliceEmail, alicePassword)
@@ -276,4 +294,17 @@ func TestGoldenPolicy(t *testing.T) {
 	bobKey := e.enroll(bob)
 	e.do("PATCH", pSetting, bob, map[string]any{"current_password": bobPassword, "new_password": "bob-password-2"}).want(0)
 	_ = bobKey
+}
+
+// Times are written to the second, also when the clock is not on one.
+func TestTimesToTheSecond(t *testing.T) {
+	e := newEnv(t)
+	e.clock.Add(1234567890 * time.Nanosecond)
+	r := e.do("POST", pLogin, "", creds(aliceEmail, alicePassword)).want(0)
+	for _, k := range []string{"access_expires", "refresh_expires"} {
+		v := r.str("token", k)
+		if _, err := time.Parse("2006-01-02T15:04:05Z", v); err != nil {
+			t.Errorf("%s = %q: not UTC to the second", k, v)
+		}
+	}
 }

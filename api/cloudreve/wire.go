@@ -22,6 +22,7 @@ type user struct {
 	Nickname  string    `json:"nickname"`
 	Status    string    `json:"status,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+	Anonymous bool      `json:"anonymous,omitempty"`
 	Group     *group    `json:"group,omitempty"`
 }
 
@@ -56,7 +57,7 @@ func groupOf(r mfad.Role) *group {
 
 func userOf(u *auth.UserInfo) user {
 	return user{ID: userID(u.ID), Email: u.Email, Nickname: u.Name, Status: statusActive,
-		CreatedAt: u.CreatedAt.UTC(), Group: groupOf(u.Role)}
+		CreatedAt: secondTime(u.CreatedAt), Group: groupOf(u.Role)}
 }
 
 // token is Cloudreve's auth.Token: the pair and when each expires.
@@ -69,7 +70,7 @@ type token struct {
 
 func tokenOf(t *auth.Tokens) token {
 	return token{AccessToken: t.Access, RefreshToken: t.Refresh,
-		AccessExpires: t.AccessExpires.UTC(), RefreshExpires: t.RefreshExpires.UTC()}
+		AccessExpires: secondTime(t.AccessExpires), RefreshExpires: secondTime(t.RefreshExpires)}
 }
 
 // loginResponse is Cloudreve's BuiltinLoginResponse.

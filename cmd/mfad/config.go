@@ -23,6 +23,7 @@ type config struct {
 	TrustedProxies string
 	PublicHosts    string // comma-separated host names browsers reach the server by
 	TchmiOrigins   string // comma-separated origins whose pages may use the TwinCAT dialect
+	CORSOrigins    string
 	LogFormat      string
 	LogLevel       string
 	AdminName      string
@@ -67,6 +68,7 @@ func (c *config) bind(fs *flag.FlagSet) {
 	str(&c.TrustedProxies, "trusted-proxies", "MFAD_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed")
 	str(&c.PublicHosts, "public-hosts", "MFAD_PUBLIC_HOSTS", "", "comma-separated host names browsers reach this server by (besides IP addresses and localhost); a page addressing another is refused (DNS rebinding)")
 	str(&c.TchmiOrigins, "tchmi-origins", "MFAD_TCHMI_ORIGINS", "", "comma-separated origins (https://hmi.example:1010) or host patterns (*.example.com) whose pages may open the TwinCAT WebSocket and log in at /Login")
+	str(&c.CORSOrigins, "cors-origins", "MFAD_CORS_ORIGINS", "", "comma-separated origins (https://host[:port]) whose web pages may call the Cloudreve API from a browser")
 	str(&c.LogFormat, "log-format", "MFAD_LOG_FORMAT", "text", "log format: text or json")
 	str(&c.LogLevel, "log-level", "MFAD_LOG_LEVEL", "info", "log level: debug, info, warn, error")
 	str(&c.AdminName, "admin-name", "MFAD_ADMIN_NAME", "admin", "name of the admin created on an empty database")

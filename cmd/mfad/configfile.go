@@ -190,7 +190,8 @@ func kindOf(f *flag.Flag) string {
 
 // setFromFile sets a flag from a TOML value of the matching type: a string,
 // an integer, a duration as a string ("10m", "8760h"), a boolean. A string
-// setting that is a list (trusted_proxies, public_hosts, tchmi_origins) may also be an array of strings.
+// setting that is a list (trusted_proxies, public_hosts, tchmi_origins,
+// cors_origins) may also be an array of strings.
 func setFromFile(f *flag.Flag, kind string, v any) error {
 	var text string
 	switch kind {
@@ -217,7 +218,7 @@ func setFromFile(f *flag.Flag, kind string, v any) error {
 		case string:
 			text = x
 		case []any:
-			if f.Name != "trusted-proxies" && f.Name != "public-hosts" && f.Name != "tchmi-origins" {
+			if f.Name != "trusted-proxies" && f.Name != "public-hosts" && f.Name != "tchmi-origins" && f.Name != "cors-origins" {
 				return fmt.Errorf("want a string, not an array")
 			}
 			parts := make([]string, len(x))
@@ -273,6 +274,9 @@ func (c *config) validate() error {
 	}
 	if _, err := httpx.ParseProxies(c.TrustedProxies); err != nil {
 		bad("trusted-proxies: %v", err)
+	}
+	if _, err := httpx.ParseOrigins(c.CORSOrigins); err != nil {
+		bad("cors-origins: %v", err)
 	}
 	if c.Window < 0 || c.Window > otp.MaxWindow {
 		bad("window %d: want 0 to %d steps", c.Window, otp.MaxWindow)

@@ -135,7 +135,8 @@ func (e *cmdEnv) initCmd(ctx context.Context, args []string) error {
 func (a *app) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", rest.New(a.svc))
-	mux.Handle("/api/v4/", cloudreve.New(a.svc))
+	origins, _ := httpx.ParseOrigins(a.cfg.CORSOrigins) // validated at start
+	mux.Handle("/api/v4/", httpx.CORS(origins, cloudreve.New(a.svc)))
 	mux.Handle("/api/", veeam.New(a.svc)) // every other path under /api/ answers Veeam's problem JSON
 	zimbraAPI := zimbra.New(a.svc)
 	mux.Handle("/service/soap", zimbraAPI)
