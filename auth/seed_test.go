@@ -88,3 +88,35 @@ func TestSeedUsers(t *testing.T) {
 		t.Errorf("a 48-h seeded session after 47 h: %v", err)
 	}
 }
+
+// TestSeedTickets: a seeded ticket completes a login with a fresh code,
+// once; only the system actor may seed; an unknown name seeds nothing.
+func TestSeedTickets(t *testing.T) {
+	e := newEnv(t)
+	hash, err := e.svc.HashPassword(e.ctx, e.sys, "seeded password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := []byte("0123456789abcdefghij")
+	key := otp.Key{Secret: secret, Algorithm: otp.SHA1, Digits: 6, Period: 30}
+	step := key.Step(e.clock.Now())
+	if _, err := e.svc.SeedUsers(e.ctx, e.sys, auth.Seed{PasswordHash: hash, Users: []auth.SeedUser{{Name: "s1", Secret: secret, LastStep: step - 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	admin := e.actor(e.session(e.newUser("root", mfad.RoleAdmin)))
+	if _, err := e.svc.SeedTickets(e.ctx, admin, []string{"s1"}, 0); mfad.ErrorCode(err) != mfad.EForbidden {
+		t.Errorf("SeedTickets by an admin through a session: %v; want forbidden", err)
+	}
+	_, err = e.svc.SeedTickets(e.ctx, e.sys, []string{"s1", "nobody"}, 0)
+	checkCode(t, "an unknown name", err, mfad.ENotFound)
+	tickets, err := e.svc.SeedTickets(e.ctx, e.sys, []string{"s1"}, time.Minute)
+	if err != nil || len(tickets) != 1 {
+		t.Fatalf("SeedTickets = %v, %v", tickets, err)
+	}
+	res, err := e.svc.CompleteLogin(e.ctx, remote, auth.TicketRequest{Ticket: tickets[0], Code: key.CodeAt(step)})
+	if err != nil || res.Tokens == nil || res.User.Name != "s1" || !res.User.MFAEnabled {
+		t.Fatalf("CompleteLogin with a seeded ticket: %+v, %v", res, err)
+	}
+	_, err = e.svc.CompleteLogin(e.ctx, remote, auth.TicketRequest{Ticket: tickets[0], Code: key.CodeAt(step + 1)})
+	checkCode(t, "the ticket again", err, mfad.ENotFound)
+}

@@ -31,6 +31,7 @@ func (e *cmdEnv) load(ctx context.Context, args []string) error {
 		fs.IntVar(&f.Requests, "requests", 0, "stop each scenario after this many requests (0: only --duration ends it)")
 		fs.DurationVar(&f.Timeout, "timeout", 60*time.Second, "timeout of one request")
 		fs.BoolVar(&f.Progress, "progress", true, "print a progress line every second")
+		fs.IntVar(&f.Tickets, "tickets", 20000, "login tickets made straight in the store for the second-factor scenario, each used once (give --data-dir or --db and the key)")
 		fs.StringVar(&f.UsersFile, "users-file", "", "keep the seeded users (names, secrets, tokens: test users only) in this file, and reuse them when it exists")
 	})
 	if err != nil {

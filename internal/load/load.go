@@ -44,16 +44,24 @@ Scenarios (comma-separated, run in order on the same users):
   verify    POST /v1/me/verify (step-up) with a valid, never-used code;
             each user at most once per 30-s time step
   login     POST /v1/login with password and code (argon2id included)
+  second-factor
+            POST /v1/login/second-factor: a login's second step, with a
+            ticket made straight in the store before the run (--tickets of
+            them, each used once; needs the store as --seed-direct does)
   prepare   POST /v1/users/me/2fa/prepare: a secret, its URI and QR codes
   flood     --concurrency logins sent at once, each once (see --requests)
 
 Closed loop by default (--concurrency requests in flight); --rate R sends
 R req/s on a fixed schedule instead (open loop) and measures latency from
 each request's intended send time, so a stalled server is not hidden.
+
+Where the server exports mfad_store_*_total (GET /metrics), each scenario
+also reports the store's statements, round trips and transactions per
+request.
 `
 
 // Scenarios are the names --scenario accepts, in the order they run best.
-var Scenarios = []string{"ceiling", "verify", "login", "prepare", "flood"}
+var Scenarios = []string{"ceiling", "verify", "second-factor", "login", "prepare", "flood"}
 
 // Options is one run of the load generator.
 type Options struct {
@@ -71,11 +79,13 @@ type Options struct {
 	Timeout     time.Duration
 	Progress    bool
 	UsersFile   string
+	Tickets     int // login tickets made for the second-factor scenario
 
 	// AdminName and AdminPassword log in to seed through the API; an
 	// empty password is read from DataDir/admin-password.
 	AdminName, AdminPassword, DataDir string
-	// OpenService opens the server's store for SeedDirect.
+	// OpenService opens the server's store for SeedDirect and the
+	// second-factor scenario's tickets.
 	OpenService func(ctx context.Context) (svc *auth.Service, close func() error, err error)
 	// Stdout gets the progress lines, the summary and JSON to "-".
 	Stdout io.Writer
@@ -169,6 +179,11 @@ func Run(ctx context.Context, f Options) (err error) {
 		if ctx.Err() != nil {
 			break
 		}
+		if name == "second-factor" {
+			if err := l.seedTickets(ctx); err != nil {
+				return fmt.Errorf("second-factor: %w", err)
+			}
+		}
 		r := l.run(ctx, name)
 		if name == "ceiling" {
 			ceiling = r.PerSecond
@@ -247,6 +262,9 @@ type scenReport struct {
 	PeakFrom       string        `json:"server_peak_rss_from,omitempty"`
 	Healthz        healthzReport `json:"healthz"`
 	RatioToCeiling float64       `json:"ratio_to_ceiling,omitempty"`
+	// The server's store work per request (mfad_store_*_total), when it
+	// exports it.
+	Store *storeReport `json:"store_per_req,omitempty"`
 }
 
 type latencyReport struct {
@@ -282,6 +300,14 @@ type loader struct {
 	cursor   atomic.Uint64 // round robin over users
 	pcursor  atomic.Uint64 // round robin over plain
 	saved    *usersFile    // as read from or written to --users-file
+	tickets  []ticket      // for second-factor, each used once
+	tcursor  atomic.Uint64
+}
+
+// ticket is a login ticket of user i.
+type ticket struct {
+	i     int
+	token string
 }
 
 type loadUser struct {
@@ -741,6 +767,19 @@ func (l *loader) request(name string, now time.Time) (q loadReq, ok bool) {
 		}
 		body := `{"login":"` + l.name(i) + `","password":"` + l.password + `","code":"` + l.users[i].key.CodeAt(step) + `"}`
 		return loadReq{http.MethodPost, "/v1/login", "", []byte(body)}, true
+	case "second-factor":
+		j := l.tcursor.Add(1) - 1
+		if j >= uint64(len(l.tickets)) {
+			return q, false
+		}
+		k := l.tickets[j]
+		step := now.Unix() / otp.DefaultPeriod
+		u := &l.users[k.i]
+		if last := u.last.Load(); last < step {
+			u.last.CompareAndSwap(last, step)
+		}
+		body := `{"ticket":"` + k.token + `","code":"` + u.key.CodeAt(step) + `"}`
+		return loadReq{http.MethodPost, "/v1/login/second-factor", "", []byte(body)}, true
 	case "prepare":
 		n := uint64(len(l.plain))
 		return loadReq{http.MethodPost, "/v1/users/me/2fa/prepare", l.plain[(l.pcursor.Add(1)-1)%n], []byte(`{}`)}, true
@@ -753,7 +792,7 @@ func (l *loader) request(name string, now time.Time) (q loadReq, ok bool) {
 func (l *loader) send(r *scenRun, c *rawClient, q loadReq, start time.Time) {
 	r.inflight.Add(1)
 	defer r.inflight.Add(-1)
-	login := r.name == "login" || r.name == "flood"
+	login := r.name == "login" || r.name == "flood" || r.name == "second-factor"
 	ans, err := c.do(q.method, q.path, q.token, q.body, login)
 	lat := time.Since(start)
 	if err != nil {
@@ -773,7 +812,7 @@ func (l *loader) send(r *scenRun, c *rawClient, q loadReq, start time.Time) {
 		return
 	}
 	status := strconv.Itoa(ans.status)
-	want := map[string]int{"ceiling": 200, "verify": 204, "login": 200, "flood": 200, "prepare": 200}[r.name]
+	want := map[string]int{"ceiling": 200, "verify": 204, "second-factor": 200, "login": 200, "flood": 200, "prepare": 200}[r.name]
 	ok := ans.status == want
 	if ok && login && !bytes.Contains(ans.body, []byte(`"status":"ok"`)) {
 		ok, status = false, status+" without a session"
@@ -808,6 +847,10 @@ func (l *loader) run(ctx context.Context, name string) scenReport {
 		// All at once, each once: --concurrency logins in flight together.
 		rep.Mode, rep.Rate, requests = "burst", 0, int64(conc)
 	}
+	if name == "second-factor" && (requests == 0 || requests > int64(len(l.tickets))) {
+		requests = int64(len(l.tickets)) // each ticket once
+	}
+	store0 := l.storeCounts(ctx)
 	peakFrom := ""
 	if l.f.ServerPID > 0 {
 		peakFrom = "VmHWM"
@@ -899,6 +942,7 @@ func (l *loader) run(ctx context.Context, name string) scenReport {
 		wg.Wait()
 	}
 	elapsed := time.Since(start)
+	store1 := l.storeCounts(ctx)
 	serverCPU1, serr := procCPU(max(l.f.ServerPID, 0))
 	clientCPU1, cerr := procCPU(os.Getpid())
 	stopTicker()
@@ -915,6 +959,9 @@ func (l *loader) run(ctx context.Context, name string) scenReport {
 	rep.Lost = rep.Errors - r.clean429
 	rep.Missed, rep.Exhausted = r.missed.Load(), r.exhausted.Load()
 	rep.Healthz = h
+	if store0 != nil && store1 != nil && rep.Requests > 0 {
+		rep.Store = store1.minus(store0).per(rep.Requests)
+	}
 	if n := float64(rep.Requests); n > 0 {
 		if serr == nil && l.f.ServerPID > 0 {
 			rep.ServerCPUus = round1(float64(serverCPU1-serverCPU0) / 1e3 / n)
@@ -1050,6 +1097,10 @@ func (l *loader) print(r scenReport) {
 	}
 	if r.ServerCPUus > 0 || r.ClientCPUus > 0 {
 		fmt.Fprintf(w, "  CPU per request: server %.1f µs, this client %.1f µs\n", r.ServerCPUus, r.ClientCPUus)
+	}
+	if st := r.Store; st != nil {
+		fmt.Fprintf(w, "  store per request: %.2f statements (%s), %.2f round trips, %.2f transactions\n",
+			st.Statements, st.byOp(), st.RoundTrips, st.Transactions)
 	}
 	fmt.Fprintf(w, "  /healthz during the run: %d probes, %d failed, slowest %.2f ms\n", r.Healthz.Probes, r.Healthz.Failures, r.Healthz.MaxMS)
 	if r.Exhausted > 0 {

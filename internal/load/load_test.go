@@ -71,3 +71,30 @@ func TestLatencyHist(t *testing.T) {
 		}
 	}
 }
+
+// TestStoreCounts: the store counters are read out of /metrics text and
+// turned into work per request.
+func TestStoreCounts(t *testing.T) {
+	before := parseStoreCounts(strings.NewReader(`# HELP mfad_store_statements_total x
+mfad_store_statements_total{op="select",store="postgres"} 10
+mfad_store_statements_total{op="update",store="postgres"} 4
+mfad_store_round_trips_total{store="postgres"} 6
+mfad_store_transactions_total{kind="update",store="postgres"} 2
+mfad_http_requests_total{code="200"} 99
+`))
+	after := parseStoreCounts(strings.NewReader(`mfad_store_statements_total{op="select",store="postgres"} 30
+mfad_store_statements_total{op="update",store="postgres"} 24
+mfad_store_round_trips_total{store="postgres"} 36
+mfad_store_transactions_total{kind="update",store="postgres"} 12
+`))
+	r := after.minus(before).per(10)
+	if r.Statements != 4 || r.ByOp["select"] != 2 || r.RoundTrips != 3 || r.Transactions != 1 {
+		t.Errorf("per request: %+v", r)
+	}
+	if got := r.byOp(); got != "select 2.00, update 2.00" {
+		t.Errorf("byOp = %q", got)
+	}
+	if parseStoreCounts(strings.NewReader("mfad_http_requests_total{code=\"200\"} 1\n")) != nil {
+		t.Errorf("counts found in metrics without store counters")
+	}
+}
