@@ -21,6 +21,7 @@ type Request struct {
 	RequestType  string          `json:"requestType"`
 	ID           json.Number     `json:"id,omitempty"`
 	SessionID    string          `json:"sessionId,omitempty"`
+	IntervalTime json.Number     `json:"intervalTime,omitempty"` // Subscription: milliseconds
 	CustomerData json.RawMessage `json:"customerData,omitempty"`
 	Commands     []Command       `json:"commands"`
 }
@@ -101,13 +102,13 @@ func DecodeRequest(frame []byte) (*Request, error) {
 		return req, jsonError(err)
 	}
 	switch req.RequestType {
-	case "ReadWrite":
+	case "ReadWrite", "Subscription":
 	case "":
 		return req, mfad.Errorf(mfad.EInvalidInput, "requestType is required")
-	case "Subscription", "Event":
-		return req, errNotImplemented(fmt.Sprintf("requestType %q is not supported; use ReadWrite", req.RequestType))
+	case "Event":
+		return req, errNotImplemented(fmt.Sprintf("requestType %q is not supported; use ReadWrite or Subscription", req.RequestType))
 	default:
-		return req, mfad.Errorf(mfad.EInvalidInput, "requestType must be ReadWrite")
+		return req, mfad.Errorf(mfad.EInvalidInput, "requestType must be ReadWrite or Subscription")
 	}
 	if len(req.Commands) > MaxCommands {
 		return req, errTooLarge(fmt.Sprintf("at most %d commands per request", MaxCommands))

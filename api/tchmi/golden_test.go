@@ -46,6 +46,8 @@ var scenarios = []struct {
 	{"changepassword", changePassword},
 	{"reset2fa", reset2FA},
 	{"config", config},
+	{"users", users},
+	{"subscription", subscription},
 }
 
 func TestGolden(t *testing.T) {
@@ -339,7 +341,7 @@ func framing(e *env, tr *transcript) {
 	tr.send(a, "a command that is not an object", `{"requestType":"ReadWrite","id":4,"commands":[7]}`, eField)
 	tr.send(a, "an id that is not a number", `{"requestType":"ReadWrite","id":"five","commands":[]}`, eField)
 	tr.send(a, "no requestType", `{"id":6,"commands":[]}`, eField)
-	tr.send(a, "an unsupported requestType", `{"requestType":"Subscription","id":7,"intervalTime":500,"commands":[{"symbol":"TcHmiUserManagement.Get2FAStatus"}]}`, eNotImpl)
+	tr.send(a, "an unsupported requestType", `{"requestType":"Event","id":7,"commands":[{"symbol":"TcHmiUserManagement.Get2FAStatus"}]}`, eNotImpl)
 	tr.send(a, "an unknown requestType", `{"requestType":"Write","id":8,"commands":[]}`, eField)
 	many := make([]cmd, tchmi.MaxCommands+1)
 	for i := range many {
@@ -365,7 +367,76 @@ func framing(e *env, tr *transcript) {
 // TestSymbolsSorted keeps Symbols stable for the documentation.
 func TestSymbolsSorted(t *testing.T) {
 	s := tchmi.Symbols()
-	if !slices.IsSorted(s) || len(s) != 8 {
+	if !slices.IsSorted(s) || len(s) != 13 {
 		t.Errorf("Symbols() = %v", s)
 	}
+}
+
+func users(e *env, tr *transcript) {
+	alice, admin := e.users["alice"], e.users["admin"]
+	force := func(name string) string {
+		return tchmi.SymForce2FAInit + "TcHmiUserManagement::" + name + "::USERGROUPUSERS_FORCE_2FA_INIT"
+	}
+	a := tchmi.NewSession(e.svc, local)
+	tr.send(a, "GetCurrentUser: not logged in", frame(1, c(tchmi.SymGetCurrentUser, nil, msg...)), eAccess)
+	tr.send(a, "log in", frame(2, c(tchmi.SymLogin, obj{"userName": "alice", "password": alice.Password})), ok)
+	tr.send(a, "GetCurrentUser", frame(3, c(tchmi.SymGetCurrentUser, nil, msg...)), ok)
+	tr.send(a, "ListUserNames: not an admin", frame(4, c(tchmi.SymListUserNames, nil, msg...)), eAccess)
+	tr.send(a, "ListUsers: not an admin", frame(5, c(tchmi.SymListUsers, nil, msg...)), eAccess)
+	tr.send(a, "TcHmiUserManagement.ListUsers: not an admin", frame(6, c(tchmi.SymUMListUsers, nil, msg...)), eAccess)
+	tr.send(a, "FORCE_2FA_INIT of oneself: read", frame(7, c(force("alice"), nil, msg...)), ok)
+	tr.send(a, "FORCE_2FA_INIT: write, not an admin", frame(8, c(force("alice"), true, msg...)), eAccess)
+	tr.send(a, "FORCE_2FA_INIT of another user: not found", frame(9, c(force("bob"), nil, msg...)), eField)
+
+	ad := tchmi.NewSession(e.svc, local)
+	tr.send(ad, "an admin logs in", frame(1, c(tchmi.SymLogin, obj{"userName": "admin", "password": admin.Password})), ok)
+	tr.send(ad, "GetCurrentUser of an admin", frame(2, c(tchmi.SymGetCurrentUser, nil, msg...)), ok)
+	tr.send(ad, "ListUserNames", frame(3, c(tchmi.SymListUserNames, nil, msg...)), ok)
+	tr.send(ad, "ListUsers", frame(4, c(tchmi.SymListUsers, nil, msg...)), ok)
+	tr.send(ad, "TcHmiUserManagement.ListUsers", frame(5, c(tchmi.SymUMListUsers, nil, msg...)), ok)
+	e.enroll("bob", secretBob)
+	tr.note("bob enrolled; policy set to all")
+	e.setPolicy(auth.PolicyAll)
+	tr.send(ad, "FORCE_2FA_INIT: bob has 2FA", frame(6, c(force("bob"), nil, msg...)), ok)
+	tr.send(ad, "FORCE_2FA_INIT: carol has none and the policy requires it", frame(7, c(force("carol"), nil, msg...)), ok)
+	tr.send(ad, "FORCE_2FA_INIT: writing true resets bob's 2FA", frame(8, c(force("bob"), true, both...)), ok)
+	tr.send(ad, "FORCE_2FA_INIT: not a boolean", frame(9, c(force("bob"), "yes", msg...)), eField)
+	tr.send(ad, "FORCE_2FA_INIT: no such user", frame(10, c(force("nobody"), nil, msg...)), eField)
+	tr.send(ad, "FORCE_2FA_INIT of another domain: not mapped", frame(11, c("TcHmiSrv.Config::USERGROUPUSERS::Other::bob::USERGROUPUSERS_FORCE_2FA_INIT", nil, msg...)), eSymbol)
+}
+
+func subscription(e *env, tr *transcript) {
+	e.enroll("bob", secretBob)
+	bob := e.users["bob"]
+	a := tchmi.NewSession(e.svc, remote)
+	tr.send(a, "log in", frame(1, c(tchmi.SymLogin, obj{"userName": "bob", "password": bob.Password, "twoFactorToken": e.code(secretBob)})), ok)
+	sub := `{"requestType":"Subscription","id":%d,"intervalTime":%s,"commands":[{"symbol":"TcHmiUserManagement.Get2FAStatus","commandOptions":["SendErrorMessage"]},{"symbol":"GetCurrentUser","commandOptions":["SendErrorMessage"]}]}`
+	tr.send(a, "subscribe: answered at once", fmt.Sprintf(sub, 2, "500"), ok, ok)
+	started := a.TakeStarted()
+	if len(started) != 1 || started[0].ID != "2" || started[0].Interval != 500*time.Millisecond {
+		e.t.Fatalf("started %+v", started)
+	}
+	tr.tick(a, started[0], "a tick without a change sends nothing")
+	e.setPolicy(auth.PolicyAll)
+	tr.note("policy set to all through another front: bob's 2FA can no longer be turned off")
+	tr.tick(a, started[0], "a tick after the change sends the new answer")
+	tr.tick(a, started[0], "and then nothing again")
+	tr.send(a, "the interval is clamped to 200 ms .. 1 h", fmt.Sprintf(sub, 3, "1"), ok, ok)
+	if st := a.TakeStarted(); len(st) != 1 || st[0].Interval != tchmi.MinInterval {
+		e.t.Fatalf("started %+v", st)
+	}
+	tr.send(a, "Unsubscribe", frame(4, c(tchmi.SymUnsubscribe, 3, msg...)), ok)
+	tr.send(a, "Unsubscribe: no such subscription", frame(5, c(tchmi.SymUnsubscribe, 3, msg...)), eField)
+	tr.send(a, "Unsubscribe: not an id", frame(6, c(tchmi.SymUnsubscribe, "x", msg...)), eField)
+	tr.send(a, "a symbol that writes cannot be subscribed", `{"requestType":"Subscription","id":7,"commands":[{"symbol":"TcHmiUserManagement.Disable2FA"}]}`, eField)
+	tr.send(a, "a subscription reads: no writeValue", `{"requestType":"Subscription","id":8,"commands":[{"symbol":"TcHmiUserManagement.Config::ENABLE_TWO_FACTOR_AUTHENTICATION","writeValue":0}]}`, eField)
+	tr.send(a, "a Subscription needs an id", `{"requestType":"Subscription","commands":[{"symbol":"GetCurrentUser"}]}`, eField)
+	tr.send(a, "intervalTime must be whole milliseconds", `{"requestType":"Subscription","id":9,"intervalTime":1.5,"commands":[{"symbol":"GetCurrentUser"}]}`, eField)
+	for i := 0; i < tchmi.MaxSubscriptions-1; i++ {
+		a.Handle(e.ctx, []byte(fmt.Sprintf(sub, 100+i, "1000")))
+	}
+	tr.note("%d more subscriptions", tchmi.MaxSubscriptions-1)
+	tr.send(a, "too many subscriptions", fmt.Sprintf(sub, 200, "1000"), eTooLarge)
+	tr.send(a, "logout", frame(10, c(tchmi.SymLogout, nil)), ok)
+	tr.tick(a, started[0], "after logout the subscription answers 4101")
 }

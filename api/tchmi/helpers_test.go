@@ -273,3 +273,18 @@ func firstDiff(want, got []byte) string {
 	}
 	return ""
 }
+
+// tick runs a subscription once and records what it sent, if anything.
+func (tr *transcript) tick(s *tchmi.Session, st tchmi.Started, label string) {
+	tr.e.t.Helper()
+	out, gone := s.Tick(tr.e.ctx, st)
+	fmt.Fprintf(&tr.buf, "# %s\n", label)
+	switch {
+	case gone:
+		fmt.Fprintf(&tr.buf, "(ended)\n\n")
+	case out == nil:
+		fmt.Fprintf(&tr.buf, "(nothing sent)\n\n")
+	default:
+		fmt.Fprintf(&tr.buf, "< %s\n\n", tr.normalise(string(out)))
+	}
+}

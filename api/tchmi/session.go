@@ -21,11 +21,13 @@ type Session struct {
 	serverID string
 	tokens   *auth.Tokens
 	loggedIn bool // a Login of the frame being run made the session
+	subs     map[string]*subscription
+	started  []Started
 }
 
 // NewSession returns the state of a new connection from client.
 func NewSession(svc *auth.Service, client auth.Client) *Session {
-	return &Session{svc: svc, client: client, serverID: DefaultServerID}
+	return &Session{svc: svc, client: client, serverID: DefaultServerID, subs: map[string]*subscription{}}
 }
 
 // LoggedIn reports whether the connection holds a session. It may have been
@@ -43,14 +45,29 @@ func (s *Session) release() { s.tokens = nil }
 
 // Handle runs one request frame and returns the answer frame. It never
 // fails: a frame that cannot be run gets an answer with a top-level error.
+// A Subscription is answered at once and registered: the transport runs it
+// again (TakeStarted, Tick).
 func (s *Session) Handle(ctx context.Context, frame []byte) []byte {
 	req, err := DecodeRequest(frame)
 	if err == nil {
 		err = s.bind(ctx, req.SessionID)
 	}
+	var sub *subscription
+	if err == nil && req.RequestType == "Subscription" {
+		sub, err = s.subscribe(req)
+	}
 	if err != nil {
 		return encode(ErrorFrame{RequestType: req.RequestType, ID: req.ID, Error: ErrorOf(err, true)})
 	}
+	out := s.runAll(ctx, req)
+	if sub != nil {
+		sub.last = out
+	}
+	return out
+}
+
+// runAll runs a request's commands in order and encodes the answer.
+func (s *Session) runAll(ctx context.Context, req *Request) []byte {
 	resp := Response{RequestType: req.RequestType, ID: req.ID, CustomerData: req.CustomerData,
 		Commands: make([]Result, 0, len(req.Commands))}
 	s.loggedIn = false
@@ -105,7 +122,7 @@ func (s *Session) run(ctx context.Context, c *Command) Result {
 	}
 	var v any
 	var err error
-	if h, ok := symbols[c.Symbol]; ok {
+	if h, ok := handlerOf(c.Symbol); ok {
 		v, err = h(&call{ctx: ctx, svc: s.svc, conn: s, wv: c.WriteValue})
 	} else if c.Symbol == "" {
 		err = mfad.Errorf(mfad.EInvalidInput, "symbol is required")

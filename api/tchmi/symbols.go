@@ -67,6 +67,23 @@ var symbols = map[string]handler{
 	SymChangePassword: (*call).changePassword,
 	SymReset2FA:       (*call).reset2FA,
 	SymConfig2FA:      (*call).config2FA,
+	SymGetCurrentUser: (*call).getCurrentUser,
+	SymListUserNames:  (*call).listUserNames,
+	SymListUsers:      (*call).listUsers,
+	SymUMListUsers:    (*call).listUserNames,
+	SymUnsubscribe:    (*call).unsubscribe,
+}
+
+// handlerOf returns the handler of a symbol: one of the table, or the
+// per-user USERGROUPUSERS_FORCE_2FA_INIT setting.
+func handlerOf(symbol string) (handler, bool) {
+	if h, ok := symbols[symbol]; ok {
+		return h, true
+	}
+	if name, ok := force2FAUser(symbol); ok {
+		return func(c *call) (any, error) { return c.force2FAInit(name) }, true
+	}
+	return nil, false
 }
 
 // Symbols lists the symbols mfad serves, sorted.

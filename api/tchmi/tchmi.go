@@ -195,9 +195,19 @@ func (h *Handler) serve(r *http.Request, c *websocket.Conn) {
 	dog := newWatchdog()
 	defer dog.stop()
 
+	// mu serialises the connection's state: the frames read here and the
+	// subscriptions' ticks (a Session is not safe for concurrent use).
+	var mu sync.Mutex
 	why := "closed"
 	for {
-		dog.arm(o.IdleTimeout, func() { _ = c.Close(websocket.StatusPolicyViolation, "idle timeout") })
+		mu.Lock()
+		listening := sess.Subscribed()
+		mu.Unlock()
+		if listening {
+			dog.stop() // a page that only listens to its subscriptions is not idle
+		} else {
+			dog.arm(o.IdleTimeout, func() { _ = c.Close(websocket.StatusPolicyViolation, "idle timeout") })
+		}
 		_, rd, err := c.Reader(ctx)
 		if err != nil {
 			why = closeReason(err)
@@ -212,12 +222,17 @@ func (h *Handler) serve(r *http.Request, c *websocket.Conn) {
 			why = closeReason(err)
 			break
 		}
+		mu.Lock()
 		rctx, rcancel := context.WithTimeout(ctx, o.RequestTimeout)
 		answer := sess.Handle(rctx, frame)
 		rcancel()
 		wctx, wcancel := context.WithTimeout(ctx, o.WriteTimeout)
 		err = c.Write(wctx, websocket.MessageText, answer)
 		wcancel()
+		for _, st := range sess.TakeStarted() {
+			go h.subscription(ctx, c, sess, &mu, st)
+		}
+		mu.Unlock()
 		busy.Store(false)
 		if err != nil {
 			why = closeReason(err)
@@ -226,6 +241,39 @@ func (h *Handler) serve(r *http.Request, c *websocket.Conn) {
 	}
 	_ = c.CloseNow()
 	slog.Debug("tchmi: connection closed", "request_id", httpx.RequestID(r.Context()), "reason", why)
+}
+
+// subscription runs one subscription until it ends or the connection
+// does: every interval it reads the symbols again and sends the answer if
+// it changed.
+func (h *Handler) subscription(ctx context.Context, c *websocket.Conn, sess *Session, mu *sync.Mutex, st Started) {
+	t := time.NewTicker(st.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		mu.Lock()
+		rctx, rcancel := context.WithTimeout(ctx, h.opts.RequestTimeout)
+		answer, gone := sess.Tick(rctx, st)
+		rcancel()
+		var err error
+		if answer != nil {
+			wctx, wcancel := context.WithTimeout(ctx, h.opts.WriteTimeout)
+			err = c.Write(wctx, websocket.MessageText, answer)
+			wcancel()
+		}
+		mu.Unlock()
+		if gone {
+			return
+		}
+		if err != nil {
+			_ = c.CloseNow()
+			return
+		}
+	}
 }
 
 func closeReason(err error) string {
