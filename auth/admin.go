@@ -119,6 +119,11 @@ func (s *Service) RotateKeys(ctx context.Context) (int, error) {
 			}
 			n++
 		}
+		k, err := s.resealPreauthKeys(tx)
+		if err != nil {
+			return err
+		}
+		n += k
 		return s.audit(tx, System("cli"), 0, "keys.rotate", "ok", s.ring.Primary())
 	})
 	return n, err

@@ -36,6 +36,9 @@ type LoginRequest struct {
 	// password and the code in one AuthRequest). DeviceName names it.
 	TrustDevice bool
 	DeviceName  string
+	// Preauth, when set, stands in for the password (Zimbra's preauth):
+	// the rest of the login is the same, the second factor included.
+	Preauth *Preauth
 	// NoEnrollSession: when policy requires the user to set up 2FA first,
 	// answer SetupRequired without an enroll-only session (Zimbra answers
 	// a fault and the client enables 2FA with the password).
@@ -121,7 +124,13 @@ func (s *Service) Login(ctx context.Context, c Client, req LoginRequest) (*Login
 }
 
 func (s *Service) login(ctx context.Context, c Client, req LoginRequest, adminOnly bool) (*LoginResult, error) {
-	u, err := s.checkPassword(ctx, c, req.Login, req.Password)
+	var u *mfad.User
+	var err error
+	if req.Preauth != nil {
+		u, err = s.checkPreauth(ctx, c, req.Login, req.Preauth)
+	} else {
+		u, err = s.checkPassword(ctx, c, req.Login, req.Password)
+	}
 	if err != nil {
 		return nil, err
 	}

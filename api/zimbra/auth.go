@@ -111,8 +111,40 @@ func (c *call) login(steps loginSteps, f loginFlags) (*auth.LoginResult, error) 
 		}
 		return steps.complete(c, auth.TicketRequest{Ticket: ticket, Code: code,
 			TrustDevice: f.trustDevice && c.op.ns == nsAccount, DeviceName: c.r.UserAgent()})
+	case c.req.child("preauth") != nil && c.op.ns == nsAccount:
+		p, err := c.preauth()
+		if err != nil {
+			return nil, err
+		}
+		if acct == "" {
+			return nil, invalidRequest("missing required element: account")
+		}
+		return steps.login(c, auth.LoginRequest{Login: acct, Preauth: p, Code: code, NoEnrollSession: true,
+			TrustedToken: c.trustedToken(), TrustDevice: f.trustDevice && code != "", DeviceName: c.r.UserAgent()})
 	}
 	return nil, invalidRequest("must specify password")
+}
+
+// preauth reads <preauth timestamp="ms" expires="ms">value</preauth> and
+// the by of <account> (python-zimbra's default login; Zimbra's PreAuth).
+func (c *call) preauth() (*auth.Preauth, error) {
+	el := c.req.child("preauth")
+	ts, err := strconv.ParseInt(strings.TrimSpace(el.str("timestamp")), 10, 64)
+	if err != nil {
+		return nil, invalidRequest("preauth: timestamp must be milliseconds since 1970")
+	}
+	p := &auth.Preauth{By: "name", Timestamp: ts, Value: strings.TrimSpace(el.text)}
+	if v, ok := el.value("expires"); ok && strings.TrimSpace(v) != "" {
+		if p.Expires, err = strconv.ParseInt(strings.TrimSpace(v), 10, 64); err != nil {
+			return nil, invalidRequest("preauth: expires must be milliseconds")
+		}
+	}
+	if a := c.req.child("account"); a != nil {
+		if by, ok := a.attr("by"); ok && by != "" {
+			p.By = by
+		}
+	}
+	return p, nil
 }
 
 // setupRequired is the fault of a user whom policy requires to set up 2FA

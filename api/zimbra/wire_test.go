@@ -1,11 +1,16 @@
 package zimbra_test
 
 import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/auth"
 )
 
 // The bodies of the wire goldens, as the clients send them.
@@ -81,4 +86,61 @@ func TestGoldenWire(t *testing.T) {
 	// The email method of 2FA is not configured (mfad has none).
 	e.golden("enable-method-email", e.do(rq{raw: wrap(soap12, `<EnableTwoFactorAuthRequest xmlns="urn:zimbraAccount"><method>email</method><name>carol</name><password>`+u.Password+`</password></EnableTwoFactorAuthRequest>`)}))
 	e.golden("fault-method", e.do(rq{method: http.MethodGet}))
+}
+
+// preauthKey is the domain key of the preauth goldens (Zimbra's keys are
+// 64 hex digits).
+const preauthKey = "4e2816f16c44fab20ecdee39fb850c3b0bb54d03f1d8e073aaea376a4f407f0c"
+
+// preauthOf is python-zimbra's create_preauth: the hex HMAC-SHA1, keyed
+// with the key's text, of "account|by|expires|timestamp".
+func preauthOf(account string, ts int64) string {
+	m := hmac.New(sha1.New, []byte(preauthKey))
+	fmt.Fprintf(m, "%s|name|0|%d", account, ts)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// TestGoldenPreauth: AuthRequest with <preauth>, in python-zimbra's two
+// forms (XML by default, JSON with format js, both labelled
+// application/x-www-form-urlencoded as urllib labels them): it logs in a
+// user without 2FA and asks a user with 2FA for the code.
+func TestGoldenPreauth(t *testing.T) {
+	e := newEnv(t, "wire")
+	e.user("gil", mfad.RoleUser) // gil@example.test
+	hal := e.user("hal", mfad.RoleUser)
+	if _, err := e.svc.SetPreauthKey(e.ctx, auth.System("test"), "example.test", preauthKey); err != nil {
+		t.Fatal(err)
+	}
+	form := "application/x-www-form-urlencoded"
+	xmlReq := func(account, value string, ts int64) string {
+		return wrap(soap12, fmt.Sprintf(`<AuthRequest xmlns="urn:zimbraAccount"><account by="name">%s</account>`+
+			`<preauth timestamp="%d" expires="0">%s</preauth></AuthRequest>`, account, ts, value))
+	}
+	now := e.clock.Now().UnixMilli()
+	a := e.do(rq{raw: xmlReq("gil@example.test", preauthOf("gil@example.test", now), now), contentType: form})
+	e.wantOK("preauth", a)
+	e.golden("preauth-xml", a)
+	jsonReq := fmt.Sprintf(`{"Header": {"context": {"_jsns": "urn:zimbra", "format": {"type": "js"}}}, "Body": {"AuthRequest": `+
+		`{"account": {"by": "name", "_content": "gil@example.test"}, "preauth": {"timestamp": %d, "expires": 0, "_content": "%s"}, "_jsns": "urn:zimbraAccount"}}}`,
+		now, preauthOf("gil@example.test", now))
+	e.golden("preauth-json", e.do(rq{raw: jsonReq, contentType: form}))
+	e.golden("preauth-wrong", e.do(rq{raw: xmlReq("gil@example.test", preauthOf("gil@example.test", now+1), now), contentType: form}))
+	e.golden("preauth-stale", e.do(rq{raw: xmlReq("gil@example.test", preauthOf("gil@example.test", now-600000), now-600000), contentType: form}))
+	e.golden("preauth-bad-timestamp", e.do(rq{raw: wrap(soap12, `<AuthRequest xmlns="urn:zimbraAccount"><account>gil</account><preauth timestamp="soon">00</preauth></AuthRequest>`)}))
+
+	// hal turns 2FA on: preauth is then only the first factor.
+	a = e.do(rq{raw: wrap(soap12, `<EnableTwoFactorAuthRequest xmlns="urn:zimbraAccount"><name>hal</name><password>`+hal.Password+`</password></EnableTwoFactorAuthRequest>`)})
+	if hal.Key, _ = keyOf(a); hal.Key.Secret == nil {
+		t.Fatalf("enable: %s", a.body)
+	}
+	e.wantOK("confirm", e.do(rq{raw: wrap(soap12, `<EnableTwoFactorAuthRequest xmlns="urn:zimbraAccount"><name>hal</name><authToken>`+
+		a.get("authToken")+`</authToken><twoFactorCode>`+e.code(hal)+`</twoFactorCode></EnableTwoFactorAuthRequest>`)}))
+	now = e.clock.Now().UnixMilli()
+	a = e.do(rq{raw: xmlReq("hal@example.test", preauthOf("hal@example.test", now), now), contentType: form})
+	e.golden("preauth-two-factor-required", a)
+	if a.get("twoFactorAuthRequired") != "true" {
+		t.Fatalf("preauth of a 2FA user: %s", a.body)
+	}
+	e.wantOK("the code", e.do(rq{body: Account("AuthRequest", E("account", "hal@example.test"),
+		E("authToken", a.get("authToken")), E("twoFactorCode", e.code(hal)))}))
 }

@@ -33,6 +33,7 @@ Usage:
   mfad audit export [--since T] [--user NAME]   the audit log as JSON lines, oldest first
   mfad backup FILE                   a consistent copy of the SQLite database, taken while it is in use
   mfad import [--format uri|csv] [--force] FILE   turn 2FA on for existing users with their existing secrets
+  mfad zimbra preauth-key DOMAIN     set (MFAD_PREAUTH_KEY) or make and print the domain's key for Zimbra preauth
   mfad version                       (also mfad --version)
 
 Every command takes --config FILE (or MFAD_CONFIG), --data-dir and --db (or MFAD_DATA_DIR, MFAD_DB),
@@ -99,6 +100,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return env.backup(ctx, args[1:])
 	case "import":
 		return env.importCmd(ctx, args[1:])
+	case "zimbra":
+		return env.zimbraCmd(ctx, args[1:])
 	case "version", "--version", "-version", "-v":
 		if len(args) > 1 {
 			return env.badArgs(fmt.Sprintf("unexpected argument %q", args[1]), "version")
