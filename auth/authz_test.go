@@ -151,7 +151,9 @@ func TestAdminOnBehalf(t *testing.T) {
 	u := e.newUser("u", mfad.RoleUser)
 	ut := e.session(u)
 
-	p, err := e.svc.Prepare(e.ctx, admin, auth.PrepareRequest{UserID: u.ID, Scratch: &mfad.ScratchForm{Count: 5, Length: 8, Alphabet: mfad.Digits}})
+	e.svc.RegisterProfile("test", auth.Profile{Scratch: &mfad.ScratchForm{Count: 5, Length: 8, Alphabet: mfad.Digits}})
+	p, err := e.svc.Prepare(e.ctx, admin, auth.PrepareRequest{UserID: u.ID})
+	e.svc.RegisterProfile("test", auth.Profile{})
 	if err != nil {
 		t.Fatalf("Prepare by an admin: %v", err)
 	}

@@ -15,11 +15,12 @@ func TestEnableWithSecret(t *testing.T) {
 	e := newEnv(t)
 	u := e.newUser("hmi", mfad.RoleUser)
 	a := e.actor(e.session(u))
+	e.svc.RegisterProfile("test", auth.Profile{PasswordToEnable: true})
 	key := otp.Key{Secret: []byte("0123456789abcdef"), Algorithm: otp.SHA1, Digits: 6, Period: 30}
 	secret := otp.EncodeSecret(key.Secret)
 	enable := func(password, code string) error {
 		_, err := e.svc.EnableWithSecret(e.ctx, a, auth.EnableRequest{UserID: u.ID, Secret: secret, Code: code,
-			Password: password, RequirePassword: true})
+			Password: password})
 		return err
 	}
 	status := func() *auth.Status {

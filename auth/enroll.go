@@ -15,16 +15,13 @@ import (
 // defaults; a front passes its dialect's profile here, never a fork of the
 // logic.
 type PrepareRequest struct {
-	UserID     int64
-	Secret     string            // a client-made base32 secret (TwinCAT); "" makes one
-	SecretSize int               // bytes of a made secret; 0: 20
-	TTL        time.Duration     // pending lifetime; 0: the configured default
-	Scratch    *mfad.ScratchForm // nil: the configured default
-	Code       string            // re-enrolling an enrolled user is sensitive: a current code, or a recent second factor
-	// IfNotEnrolled refuses with EConflict when the user already has 2FA on
-	// (Veeam without recreate, Zimbra's and TwinCAT's enable) instead of
-	// preparing a replacement.
-	IfNotEnrolled bool
+	UserID int64
+	Secret string // a client-made base32 secret (TwinCAT); "" makes one of the profile's size
+	Code   string // re-enrolling an enrolled user is sensitive: a current code, or a recent second factor
+	// Recreate asks for a replacement of an enabled factor where the
+	// dialect's profile keeps enrolled users' factors (KeepEnrolled):
+	// Veeam's recreate.
+	Recreate bool
 }
 
 // Prepared is a pending enrollment as the client sees it, once.
@@ -49,36 +46,36 @@ func (p *Prepared) QRSVG() ([]byte, error) { return otp.QRSVG(p.URI) }
 // Preparing again replaces the pending enrollment; an enabled factor stays in
 // force until the new one is confirmed.
 func (s *Service) Prepare(ctx context.Context, a Actor, req PrepareRequest) (*Prepared, error) {
+	prof := s.Profile(a.Dialect)
+	return s.prepareIn(ctx, a, req, prof, prof.KeepEnrolled && !req.Recreate)
+}
+
+// prepareIn is Prepare with the profile's settings; keep refuses an
+// enrolled user.
+func (s *Service) prepareIn(ctx context.Context, a Actor, req PrepareRequest, prof Profile, keep bool) (*Prepared, error) {
 	if err := s.self(a, req.UserID, true); err != nil {
 		return nil, err
 	}
-	key, err := s.newKey(req)
+	key, err := s.newKey(req.Secret, prof.SecretSize)
 	if err != nil {
 		return nil, err
 	}
-	form := s.cfg.Scratch
-	if req.Scratch != nil {
-		form = *req.Scratch
-	}
-	if err := checkForm(form); err != nil {
+	if err := checkForm(*prof.Scratch); err != nil { // the Config's form is checked here
 		return nil, err
-	}
-	ttl := s.cfg.PendingTTL
-	if req.TTL > 0 {
-		ttl = req.TTL
 	}
 	var p *Prepared
 	err = s.update(ctx, func(tx mfad.Tx) error {
-		p, err = s.prepare(tx, a, req, key, form, ttl)
+		p, err = s.prepare(tx, a, req, key, *prof.Scratch, prof.PendingTTL, keep)
 		return err
 	})
 	return p, err
 }
 
-func (s *Service) newKey(req PrepareRequest) (otp.Key, error) {
+// newKey decodes and checks a client's secret, or makes one of size bytes.
+func (s *Service) newKey(client string, size int) (otp.Key, error) {
 	key := otp.Key{Algorithm: otp.SHA1, Digits: otp.DefaultDigits, Period: otp.DefaultPeriod, Issuer: s.cfg.Issuer}
-	if req.Secret != "" {
-		secret, err := otp.DecodeSecret(req.Secret)
+	if client != "" {
+		secret, err := otp.DecodeSecret(client)
 		if err != nil {
 			return key, mfad.Errorf(mfad.EInvalidInput, "secret: %v", err)
 		}
@@ -87,13 +84,6 @@ func (s *Service) newKey(req PrepareRequest) (otp.Key, error) {
 		}
 		key.Secret = secret
 		return key, nil
-	}
-	size := req.SecretSize
-	if size == 0 {
-		size = otp.DefaultSecretSize
-	}
-	if size*8 < s.cfg.MinSecretBits || size > 64 {
-		return key, mfad.Errorf(mfad.EInvalidInput, "secret size must be between %d and 64 bytes", (s.cfg.MinSecretBits+7)/8)
 	}
 	secret, err := otp.GenerateSecret(size)
 	key.Secret = secret
@@ -107,7 +97,7 @@ func checkForm(f mfad.ScratchForm) error {
 	return nil
 }
 
-func (s *Service) prepare(tx mfad.Tx, a Actor, req PrepareRequest, key otp.Key, form mfad.ScratchForm, ttl time.Duration) (*Prepared, error) {
+func (s *Service) prepare(tx mfad.Tx, a Actor, req PrepareRequest, key otp.Key, form mfad.ScratchForm, ttl time.Duration, keep bool) (*Prepared, error) {
 	u, err := tx.UserByID(req.UserID)
 	if err != nil {
 		return nil, notFound(err, "user")
@@ -117,7 +107,7 @@ func (s *Service) prepare(tx mfad.Tx, a Actor, req PrepareRequest, key otp.Key, 
 	if ferr != nil && !errors.Is(ferr, mfad.ErrNoRows) {
 		return nil, ferr
 	}
-	if enrolled && req.IfNotEnrolled {
+	if enrolled && keep {
 		return nil, mfad.Errorf(mfad.EConflict, "two-factor authentication is already enabled")
 	}
 	if enrolled {
@@ -166,21 +156,19 @@ func (s *Service) prepare(tx mfad.Tx, a Actor, req PrepareRequest, key otp.Key, 
 // when Token is given: the enrollment token is then the credential (Zimbra's
 // second step), and Login, if set, must name its user.
 type ConfirmRequest struct {
-	UserID          int64
-	Token           string
-	Secret          string
-	Code            string // a current TOTP code of the pending secret; scratch codes prove nothing here
-	Password        string
-	RequirePassword bool   // the front's protocol asks for the password too
-	Login           string // Zimbra's verifyAccount: the token must belong to this account
-	NewSession      bool   // answer with a fresh session (Zimbra); every other session is revoked
+	UserID   int64
+	Token    string
+	Secret   string
+	Code     string // a current TOTP code of the pending secret; scratch codes prove nothing here
+	Password string // where the profile asks for it (PasswordToEnable)
+	Login    string // Zimbra's verifyAccount: the token must belong to this account
 }
 
 // Confirmed is the result of enabling 2FA.
 type Confirmed struct {
 	UserID       int64
 	ScratchCodes []string
-	Tokens       *Tokens // when NewSession
+	Tokens       *Tokens // where the profile says SessionOnConfirm
 }
 
 // Confirm enables 2FA: in one transaction the pending secret becomes the
@@ -196,7 +184,8 @@ func (s *Service) Confirm(ctx context.Context, a Actor, req ConfirmRequest) (*Co
 			return nil, err
 		}
 	}
-	if req.RequirePassword {
+	prof := s.Profile(a.Dialect)
+	if prof.PasswordToEnable {
 		login, err := s.loginOf(ctx, req, a)
 		if err != nil {
 			return nil, err
@@ -205,6 +194,11 @@ func (s *Service) Confirm(ctx context.Context, a Actor, req ConfirmRequest) (*Co
 			return nil, err
 		}
 	}
+	return s.confirmIn(ctx, a, req)
+}
+
+// confirmIn is Confirm once the actor and any password are checked.
+func (s *Service) confirmIn(ctx context.Context, a Actor, req ConfirmRequest) (*Confirmed, error) {
 	var out *Confirmed
 	err := s.update(ctx, func(tx mfad.Tx) (err error) {
 		out, err = s.confirm(tx, a, req)
@@ -355,7 +349,8 @@ func (s *Service) enable(tx mfad.Tx, e *mfad.Enrollment, step int64, codes []str
 // afterEnable revokes what enabling revokes and issues what the front asked.
 func (s *Service) afterEnable(tx mfad.Tx, a Actor, e *mfad.Enrollment, req ConfirmRequest, out *Confirmed) error {
 	current := int64(0)
-	if a.UserID == e.UserID && !req.NewSession {
+	fresh := s.Profile(a.Dialect).SessionOnConfirm
+	if a.UserID == e.UserID && !fresh {
 		current = a.SessionID
 	}
 	if err := revoke(tx, e.UserID, revocation{sessions: true, keepSession: current, tickets: true, devices: true}); err != nil {
@@ -369,7 +364,7 @@ func (s *Service) afterEnable(tx mfad.Tx, a Actor, e *mfad.Enrollment, req Confi
 			return err
 		}
 	}
-	if req.NewSession {
+	if fresh {
 		u, err := tx.UserByID(e.UserID)
 		if err != nil {
 			return err
@@ -388,28 +383,28 @@ func (s *Service) afterEnable(tx mfad.Tx, a Actor, e *mfad.Enrollment, req Confi
 
 // EnableRequest turns 2FA on in one step with a secret the client made.
 type EnableRequest struct {
-	UserID          int64
-	Secret          string // base32, at least MinSecretBits
-	Code            string // a current code of Secret
-	Password        string
-	RequirePassword bool
-	Scratch         *mfad.ScratchForm // nil: the configured default
+	UserID   int64
+	Secret   string // base32, at least MinSecretBits
+	Code     string // a current code of Secret
+	Password string // where the profile asks for it (PasswordToEnable)
 }
 
 // EnableWithSecret is TwinCAT's Enable2FA: the password is checked first
-// (when asked), so a wrong one prepares nothing; then the secret is
-// prepared (refused if 2FA is already on) and confirmed with the code.
+// (where the profile asks for it), so a wrong one prepares nothing; then
+// the secret is prepared (refused if 2FA is already on) and confirmed with
+// the code.
 func (s *Service) EnableWithSecret(ctx context.Context, a Actor, req EnableRequest) (*Confirmed, error) {
 	if err := s.self(a, req.UserID, true); err != nil {
 		return nil, err
 	}
-	if req.RequirePassword {
+	prof := s.Profile(a.Dialect)
+	if prof.PasswordToEnable {
 		if err := s.checkOwnPassword(ctx, a, req.Password); err != nil {
 			return nil, err
 		}
 	}
-	if _, err := s.Prepare(ctx, a, PrepareRequest{UserID: req.UserID, Secret: req.Secret, IfNotEnrolled: true, Scratch: req.Scratch}); err != nil {
+	if _, err := s.prepareIn(ctx, a, PrepareRequest{UserID: req.UserID, Secret: req.Secret}, prof, true); err != nil {
 		return nil, err
 	}
-	return s.Confirm(ctx, a, ConfirmRequest{UserID: req.UserID, Secret: req.Secret, Code: req.Code})
+	return s.confirmIn(ctx, a, ConfirmRequest{UserID: req.UserID, Secret: req.Secret, Code: req.Code})
 }

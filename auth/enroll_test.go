@@ -32,8 +32,9 @@ func TestPrepareExpires(t *testing.T) {
 		t.Fatalf("Status = %+v, %v; want neither enabled nor pending", st, err)
 	}
 
-	// A front's own pending lifetime is honoured.
-	p, err = e.svc.Prepare(e.ctx, a, auth.PrepareRequest{UserID: u.ID, TTL: 2 * time.Minute})
+	// A dialect's own pending lifetime is honoured.
+	e.svc.RegisterProfile("test", auth.Profile{PendingTTL: 2 * time.Minute})
+	p, err = e.svc.Prepare(e.ctx, a, auth.PrepareRequest{UserID: u.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,9 +106,16 @@ func TestClientSecret(t *testing.T) {
 			}
 		})
 	}
-	// A generated secret may not be made smaller than the minimum either.
-	_, err := e.svc.Prepare(e.ctx, a, auth.PrepareRequest{UserID: u.ID, SecretSize: 8})
-	wantCode(t, err, mfad.EInvalidInput)
+	// A generated secret may not be made smaller than the minimum either:
+	// such a profile is refused when it is registered.
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Error("a profile with 8-byte secrets was registered")
+			}
+		}()
+		e.svc.RegisterProfile("test", auth.Profile{SecretSize: 8})
+	}()
 }
 
 // TestConfirmBySecret is TwinCAT's flow: the client makes the secret and
@@ -116,6 +124,7 @@ func TestConfirmBySecret(t *testing.T) {
 	e := newEnv(t)
 	u := e.newUser("u", mfad.RoleUser)
 	a := e.actor(e.session(u))
+	e.svc.RegisterProfile("test", auth.Profile{PasswordToEnable: true})
 	secret := otp.EncodeSecret(bytes.Repeat([]byte{0x3C}, 10))
 	if _, err := e.svc.Prepare(e.ctx, a, auth.PrepareRequest{UserID: u.ID, Secret: secret}); err != nil {
 		t.Fatal(err)
@@ -123,7 +132,7 @@ func TestConfirmBySecret(t *testing.T) {
 	raw, _ := otp.DecodeSecret(secret)
 	key := otp.Key{Secret: raw}
 	code := key.Code(e.clock.Now())
-	req := auth.ConfirmRequest{UserID: u.ID, Secret: secret, Code: code, RequirePassword: true, Password: u.Password}
+	req := auth.ConfirmRequest{UserID: u.ID, Secret: secret, Code: code, Password: u.Password}
 
 	bad := req
 	bad.Password = "not the password"
@@ -171,13 +180,15 @@ func TestConfirmByToken(t *testing.T) {
 	}
 	_, err = e.svc.PasswordActor(e.ctx, remote, u.Name, "wrong password")
 	wantCode(t, err, mfad.EInvalidLogin)
-	p, err := e.svc.Prepare(e.ctx, pa, auth.PrepareRequest{UserID: u.ID, Scratch: &mfad.ScratchForm{Count: 10, Length: 8, Alphabet: mfad.Base32Alphabet}})
+	e.svc.RegisterProfile("test", auth.Profile{Scratch: &mfad.ScratchForm{Count: 10, Length: 8, Alphabet: mfad.Base32Alphabet},
+		SessionOnConfirm: true})
+	p, err := e.svc.Prepare(e.ctx, pa, auth.PrepareRequest{UserID: u.ID})
 	if err != nil {
 		t.Fatalf("Prepare with a password actor: %v", err)
 	}
 	key := keyOf(t, p)
 	anon := auth.Anonymous(remote)
-	req := auth.ConfirmRequest{Token: p.Token, Login: u.Name, Code: key.Code(e.clock.Now()), NewSession: true}
+	req := auth.ConfirmRequest{Token: p.Token, Login: u.Name, Code: key.Code(e.clock.Now())}
 
 	// The token must belong to the named account.
 	bad := req
@@ -241,7 +252,8 @@ func TestScratchCodeIsNoConfirmCode(t *testing.T) {
 	u := e.newUser("u", mfad.RoleUser)
 	a := e.actor(e.session(u))
 	// Scratch codes of 6 digits look just like TOTP codes.
-	p, err := e.svc.Prepare(e.ctx, a, auth.PrepareRequest{UserID: u.ID, Scratch: &mfad.ScratchForm{Count: 10, Length: 6, Alphabet: mfad.Digits}})
+	e.svc.RegisterProfile("test", auth.Profile{Scratch: &mfad.ScratchForm{Count: 10, Length: 6, Alphabet: mfad.Digits}})
+	p, err := e.svc.Prepare(e.ctx, a, auth.PrepareRequest{UserID: u.ID})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -153,10 +153,9 @@ func (s *Service) sessionOf(tx mfad.Tx, accessToken string) (*mfad.Session, *mfa
 
 // DisableRequest turns a user's 2FA off.
 type DisableRequest struct {
-	UserID          int64
-	Password        string
-	RequirePassword bool   // the front's protocol asks for the password
-	Code            string // a current or scratch code; without one the session's second factor must be recent
+	UserID   int64
+	Password string // where the profile asks for it (PasswordToDisable)
+	Code     string // a current or scratch code; without one the session's second factor must be recent
 }
 
 // Disable turns 2FA off. For the user's own account it is a sensitive action
@@ -169,7 +168,7 @@ func (s *Service) Disable(ctx context.Context, a Actor, req DisableRequest) erro
 	if onBehalf(a, req.UserID) {
 		return s.Reset(ctx, a, req.UserID)
 	}
-	if req.RequirePassword {
+	if s.Profile(a.Dialect).PasswordToDisable {
 		if err := s.checkOwnPassword(ctx, a, req.Password); err != nil {
 			return err
 		}

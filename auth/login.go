@@ -27,10 +27,6 @@ type LoginRequest struct {
 	// transaction (TwinCAT's Login on a connection that holds a session,
 	// without persistPreviousSession). Empty: none.
 	Replace string
-	// TicketTTL is the lifetime of the login ticket when a second factor
-	// is required; 0 takes the configured default (Cloudreve keeps its 2FA
-	// session 600 s).
-	TicketTTL time.Duration
 	// TrustDevice, with Code, trusts this device once the code is proven,
 	// in the login's transaction (Zimbra's deviceTrusted="1" with the
 	// password and the code in one AuthRequest). DeviceName names it.
@@ -205,10 +201,7 @@ func (s *Service) secondStep(tx mfad.Tx, a Actor, u *mfad.User, f *mfad.Factor, 
 	default:
 		now := s.Now()
 		token, hash := newToken()
-		ttl := s.cfg.TicketTTL
-		if req.TicketTTL > 0 {
-			ttl = req.TicketTTL
-		}
+		ttl := s.Profile(a.Dialect).TicketTTL
 		t := &mfad.Ticket{Hash: hash, UserID: u.ID, Dialect: a.Dialect, RemoteAddr: a.Addr, CreatedAt: now, ExpiresAt: now.Add(ttl)}
 		if err = tx.CreateTicket(t); err == nil {
 			res.Ticket, res.TicketExpires = token, t.ExpiresAt

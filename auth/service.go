@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/mfad/mfad"
@@ -27,8 +28,9 @@ type Config struct {
 	TicketTTL     time.Duration // lifetime of a login ticket
 	AccessTTL     time.Duration
 	// DialectAccessTTL is the access token lifetime of the sessions made
-	// through a dialect, where it differs from AccessTTL (Zimbra's auth
-	// tokens live 2 days); the dialect's name is the key.
+	// through a dialect as the operator sets it (--zimbra-token-lifetime),
+	// over the dialect's profile and AccessTTL; the dialect's name is the
+	// key.
 	DialectAccessTTL map[string]time.Duration
 	RefreshTTL       time.Duration
 	// RefreshReuse is how long after its rotation a refresh token still
@@ -77,6 +79,9 @@ type Service struct {
 	log    *slog.Logger
 	hasher *hasher
 
+	profilesMu sync.RWMutex
+	profiles   map[string]Profile // by dialect; see RegisterProfile
+
 	// CrashPoint, when set, is called at named points inside transactions;
 	// the test build of mfad uses it to crash mid-transaction.
 	CrashPoint func(name string)
@@ -119,12 +124,7 @@ func New(store mfad.Store, ring *seal.Ring, cfg Config, opts ...Option) *Service
 }
 
 // accessTTL is the access token lifetime of a session made through c.
-func (s *Service) accessTTL(c Client) time.Duration {
-	if d := s.cfg.DialectAccessTTL[c.Dialect]; d > 0 {
-		return d
-	}
-	return s.cfg.AccessTTL
-}
+func (s *Service) accessTTL(c Client) time.Duration { return s.Profile(c.Dialect).AccessTTL }
 
 // Config returns the effective configuration.
 func (s *Service) Config() Config { return s.cfg }

@@ -32,9 +32,10 @@ func (s *Service) newSession(tx mfad.Tx, c Client, u *mfad.User, scope mfad.Scop
 	now := s.Now()
 	access, ah := newToken()
 	refresh, rh := newToken()
+	prof := s.Profile(c.Dialect)
 	sess := &mfad.Session{
-		UserID: u.ID, AccessHash: ah, AccessExpires: now.Add(s.accessTTL(c)),
-		RefreshHash: rh, RefreshExpires: now.Add(s.cfg.RefreshTTL),
+		UserID: u.ID, AccessHash: ah, AccessExpires: now.Add(prof.AccessTTL),
+		RefreshHash: rh, RefreshExpires: now.Add(prof.RefreshTTL),
 		Scope: scope, Dialect: c.Dialect, RemoteAddr: c.Addr, CreatedAt: now, IdleTimeout: idle,
 	}
 	if idle > 0 {
@@ -241,8 +242,9 @@ const maxChain = 8
 func (s *Service) rotate(tx mfad.Tx, c Client, refreshToken string, now time.Time) (*mfad.Session, pair, error) {
 	key, _ := newToken()
 	p := derive([]byte(key), refreshToken)
-	next := &mfad.Session{AccessHash: hashToken(p.access), AccessExpires: now.Add(s.accessTTL(c)),
-		RefreshHash: hashToken(p.refresh), RefreshExpires: now.Add(s.cfg.RefreshTTL)}
+	prof := s.Profile(c.Dialect)
+	next := &mfad.Session{AccessHash: hashToken(p.access), AccessExpires: now.Add(prof.AccessTTL),
+		RefreshHash: hashToken(p.refresh), RefreshExpires: now.Add(prof.RefreshTTL)}
 	sess, err := tx.RotateRefresh(hashToken(refreshToken), now, next, []byte(key))
 	if errors.Is(err, mfad.ErrNoRows) {
 		return s.reused(tx, c, refreshToken, now)

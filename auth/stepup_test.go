@@ -106,14 +106,17 @@ func TestSensitiveDisable(t *testing.T) {
 	a := e.actor(tok)
 	wantCode(t, e.svc.Disable(e.ctx, a, auth.DisableRequest{UserID: u.ID}), mfad.EStepUp)
 	wantCode(t, e.svc.Disable(e.ctx, a, auth.DisableRequest{UserID: u.ID, Code: wrongCode(e.next(u))}), mfad.EInvalidCode)
-	// The password, when the front asks for it, is checked too.
-	wantCode(t, e.svc.Disable(e.ctx, a, auth.DisableRequest{UserID: u.ID, Code: e.next(u), RequirePassword: true, Password: "nope nope"}), mfad.EInvalidLogin)
+	// The password, where the dialect's profile asks for it, is checked too.
+	e.svc.RegisterProfile("test", auth.Profile{PasswordToDisable: true})
+	wantCode(t, e.svc.Disable(e.ctx, a, auth.DisableRequest{UserID: u.ID, Code: e.next(u), Password: "nope nope"}), mfad.EInvalidLogin)
+	wantCode(t, e.svc.Disable(e.ctx, a, auth.DisableRequest{UserID: u.ID, Code: e.next(u)}), mfad.EInvalidLogin)
 	if st, err := e.svc.Status(e.ctx, a, u.ID); err != nil || !st.Enabled {
 		t.Fatalf("after refused Disables: %+v, %v", st, err)
 	}
-	if err := e.svc.Disable(e.ctx, a, auth.DisableRequest{UserID: u.ID, Code: e.code(u), RequirePassword: true, Password: u.Password}); err != nil {
+	if err := e.svc.Disable(e.ctx, a, auth.DisableRequest{UserID: u.ID, Code: e.code(u), Password: u.Password}); err != nil {
 		t.Fatalf("Disable with a code: %v", err)
 	}
+	e.svc.RegisterProfile("test", auth.Profile{})
 
 	// Within 10 min of CompleteLogin no code is needed; a scratch code
 	// also proves the second factor.

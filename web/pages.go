@@ -258,7 +258,7 @@ func (h *handler) regenerate(w http.ResponseWriter, r *http.Request, s *session)
 
 func (h *handler) disable(w http.ResponseWriter, r *http.Request, s *session) {
 	err := h.svc.Disable(r.Context(), s.actor, auth.DisableRequest{UserID: s.actor.UserID,
-		Password: r.PostFormValue("password"), RequirePassword: true, Code: r.PostFormValue("code")})
+		Password: r.PostFormValue("password"), Code: r.PostFormValue("code")})
 	if err != nil {
 		field := "off-code"
 		if mfad.ErrorCode(err) == mfad.EInvalidLogin || mfad.ErrorCode(err) == mfad.EThrottled {

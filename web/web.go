@@ -40,6 +40,10 @@ const Prefix = "/ui/"
 // dialect is the name of this front in audit events and auth.Client.
 const dialect = "web"
 
+// profile is the page's: mfad's defaults, and turning 2FA off needs the
+// password as well as a code.
+var profile = auth.Profile{PasswordToDisable: true}
+
 // CSP is the Content-Security-Policy of every answer: no inline script or
 // style, images from here or data: URLs (the QR code), no framing.
 const CSP = "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
@@ -57,6 +61,7 @@ type handler struct {
 
 // New returns the handler of the pages under /ui/.
 func New(svc *auth.Service) http.Handler {
+	svc.RegisterProfile(dialect, profile)
 	h := &handler{svc: svc, log: slog.Default(), static: map[string]string{}}
 	sub, err := fs.Sub(staticFS, "static")
 	if err != nil {

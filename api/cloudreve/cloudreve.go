@@ -35,15 +35,15 @@ const Dialect = "cloudreve"
 // Prefix is where the dialect is mounted (Cloudreve's constants.APIPrefix).
 const Prefix = "/api/v4"
 
-// The dialect's enrollment profile: Cloudreve keeps a prepared secret 600 s
-// and has no scratch codes, so none are made (a form of zero codes; its
-// length and alphabet only have to be valid).
-const pendingTTL = 600 * time.Second
-
-// sessionTTL is how long Cloudreve keeps a 2FA login session (user_2fa_<sid>).
-const sessionTTL = 600 * time.Second
-
-var noScratch = mfad.ScratchForm{Count: 0, Length: 8, Alphabet: mfad.Digits}
+// Profile is the dialect's: Cloudreve keeps a prepared secret 600 s and a
+// 2FA login session (user_2fa_<sid>) 600 s, and has no scratch codes, so
+// none are made (a form of zero codes; its length and alphabet only have
+// to be valid). Turning 2FA off takes a code alone.
+var Profile = auth.Profile{
+	PendingTTL: 600 * time.Second,
+	TicketTTL:  600 * time.Second,
+	Scratch:    &mfad.ScratchForm{Count: 0, Length: 8, Alphabet: mfad.Digits},
+}
 
 // handler serves one route. a is the authenticated actor, or for a public
 // route the anonymous actor of the client. A returned error is written as
@@ -93,6 +93,7 @@ type server struct {
 // mux.Handle("/api/v4/", h). Any other path or method under /api/v4/ gets
 // Cloudreve's 404 envelope.
 func New(svc *auth.Service) http.Handler {
+	svc.RegisterProfile(Dialect, Profile)
 	s := &server{svc: svc}
 	mux := http.NewServeMux()
 	for _, rt := range routes {

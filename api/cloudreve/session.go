@@ -49,7 +49,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, a auth.Actor) err
 	if err := required("Password", req.Password); err != nil {
 		return err
 	}
-	res, err := s.svc.Login(r.Context(), a.Client, auth.LoginRequest{Login: req.Email, Password: req.Password, TicketTTL: sessionTTL})
+	res, err := s.svc.Login(r.Context(), a.Client, auth.LoginRequest{Login: req.Email, Password: req.Password})
 	if err != nil {
 		return err
 	}

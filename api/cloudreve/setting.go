@@ -20,8 +20,7 @@ func (s *server) settings(w http.ResponseWriter, r *http.Request, a auth.Actor) 
 // pending for 600 s; the client builds the otpauth URI itself. No scratch
 // codes are made: Cloudreve has none.
 func (s *server) init2FA(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	form := noScratch
-	p, err := s.svc.Prepare(r.Context(), a, auth.PrepareRequest{UserID: a.UserID, TTL: pendingTTL, Scratch: &form})
+	p, err := s.svc.Prepare(r.Context(), a, auth.PrepareRequest{UserID: a.UserID})
 	if err != nil {
 		return err
 	}

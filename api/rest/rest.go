@@ -19,6 +19,10 @@ import (
 // Dialect is the name of this front in auth.Client and the audit log.
 const Dialect = "rest"
 
+// Profile is the native API's profile: mfad's defaults, and turning 2FA
+// off needs the password as well as a code (DESIGN §1.7).
+var Profile = auth.Profile{PasswordToDisable: true}
+
 // Route is one registered route: a method and a path pattern in the syntax
 // of net/http.ServeMux, which is also OpenAPI's path template syntax.
 type Route struct {
@@ -102,6 +106,7 @@ type server struct {
 // mux.Handle("/v1/", h). Any other path under /v1/ is a JSON 404, a known
 // path with another method a JSON 405.
 func New(svc *auth.Service) http.Handler {
+	svc.RegisterProfile(Dialect, Profile)
 	s := &server{svc: svc, mux: http.NewServeMux()}
 	for _, rt := range routes {
 		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))

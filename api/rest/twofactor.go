@@ -106,8 +106,7 @@ func (s *server) disable(w http.ResponseWriter, r *http.Request, a auth.Actor) e
 	if err := decodeOptional(r, &req); err != nil {
 		return err
 	}
-	err = s.svc.Disable(r.Context(), a, auth.DisableRequest{UserID: id, Password: req.Password,
-		RequirePassword: true, Code: req.Code})
+	err = s.svc.Disable(r.Context(), a, auth.DisableRequest{UserID: id, Password: req.Password, Code: req.Code})
 	if err != nil {
 		return err
 	}

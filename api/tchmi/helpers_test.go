@@ -60,6 +60,8 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	core := coretest.New(t, coretest.Options{Start: time.Date(2031, 3, 4, 5, 6, 0, 0, time.UTC)})
+	// As NewHandler registers it, for the tests that drive a Session alone.
+	core.Svc.RegisterProfile(tchmi.Dialect, tchmi.Profile)
 	e := &env{t: t, ctx: ctx, clock: core.Clock, svc: core.Svc, sys: auth.System("test"), users: map[string]*user{}}
 	e.addUser("admin", mfad.RoleAdmin, 1)
 	e.addUser("alice", mfad.RoleUser, 1001)
@@ -94,8 +96,8 @@ func (e *env) codeIn(secret string, d time.Duration) string {
 func (e *env) enroll(name, secret string) {
 	e.t.Helper()
 	u := e.users[name]
-	form := mfad.ScratchForm{Count: 0, Length: 8, Alphabet: mfad.Digits}
-	if _, err := e.svc.Prepare(e.ctx, e.sys, auth.PrepareRequest{UserID: u.ID, Secret: secret, Scratch: &form}); err != nil {
+	// Prepared as TwinCAT prepares (its profile: no scratch codes).
+	if _, err := e.svc.Prepare(e.ctx, auth.System(tchmi.Dialect), auth.PrepareRequest{UserID: u.ID, Secret: secret}); err != nil {
 		e.t.Fatalf("Prepare %s: %v", name, err)
 	}
 	if _, err := e.svc.Confirm(e.ctx, e.sys, auth.ConfirmRequest{UserID: u.ID, Secret: secret, Code: e.code(secret)}); err != nil {

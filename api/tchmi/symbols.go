@@ -37,9 +37,15 @@ const (
 	PolicyRemoteOnly = 2 // REMOTE_2FA: auth.PolicyRemote
 )
 
-// noScratch is TwinCAT's enrollment profile: no scratch codes (the length
-// and alphabet only make the form valid).
-var noScratch = mfad.ScratchForm{Count: 0, Length: 8, Alphabet: mfad.Digits}
+// Profile is TwinCAT's: no scratch codes (the length and alphabet only
+// make the form valid), and Enable2FA and Disable2FA both take the
+// password as well as a code; Enable2FA refuses a user who has 2FA on.
+var Profile = auth.Profile{
+	Scratch:           &mfad.ScratchForm{Count: 0, Length: 8, Alphabet: mfad.Digits},
+	PasswordToDisable: true,
+	PasswordToEnable:  true,
+	KeepEnrolled:      true,
+}
 
 // call is one command being run: the request's context, the command's
 // writeValue and the connection it runs on. Symbol handlers are methods of

@@ -118,6 +118,7 @@ func New(svc *auth.Service) http.Handler { return NewHandler(svc, Options{}) }
 
 // NewHandler returns the dialect's handler with opts.
 func NewHandler(svc *auth.Service, opts Options) *Handler {
+	svc.RegisterProfile(Dialect, Profile)
 	return &Handler{svc: svc, opts: opts.withDefaults(),
 		conns: map[*websocket.Conn]struct{}{}, servers: map[*http.Server]bool{}}
 }

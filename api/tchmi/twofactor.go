@@ -31,9 +31,8 @@ func (c *call) enable2FA() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	form := noScratch
 	_, err = c.svc.EnableWithSecret(c.ctx, a, auth.EnableRequest{UserID: a.UserID, Secret: *in.Secret, Code: *in.TwoFactorToken,
-		Password: *in.Password, RequirePassword: true, Scratch: &form})
+		Password: *in.Password})
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +55,7 @@ func (c *call) disable2FA() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = c.svc.Disable(c.ctx, a, auth.DisableRequest{UserID: a.UserID, Password: *in.Password, RequirePassword: true, Code: *in.TwoFactorToken})
+	err = c.svc.Disable(c.ctx, a, auth.DisableRequest{UserID: a.UserID, Password: *in.Password, Code: *in.TwoFactorToken})
 	if err != nil {
 		return nil, err
 	}

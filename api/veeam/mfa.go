@@ -44,9 +44,7 @@ func (s *server) enableMFA(v *version, w http.ResponseWriter, r *http.Request, a
 	if err != nil {
 		return err
 	}
-	p, err := s.svc.Prepare(r.Context(), a, auth.PrepareRequest{
-		UserID: id, SecretSize: secretSize, Scratch: &scratchForm, IfNotEnrolled: !recreate,
-	})
+	p, err := s.svc.Prepare(r.Context(), a, auth.PrepareRequest{UserID: id, Recreate: recreate})
 	if err != nil {
 		return err
 	}

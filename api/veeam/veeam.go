@@ -40,11 +40,14 @@ import (
 // Dialect is the name of this front in auth.Client and the audit log.
 const Dialect = "veeam"
 
-// The profile of Veeam's enrollment: a 128-bit secret (26 base32
-// characters) and 5 scratch codes of 8 digits, shown when MFA is prepared.
-const secretSize = 16
-
-var scratchForm = mfad.ScratchForm{Count: 5, Length: 8, Alphabet: mfad.Digits}
+// Profile is Veeam's: a 128-bit secret (26 base32 characters) and 5
+// scratch codes of 8 digits, shown when MFA is prepared; enableMfa keeps
+// an enabled factor unless it says recreate.
+var Profile = auth.Profile{
+	SecretSize:   16,
+	Scratch:      &mfad.ScratchForm{Count: 5, Length: 8, Alphabet: mfad.Digits},
+	KeepEnrolled: true,
+}
 
 // version is what differs between the API versions served.
 type version struct {
@@ -93,6 +96,7 @@ type server struct {
 // under /api/ is a 404, a known path with another method a 405, both as
 // problem details.
 func New(svc *auth.Service) http.Handler {
+	svc.RegisterProfile(Dialect, Profile)
 	s := &server{svc: svc, mux: http.NewServeMux()}
 	for _, v := range versions {
 		for _, rt := range routes {

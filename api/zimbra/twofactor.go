@@ -8,13 +8,21 @@ import (
 	"github.com/mfad/mfad/auth"
 )
 
-// Zimbra's enrollment profile: the enablement token lives an hour
+// Profile is Zimbra's: the enablement token lives an hour
 // (zimbraTwoFactorAuthEnablementTokenLifetime) and the scratch codes are
 // 10 codes of 8 base32 characters. The secret is mfad's default 160 bits,
-// not Zimbra's 80: Zimbra clients do not check its length.
-const enableTTL = time.Hour
-
-var scratchForm = mfad.ScratchForm{Count: 10, Length: 8, Alphabet: mfad.Base32Alphabet}
+// not Zimbra's 80: Zimbra clients do not check its length. Enabling
+// answers nothing for a user who has 2FA on already, and its second step
+// answers with a fresh auth token, every other session ending. Turning
+// 2FA off takes the session alone (DisableTwoFactorAuthRequest). Its auth
+// tokens live TokenLifetime unless the operator sets otherwise.
+var Profile = auth.Profile{
+	AccessTTL:        TokenLifetime,
+	PendingTTL:       time.Hour,
+	Scratch:          &mfad.ScratchForm{Count: 10, Length: 8, Alphabet: mfad.Base32Alphabet},
+	KeepEnrolled:     true,
+	SessionOnConfirm: true,
+}
 
 // enable is EnableTwoFactorAuthRequest. Without <twoFactorCode> it is the
 // first step: the password is checked and a pending secret made (an
@@ -43,11 +51,11 @@ func (c *call) enable() (*node, error) {
 	switch token := strings.TrimSpace(c.req.str("authToken")); {
 	case token != "":
 		conf, err = c.svc.Confirm(c.ctx, auth.Anonymous(c.client), auth.ConfirmRequest{
-			Token: token, Login: name, Code: code, NewSession: true})
+			Token: token, Login: name, Code: code})
 	case hasPassword:
 		var a auth.Actor
 		if a, err = c.svc.PasswordActor(c.ctx, c.client, name, password); err == nil {
-			conf, err = c.svc.Confirm(c.ctx, a, auth.ConfirmRequest{UserID: a.UserID, Code: code, NewSession: true})
+			conf, err = c.svc.Confirm(c.ctx, a, auth.ConfirmRequest{UserID: a.UserID, Code: code})
 		}
 	default:
 		return nil, mfad.Errorf(mfad.EInvalidLogin, "auth token and password missing")
@@ -93,8 +101,7 @@ func (c *call) enableStart(name, password string) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := c.svc.Prepare(c.ctx, a, auth.PrepareRequest{UserID: a.UserID, IfNotEnrolled: true,
-		TTL: enableTTL, Scratch: &scratchForm})
+	p, err := c.svc.Prepare(c.ctx, a, auth.PrepareRequest{UserID: a.UserID})
 	if mfad.ErrorCode(err) == mfad.EConflict {
 		return c.answer(), nil // already enabled: Zimbra's empty answer
 	}

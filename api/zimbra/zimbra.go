@@ -70,7 +70,10 @@ type server struct {
 
 // New returns the handler of /service/soap and /service/admin/soap (and
 // the paths below them, where Zimbra clients may name the request).
-func New(svc *auth.Service) http.Handler { return &server{svc: svc} }
+func New(svc *auth.Service) http.Handler {
+	svc.RegisterProfile(Dialect, Profile)
+	return &server{svc: svc}
+}
 
 // call is one request being served.
 type call struct {
