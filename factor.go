@@ -52,6 +52,14 @@ type Enrollment struct {
 	Dialect   string
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	// SessionID is the session that prepared it (0: none); an enrollment
+	// confirmed without a session counts only while that session is valid.
+	SessionID int64
+	// PasswordProof is set when the step that prepared it checked the
+	// user's password (Zimbra's first enable step): only then may
+	// confirming it hand out a new session.
+	PasswordProof bool
+	Failures      int // wrong codes so far; a few void it
 }
 
 // ScratchCode is one single-use recovery code, sealed (not hashed) because

@@ -78,8 +78,11 @@ type Tx interface {
 	// Pending enrollments, one per user.
 	Enrollment(userID int64) (*Enrollment, error)
 	EnrollmentByToken(hash []byte) (*Enrollment, error)
-	PutEnrollment(e *Enrollment) error // insert or replace the user's
+	PutEnrollment(e *Enrollment) error // insert or replace the user's (Failures starts at 0)
 	DeleteEnrollment(userID int64) error
+	// AddEnrollmentFailure counts one wrong code on the user's pending
+	// enrollment atomically and returns the new count.
+	AddEnrollmentFailure(userID int64) (int, error)
 
 	// Scratch codes. UseScratchCode marks one used if it is not yet
 	// (UPDATE ... WHERE id = ? AND used_at IS NULL) and reports whether it did.
@@ -141,10 +144,24 @@ type Tx interface {
 	DeleteAppPassword(userID int64, name string) error
 	DeleteUserAppPasswords(userID int64) error
 
-	// Password throttles, keyed by "user:<id>" or "addr:<ip>".
+	// Password throttles, keyed by keyed hashes of an account or a client
+	// address (the core makes the keys; no typed name is stored).
 	Throttle(key string) (*Throttle, error)
-	PutThrottle(t *Throttle) error
-	DeleteThrottle(key string) error
+	// ChangeThrottle changes the throttle of key atomically: it locks the
+	// row (making an empty one, Failures 0, if there is none), hands it to
+	// fn, and stores what fn leaves, deleting the row if fn leaves it
+	// empty (no failures, no wait). If fn fails nothing is stored and its
+	// error is returned. Racing calls on one key queue on the row lock and
+	// each sees the changes of those before it, across instances, so an
+	// attempt can be counted before the password is hashed.
+	ChangeThrottle(key string, fn func(t *Throttle) error) (*Throttle, error)
+	DeleteThrottle(key string) error // and the keys under it ("key:...")
+
+	// Known addresses: keyed hashes of the client addresses a user has
+	// logged in from, so that failures from elsewhere never refuse her.
+	// RememberAddress inserts or refreshes one, until expires.
+	RememberAddress(userID int64, hash []byte, expires time.Time) error
+	KnownAddress(userID int64, hash []byte, now time.Time) (bool, error) // an unexpired one
 
 	// Audit log.
 	AppendEvent(e *Event) error // sets e.ID by the time the transaction commits
@@ -159,8 +176,8 @@ type Tx interface {
 	SealedValues() ([]Sealed, error)
 	UpdateSealed(s Sealed) error
 
-	// DeleteExpired removes sessions, tickets, enrollments and trusted
-	// devices whose time is past.
+	// DeleteExpired removes sessions, tickets, enrollments, trusted
+	// devices and known addresses whose time is past.
 	DeleteExpired(now time.Time) error
 }
 

@@ -101,13 +101,10 @@ func (s *Service) ProtocolAuth(ctx context.Context, a Actor, login, password str
 	if err := s.admin(a); err != nil {
 		return nil, err
 	}
-	keys := []string{protocolKey(login)}
 	var u *mfad.User
 	var enrolled bool
-	err := s.view(ctx, func(tx mfad.Tx) error {
-		if err := s.throttled(tx, keys...); err != nil {
-			return err
-		}
+	var key string
+	err := s.update(ctx, func(tx mfad.Tx) error {
 		var err error
 		if u, err = tx.UserByLogin(login); errors.Is(err, mfad.ErrNoRows) {
 			u, err = nil, nil
@@ -115,7 +112,11 @@ func (s *Service) ProtocolAuth(ctx context.Context, a Actor, login, password str
 			_, ferr := tx.Factor(u.ID)
 			enrolled = ferr == nil
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		key = s.protocolKey(u, login)
+		return s.reserve(tx, "", key)
 	})
 	if err != nil {
 		return nil, err
@@ -130,12 +131,12 @@ func (s *Service) ProtocolAuth(ctx context.Context, a Actor, login, password str
 			uid = u.ID
 		}
 		if ok == nil {
-			return s.throttleFailure(tx, keys...)
+			return nil // counted by reserve
 		}
 		if err := tx.TouchAppPassword(ok.ID, s.Now()); err != nil && !errors.Is(err, mfad.ErrNoRows) {
 			return err
 		}
-		if err := tx.DeleteThrottle(keys[0]); err != nil && !errors.Is(err, mfad.ErrNoRows) {
+		if err := s.settle(tx, true, key); err != nil {
 			return err
 		}
 		return s.audit(tx, a, uid, "login.protocol", "ok", ok.Name)

@@ -249,24 +249,21 @@ func (s *Service) Unlock(ctx context.Context, a Actor, userID int64) error {
 		if err := tx.ResetMFAFailures(userID); err != nil {
 			return err
 		}
-		if err := clearThrottles(tx, u); err != nil {
+		if err := s.clearThrottles(tx, u); err != nil {
 			return err
 		}
 		return s.audit(tx, a, userID, "2fa.unlock", "ok", "")
 	})
 }
 
-// clearThrottles forgets the password failures of u's name and email, for
-// interactive and protocol logins.
-func clearThrottles(tx mfad.Tx, u *mfad.User) error {
-	for _, login := range []string{u.Name, u.Email} {
-		if login == "" {
-			continue
-		}
-		for _, key := range []string{accountKey(login), protocolKey(login)} {
-			if err := tx.DeleteThrottle(key); err != nil && !errors.Is(err, mfad.ErrNoRows) {
-				return err
-			}
+// clearThrottles forgets the password failures of u's account, under its
+// name and its email alike, for interactive and protocol logins. (The keys
+// of addresses u logged in from hold her own failures only; they fade
+// within the hour.)
+func (s *Service) clearThrottles(tx mfad.Tx, u *mfad.User) error {
+	for _, key := range []string{userKey(u.ID), s.protocolKey(u, "")} {
+		if err := tx.DeleteThrottle(key); err != nil && !errors.Is(err, mfad.ErrNoRows) {
+			return err
 		}
 	}
 	return nil

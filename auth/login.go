@@ -62,28 +62,58 @@ type TrustedToken struct {
 
 var errInvalidLogin = mfad.Errorf(mfad.EInvalidLogin, "invalid name or password")
 
-// checkPassword verifies login and password with the throttles of DESIGN §2:
-// a throttled key is refused before any hash is queued, an unknown user
-// costs a dummy hash, and unknown user and wrong password get one answer.
+// checkPassword verifies login and password with the throttles of DESIGN §2
+// (see throttle.go): the attempt is counted before any hash is queued, an
+// unknown user costs a dummy hash, and unknown user and wrong password get
+// one answer.
 func (s *Service) checkPassword(ctx context.Context, c Client, login, password string) (*mfad.User, error) {
-	if login == "" || password == "" {
-		return nil, errInvalidLogin
+	u, pending, err := s.checkPasswordFrom(ctx, c, login, password, "")
+	if err != nil {
+		return nil, err
 	}
-	keys := []string{accountKey(login), addressKey(c.Addr)}
+	return u, s.update(ctx, pending.settle)
+}
+
+// settlement is what a correct password still owes its throttles: the
+// caller settles it in the transaction that acts on the password. The
+// client's address becomes one the user has logged in from.
+type settlement struct {
+	s    *Service
+	user int64
+	addr string
+	keys []string
+}
+
+func (p settlement) settle(tx mfad.Tx) error {
+	if err := p.s.settle(tx, true, p.keys...); err != nil {
+		return err
+	}
+	return tx.RememberAddress(p.user, p.s.addrHash(p.addr), p.s.Now().Add(knownAddressTTL))
+}
+
+// checkPasswordFrom is checkPassword with the trusted-device token the
+// client holds, if any: like an address the user logged in from before, it
+// keeps her correct password from being refused for failures elsewhere.
+// The attempt stays counted until the caller settles it.
+func (s *Service) checkPasswordFrom(ctx context.Context, c Client, login, password, device string) (*mfad.User, settlement, error) {
+	if login == "" || password == "" {
+		return nil, settlement{}, errInvalidLogin
+	}
 	var u *mfad.User
-	err := s.view(ctx, func(tx mfad.Tx) error {
-		if err := s.throttled(tx, keys...); err != nil {
-			return err
-		}
+	var keys []string
+	err := s.update(ctx, func(tx mfad.Tx) error {
 		var err error
-		u, err = tx.UserByLogin(login)
-		if errors.Is(err, mfad.ErrNoRows) {
+		if u, err = tx.UserByLogin(login); errors.Is(err, mfad.ErrNoRows) {
 			u, err = nil, nil
 		}
+		if err != nil {
+			return err
+		}
+		keys, err = s.reserveLogin(tx, u, login, c.Addr, device)
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, settlement{}, err
 	}
 	phc := ""
 	if u != nil {
@@ -91,15 +121,14 @@ func (s *Service) checkPassword(ctx context.Context, c Client, login, password s
 	}
 	ok, err := s.hasher.Verify(ctx, phc, password)
 	if err != nil {
-		return nil, s.internal(ctx, err)
+		// Not judged (shed or cancelled): take the count back.
+		_ = s.update(ctx, func(tx mfad.Tx) error { return s.settle(tx, false, keys...) })
+		return nil, settlement{}, s.internal(ctx, err)
 	}
 	if ok {
-		return u, nil
+		return u, settlement{s: s, user: u.ID, addr: c.Addr, keys: keys}, nil
 	}
 	err = s.update(ctx, func(tx mfad.Tx) error {
-		if err := s.throttleFailure(tx, keys...); err != nil {
-			return err
-		}
 		var uid int64
 		if u != nil {
 			uid = u.ID
@@ -107,9 +136,48 @@ func (s *Service) checkPassword(ctx context.Context, c Client, login, password s
 		return s.audit(tx, Anonymous(c), uid, "login.password", string(mfad.EInvalidLogin), "")
 	})
 	if err != nil {
+		return nil, settlement{}, err
+	}
+	return nil, settlement{}, errInvalidLogin
+}
+
+// reserveLogin counts a login attempt on its account and address keys
+// before it is judged (see reserve) and returns the keys to settle.
+func (s *Service) reserveLogin(tx mfad.Tx, u *mfad.User, login, addr, device string) ([]string, error) {
+	account, err := s.loginKey(tx, u, login, addr, device)
+	if err != nil {
 		return nil, err
 	}
-	return nil, errInvalidLogin
+	keys := []string{account, s.addressKey(addr)}
+	if u != nil && account != userKey(u.ID) {
+		keys = append(keys, userKey(u.ID)) // counted, but refuses only clients she never used
+		return keys, s.reserve(tx, keys[2], keys[:2]...)
+	}
+	return keys, s.reserve(tx, "", keys...)
+}
+
+// loginKey is the account throttle key of a login attempt. A client the
+// user has logged in from before (by its address, or by a trusted-device
+// token of hers) has a key of its own, so that failures from elsewhere do
+// not refuse her correct password.
+func (s *Service) loginKey(tx mfad.Tx, u *mfad.User, login, addr, device string) (string, error) {
+	if u == nil {
+		return s.accountKey(nil, login, addr, false), nil
+	}
+	if device != "" {
+		d, err := tx.TrustedDeviceByHash(hashToken(device))
+		if err == nil && d.UserID == u.ID && d.ExpiresAt.After(s.Now()) {
+			return userKey(u.ID) + ":dev:" + d.DeviceID, nil
+		}
+		if err != nil && !errors.Is(err, mfad.ErrNoRows) {
+			return "", err
+		}
+	}
+	known, err := tx.KnownAddress(u.ID, s.addrHash(addr), s.Now())
+	if err != nil {
+		return "", err
+	}
+	return s.accountKey(u, login, addr, known), nil
 }
 
 // Login checks a password and answers with a session, a ticket for the
@@ -121,18 +189,19 @@ func (s *Service) Login(ctx context.Context, c Client, req LoginRequest) (*Login
 
 func (s *Service) login(ctx context.Context, c Client, req LoginRequest, adminOnly bool) (*LoginResult, error) {
 	var u *mfad.User
+	var pending settlement
 	var err error
 	if req.Preauth != nil {
-		u, err = s.checkPreauth(ctx, c, req.Login, req.Preauth)
+		u, pending, err = s.checkPreauth(ctx, c, req.Login, req.Preauth)
 	} else {
-		u, err = s.checkPassword(ctx, c, req.Login, req.Password)
+		u, pending, err = s.checkPasswordFrom(ctx, c, req.Login, req.Password, req.TrustedToken)
 	}
 	if err != nil {
 		return nil, err
 	}
 	var res *LoginResult
 	err = s.update(ctx, func(tx mfad.Tx) error {
-		if err := tx.DeleteThrottle(accountKey(req.Login)); err != nil && !errors.Is(err, mfad.ErrNoRows) {
+		if err := pending.settle(tx); err != nil {
 			return err
 		}
 		if adminOnly && u.Role != mfad.RoleAdmin {

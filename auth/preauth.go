@@ -145,51 +145,45 @@ func (s *Service) resealPreauthKeys(tx mfad.Tx) (int, error) {
 // checkPreauth verifies a preauth value with the password's throttles: a
 // wrong value, a stale timestamp, a domain without a key and an unknown
 // user get one answer and count as a failed password.
-func (s *Service) checkPreauth(ctx context.Context, c Client, login string, p *Preauth) (*mfad.User, error) {
+func (s *Service) checkPreauth(ctx context.Context, c Client, login string, p *Preauth) (*mfad.User, settlement, error) {
 	if p.By != "" && p.By != "name" {
-		return nil, mfad.Errorf(mfad.EInvalidInput, "preauth names the account by name only")
+		return nil, settlement{}, mfad.Errorf(mfad.EInvalidInput, "preauth names the account by name only")
 	}
 	if login == "" || p.Value == "" {
-		return nil, errInvalidLogin
+		return nil, settlement{}, errInvalidLogin
 	}
-	keys := []string{accountKey(login), addressKey(c.Addr)}
 	var u *mfad.User
-	ok := false
-	err := s.view(ctx, func(tx mfad.Tx) error {
-		if err := s.throttled(tx, keys...); err != nil {
-			return err
-		}
+	var keys []string
+	err := s.update(ctx, func(tx mfad.Tx) error {
 		var err error
-		u, err = tx.UserByLogin(login)
-		if errors.Is(err, mfad.ErrNoRows) {
+		if u, err = tx.UserByLogin(login); errors.Is(err, mfad.ErrNoRows) {
 			u, err = nil, nil
 		}
-		if err != nil || u == nil {
+		if err != nil {
 			return err
 		}
-		ok, err = s.preauthValid(tx, u, login, p)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	if ok {
-		return u, nil
-	}
-	err = s.update(ctx, func(tx mfad.Tx) error {
-		if err := s.throttleFailure(tx, keys...); err != nil {
+		if keys, err = s.reserveLogin(tx, u, login, c.Addr, ""); err != nil {
 			return err
+		}
+		ok := false
+		if u != nil {
+			if ok, err = s.preauthValid(tx, u, login, p); err != nil || ok {
+				return err
+			}
 		}
 		var uid int64
 		if u != nil {
 			uid = u.ID
 		}
-		return s.audit(tx, Anonymous(c), uid, "login.preauth", string(mfad.EInvalidLogin), "")
+		if err := s.audit(tx, Anonymous(c), uid, "login.preauth", string(mfad.EInvalidLogin), ""); err != nil {
+			return err
+		}
+		return keep(errInvalidLogin) // the attempt stays counted
 	})
 	if err != nil {
-		return nil, err
+		return nil, settlement{}, err
 	}
-	return nil, errInvalidLogin
+	return u, settlement{s: s, user: u.ID, addr: c.Addr, keys: keys}, nil
 }
 
 // preauthValid checks p against the key of u's domain and the clock.

@@ -78,6 +78,7 @@ type Service struct {
 	now    func() time.Time
 	log    *slog.Logger
 	hasher *hasher
+	macKey []byte // keys the hashes of throttled names and known addresses
 
 	profilesMu sync.RWMutex
 	profiles   map[string]Profile // by dialect; see RegisterProfile
@@ -120,6 +121,9 @@ func New(store mfad.Store, ring *seal.Ring, cfg Config, opts ...Option) *Service
 		o(s)
 	}
 	s.hasher = newHasher(cfg.Password)
+	if ring != nil {
+		s.macKey = ring.DeriveKey("throttle keys and known addresses")
+	}
 	return s
 }
 

@@ -1,73 +1,144 @@
 package auth
 
 import (
-	"errors"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mfad/mfad"
 )
 
 // Password throttling (DESIGN §2): failures grow a delay per account and per
-// client address; they never lock anyone out. Each key gets a few free
-// failures, then waits 1 s, 2 s, 4 s ... up to 15 min between attempts. A
+// client address; they never lock anyone out. Each key admits a few
+// attempts, then waits 1 s, 2 s, 4 s ... up to 15 min between attempts. A
 // quiet hour forgets the failures.
+//
+// An attempt is counted before its password is hashed (reserve), in one
+// transaction over every key it touches, and a correct password takes its
+// count back (settle). So a burst of simultaneous guesses gets at most the
+// free attempts judged; the rest are refused with a Retry-After before any
+// hash is queued, whichever instance they reach.
+//
+// Keys name no typed login and no address in clear (both are keyed hashes
+// with a key derived from the master key ring):
+//
+//	user:<id>           the account, under its name and its email alike
+//	user:<id>:<addr>    the account from an address it has logged in from:
+//	                    the owner there is not refused for failures elsewhere
+//	user:<id>:proto     the account's protocol logins (app passwords)
+//	login:<name>        a name or email that is no user's
+//	proto:<name>        the same for protocol logins
+//	addr:<addr>         a client address
 const (
 	freeAccountFailures = 5
 	freeAddressFailures = 20
 	maxThrottleDelay    = 15 * time.Minute
 	throttleMemory      = time.Hour
+	// knownAddressTTL is how long a login from an address keeps it known.
+	knownAddressTTL = 90 * 24 * time.Hour
 )
 
-func accountKey(login string) string  { return "login:" + mfad.Fold(login) }
-func protocolKey(login string) string { return "proto:" + mfad.Fold(login) }
-func addressKey(addr string) string   { return "addr:" + addr }
+// mac returns the keyed hash of a login name or address, hex, 128 bits.
+func (s *Service) mac(kind, value string) string {
+	m := hmac.New(sha256.New, s.macKey)
+	m.Write([]byte(kind + "\x00" + value))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// addrHash is the keyed hash of a client address, as known addresses keep it.
+func (s *Service) addrHash(addr string) []byte {
+	b, _ := hex.DecodeString(s.mac("addr", addr))
+	return b
+}
+
+func userKey(id int64) string                    { return "user:" + strconv.FormatInt(id, 10) }
+func (s *Service) addressKey(addr string) string { return "addr:" + s.mac("addr", addr) }
+
+// accountKey is the throttle key of a login attempt: the user's own when the
+// login names one (with known, the one of the address she logged in from
+// before), else one of the folded name that was typed.
+func (s *Service) accountKey(u *mfad.User, login, addr string, known bool) string {
+	switch {
+	case u == nil:
+		return "login:" + s.mac("login", mfad.Fold(login))
+	case known:
+		return userKey(u.ID) + ":" + s.mac("addr", addr)
+	}
+	return userKey(u.ID)
+}
+
+// protocolKey is accountKey for protocol logins (their own budget).
+func (s *Service) protocolKey(u *mfad.User, login string) string {
+	if u == nil {
+		return "proto:" + s.mac("login", mfad.Fold(login))
+	}
+	return userKey(u.ID) + ":proto"
+}
 
 func freeFailures(key string) int {
-	if len(key) > 5 && key[:5] == "addr:" {
+	if strings.HasPrefix(key, "addr:") {
 		return freeAddressFailures
 	}
 	return freeAccountFailures
 }
 
-// throttled returns EThrottled if any key must still wait.
-func (s *Service) throttled(tx mfad.Tx, keys ...string) error {
+// reserve counts one attempt on each key before it is judged, or returns
+// EThrottled (nothing counted: the caller rolls the transaction back) if a
+// key must still wait. The attempt that uses up a key's free ones sets its
+// wait: 1 s, then doubling with each further attempt. alsoCount, if set,
+// is counted the same way but never refuses (the account's own key, for an
+// attempt from a client she logged in from: see loginKey).
+func (s *Service) reserve(tx mfad.Tx, alsoCount string, keys ...string) error {
 	now := s.Now()
-	var wait time.Duration
+	count := func(k string, check bool) error {
+		_, err := tx.ChangeThrottle(k, func(t *mfad.Throttle) error {
+			if d := t.Until.Sub(now); check && d > 0 {
+				return &mfad.Error{Code: mfad.EThrottled, Message: "too many failed attempts; retry later", RetryAfter: roundUp(d)}
+			}
+			if now.Sub(t.Updated) > throttleMemory {
+				t.Failures, t.Until = 0, time.Time{}
+			}
+			t.Failures++
+			t.Updated = now
+			if over := t.Failures - freeFailures(k); over >= 0 {
+				t.Until = now.Add(min(time.Second<<min(over, 20), maxThrottleDelay))
+			}
+			return nil
+		})
+		return err
+	}
 	for _, k := range keys {
-		t, err := tx.Throttle(k)
-		if errors.Is(err, mfad.ErrNoRows) {
-			continue
-		}
-		if err != nil {
+		if err := count(k, true); err != nil {
 			return err
 		}
-		if d := t.Until.Sub(now); d > wait {
-			wait = d
-		}
 	}
-	if wait > 0 {
-		return &mfad.Error{Code: mfad.EThrottled, Message: "too many failed attempts; retry later", RetryAfter: roundUp(wait)}
+	if alsoCount != "" {
+		return count(alsoCount, false)
 	}
 	return nil
 }
 
-// throttleFailure records a failed password for each key.
-func (s *Service) throttleFailure(tx mfad.Tx, keys ...string) error {
-	now := s.Now()
+// settle takes back the attempt that reserve counted on each key. For a
+// correct password (forget) an account key forgets its failures; an address
+// key, or any key of an attempt that was never judged, drops the one
+// attempt, and its wait if that leaves it under its free attempts.
+func (s *Service) settle(tx mfad.Tx, forget bool, keys ...string) error {
 	for _, k := range keys {
-		t, err := tx.Throttle(k)
-		if errors.Is(err, mfad.ErrNoRows) || (err == nil && now.Sub(t.Updated) > throttleMemory) {
-			t, err = &mfad.Throttle{Key: k}, nil
-		}
+		_, err := tx.ChangeThrottle(k, func(t *mfad.Throttle) error {
+			if forget && !strings.HasPrefix(k, "addr:") {
+				*t = mfad.Throttle{}
+				return nil
+			}
+			t.Failures = max(t.Failures-1, 0)
+			if t.Failures < freeFailures(k) {
+				t.Until = time.Time{}
+			}
+			return nil
+		})
 		if err != nil {
-			return err
-		}
-		t.Failures++
-		t.Updated = now
-		if over := t.Failures - freeFailures(k); over > 0 {
-			t.Until = now.Add(min(time.Second<<min(over-1, 20), maxThrottleDelay))
-		}
-		if err := tx.PutThrottle(t); err != nil {
 			return err
 		}
 	}

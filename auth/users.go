@@ -258,11 +258,9 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor, id int64) error {
 		if err != nil {
 			return notFound(err, "user")
 		}
-		// A new user given the name must not inherit its throttles.
-		if err := clearThrottles(tx, u); err != nil {
-			return err
-		}
-		if err := tx.DeleteUser(id); err != nil {
+		// The store drops the user's throttles with it; a new user given
+		// the name gets a new id, so inherits none.
+		if err := tx.DeleteUser(u.ID); err != nil {
 			return notFound(err, "user")
 		}
 		return s.audit(tx, a, id, "user.delete", "ok", "")

@@ -216,6 +216,17 @@ func (r *Ring) Check(stored []string) error {
 	return nil
 }
 
+// DeriveKey returns a 32-byte key for purpose (e.g. "throttle keys"),
+// derived from the primary key with HMAC-SHA256, for values that must be
+// keyed hashes rather than sealed: equal inputs give equal outputs, so the
+// database can look them up, yet without the master key nobody can tell
+// which input a stored hash is of. Rotating the primary key changes it.
+func (r *Ring) DeriveKey(purpose string) []byte {
+	mac := hmac.New(sha256.New, r.keys[len(r.keys)-1].Secret)
+	mac.Write([]byte("mfad derived key v1\x00" + purpose))
+	return mac.Sum(nil)
+}
+
 func checkValue(k Key) string {
 	mac := hmac.New(sha256.New, k.Secret)
 	mac.Write([]byte(checkMsg))

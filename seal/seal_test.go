@@ -344,3 +344,24 @@ func FuzzOpen(f *testing.F) {
 		r.NeedsReseal(sealed)
 	})
 }
+
+func TestDeriveKey(t *testing.T) {
+	k1, _ := seal.GenerateKey("k1")
+	k2, _ := seal.GenerateKey("k2")
+	r1, _ := seal.NewRing(k1)
+	r1again, _ := seal.NewRing(k1)
+	r12, _ := seal.NewRing(k1, k2)
+	a, b := r1.DeriveKey("throttle keys"), r1.DeriveKey("addresses")
+	if len(a) != 32 || bytes.Equal(a, b) {
+		t.Fatalf("keys of two purposes: %x, %x", a, b)
+	}
+	if !bytes.Equal(a, r1again.DeriveKey("throttle keys")) {
+		t.Error("one key and purpose derive two keys")
+	}
+	if bytes.Equal(a, r12.DeriveKey("throttle keys")) {
+		t.Error("a new primary derives the same key")
+	}
+	if bytes.Contains(a, k1.Secret[:8]) {
+		t.Error("the derived key shows the master key")
+	}
+}

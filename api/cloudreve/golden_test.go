@@ -180,7 +180,7 @@ func TestGoldenLockout(t *testing.T) {
 	e.do("POST", p2FA, "", map[string]string{"otp": e.next(key), "session_id": sid}).want(0)
 
 	// Passwords: throttled after a few failures, never locked.
-	for i := 0; i < 6; i++ {
+	for i := 0; i < 5; i++ {
 		e.do("POST", pLogin, "", creds(bobEmail, "wrong-password")).want(40080)
 	}
 	e.golden("login_throttled", e.do("POST", pLogin, "", creds(bobEmail, bobPassword)).want(40090))

@@ -153,7 +153,7 @@ func login(e *env, tr *transcript) {
 	tr.send(b, "the next step's code (not used yet) is refused while locked", frame(28, c(tchmi.SymLogin, obj{"userName": "bob", "password": bob.Password, "twoFactorToken": e.codeIn(secretBob, 30*time.Second)}, msg...)), eLocked)
 
 	cc := tchmi.NewSession(e.svc, local)
-	for i := range 6 {
+	for i := range 5 {
 		tr.send(cc, fmt.Sprintf("carol: wrong password %d", i+1), frame(30+i, c(tchmi.SymLogin, obj{"userName": "carol", "password": "wrong-password"}, msg...)), eCreds)
 	}
 	tr.send(cc, "then logins of the account are throttled, even with the right password", frame(36, c(tchmi.SymLogin, obj{"userName": "carol", "password": carol.Password}, msg...)), eThrottle)

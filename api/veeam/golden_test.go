@@ -250,8 +250,8 @@ var scenario = []step{
 	{name: "users_list_after", method: "GET", path: "/api/v1/users", as: "admin", status: 200},
 
 	// Throttled passwords, and a stolen refresh token.
-	{name: "six wrong passwords", do: func(s *state) {
-		for range 6 {
+	{name: "five wrong passwords", do: func(s *state) {
+		for range 5 {
 			s.e.form("grant_type=Password&username=nobody&password=wrong").want(401)
 		}
 	}},

@@ -3,13 +3,14 @@ package postgres
 import "github.com/mfad/mfad"
 
 const enrollmentColumns = `user_id, token_hash, secret, algorithm, digits, period, scratch,
-	scratch_count, scratch_length, scratch_alphabet, created_by, dialect, created_at, expires_at`
+	scratch_count, scratch_length, scratch_alphabet, created_by, dialect, created_at, expires_at,
+	session_id, password_proof, failures`
 
 func scanEnrollment(s scanner) (*mfad.Enrollment, error) {
 	e := &mfad.Enrollment{}
 	err := s.Scan(&e.UserID, blobDest{B: &e.TokenHash}, &e.Secret, &e.Algorithm, &e.Digits, &e.Period,
 		&e.Scratch, &e.Form.Count, &e.Form.Length, &e.Form.Alphabet, &e.CreatedBy, &e.Dialect,
-		timeDest{T: &e.CreatedAt}, timeDest{T: &e.ExpiresAt})
+		timeDest{T: &e.CreatedAt}, timeDest{T: &e.ExpiresAt}, &e.SessionID, &e.PasswordProof, &e.Failures)
 	if err != nil {
 		return nil, err
 	}
@@ -31,16 +32,17 @@ func (t *tx) EnrollmentByToken(hash []byte) (*mfad.Enrollment, error) {
 // ErrNoRows: no such user; ErrDuplicate: another enrollment has the token.
 func (t *tx) PutEnrollment(e *mfad.Enrollment) error {
 	_, err := t.exec(`INSERT INTO enrollments (`+enrollmentColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 0)
 		ON CONFLICT (user_id) DO UPDATE SET token_hash = excluded.token_hash, secret = excluded.secret,
 		algorithm = excluded.algorithm, digits = excluded.digits, period = excluded.period,
 		scratch = excluded.scratch, scratch_count = excluded.scratch_count,
 		scratch_length = excluded.scratch_length, scratch_alphabet = excluded.scratch_alphabet,
 		created_by = excluded.created_by, dialect = excluded.dialect,
-		created_at = excluded.created_at, expires_at = excluded.expires_at`,
+		created_at = excluded.created_at, expires_at = excluded.expires_at,
+		session_id = excluded.session_id, password_proof = excluded.password_proof, failures = 0`,
 		e.UserID, blob(e.TokenHash), e.Secret, e.Algorithm, e.Digits, e.Period, e.Scratch,
 		e.Form.Count, e.Form.Length, e.Form.Alphabet, e.CreatedBy, e.Dialect,
-		nanos(e.CreatedAt), nanos(e.ExpiresAt))
+		nanos(e.CreatedAt), nanos(e.ExpiresAt), e.SessionID, e.PasswordProof)
 	return err
 }
 
@@ -49,4 +51,11 @@ func (t *tx) PutEnrollment(e *mfad.Enrollment) error {
 // waits for the row lock, then finds the row gone).
 func (t *tx) DeleteEnrollment(userID int64) error {
 	return t.execOne(`DELETE FROM enrollments WHERE user_id = $1`, userID)
+}
+
+// AddEnrollmentFailure counts one wrong code on the user's pending
+// enrollment with a single UPDATE ... RETURNING and returns the new count;
+// racing failures queue on the row lock, so none is lost.
+func (t *tx) AddEnrollmentFailure(userID int64) (int, error) {
+	return t.count(`UPDATE enrollments SET failures = failures + 1 WHERE user_id = $1 RETURNING failures`, userID)
 }

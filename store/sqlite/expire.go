@@ -8,11 +8,12 @@ var expiring = []struct{ table, column string }{
 	{"tickets", "expires_at"},
 	{"enrollments", "expires_at"},
 	{"trusted_devices", "expires_at"},
+	{"known_addresses", "expires_at"},
 }
 
 // DeleteExpired deletes the sessions whose refresh token expired before
-// now, and the tickets, enrollments and trusted devices that expired before
-// now. A zero expiry (NULL) is the earliest time, so it has expired too.
+// now, and the tickets, enrollments, trusted devices and known addresses
+// that expired before now. A zero expiry (NULL) is the earliest time, so it has expired too.
 func (t *tx) DeleteExpired(now time.Time) error {
 	for _, e := range expiring {
 		_, err := t.exec(`DELETE FROM `+e.table+` WHERE `+e.column+` IS NULL OR `+e.column+` < ?`, nanos(now))

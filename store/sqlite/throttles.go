@@ -1,25 +1,71 @@
 package sqlite
 
-import "github.com/mfad/mfad"
+import (
+	"time"
 
-func (t *tx) Throttle(key string) (*mfad.Throttle, error) {
+	"github.com/mfad/mfad"
+)
+
+const throttleColumns = `key, failures, until, updated`
+
+func scanThrottle(s scanner) (*mfad.Throttle, error) {
 	th := &mfad.Throttle{}
-	err := t.row(`SELECT key, failures, until, updated FROM throttles WHERE key = ?`, key).Scan(
-		&th.Key, &th.Failures, timeDest{T: &th.Until}, timeDest{T: &th.Updated})
-	if err != nil {
+	if err := s.Scan(&th.Key, &th.Failures, timeDest{T: &th.Until}, timeDest{T: &th.Updated}); err != nil {
 		return nil, err
 	}
 	return th, nil
 }
 
-// PutThrottle inserts or replaces the throttle of th.Key.
-func (t *tx) PutThrottle(th *mfad.Throttle) error {
-	_, err := t.exec(`INSERT INTO throttles (key, failures, until, updated) VALUES (?, ?, ?, ?)
-		ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, until = excluded.until,
-		updated = excluded.updated`, th.Key, th.Failures, nanos(th.Until), nanos(th.Updated))
+func (t *tx) Throttle(key string) (*mfad.Throttle, error) {
+	return scanThrottle(t.row(`SELECT `+throttleColumns+` FROM throttles WHERE key = ?`, key))
+}
+
+// ChangeThrottle locks the throttle row of key with an upsert that changes
+// nothing (it makes an empty row if there is none), so that racing calls on
+// one key queue on the row lock; then it stores what fn makes of the row.
+func (t *tx) ChangeThrottle(key string, fn func(th *mfad.Throttle) error) (*mfad.Throttle, error) {
+	th, err := scanThrottle(t.row(`INSERT INTO throttles (key, failures) VALUES (?, 0)
+		ON CONFLICT (key) DO UPDATE SET failures = throttles.failures RETURNING `+throttleColumns, key))
+	if err != nil {
+		return nil, err
+	}
+	if err := fn(th); err != nil {
+		return nil, err
+	}
+	th.Key = key
+	if th.Failures == 0 && th.Until.IsZero() {
+		_, err = t.exec(`DELETE FROM throttles WHERE key = ?`, key)
+		return th, err
+	}
+	_, err = t.exec(`UPDATE throttles SET failures = ?, until = ?, updated = ? WHERE key = ?`,
+		th.Failures, nanos(th.Until), nanos(th.Updated), key)
+	return th, err
+}
+
+// DeleteThrottle deletes the throttle of key and those under it (key:...).
+func (t *tx) DeleteThrottle(key string) error {
+	n, err := t.deleteThrottles(key)
+	if err == nil && n == 0 {
+		err = mfad.ErrNoRows
+	}
 	return err
 }
 
-func (t *tx) DeleteThrottle(key string) error {
-	return t.execOne(`DELETE FROM throttles WHERE key = ?`, key)
+func (t *tx) deleteThrottles(key string) (int64, error) {
+	under := key + ":"
+	return t.exec(`DELETE FROM throttles WHERE key = ? OR substr(key, 1, ?) = ?`, key, len(under), under)
+}
+
+// RememberAddress inserts the user's known address or moves its expiry.
+func (t *tx) RememberAddress(userID int64, hash []byte, expires time.Time) error {
+	_, err := t.exec(`INSERT INTO known_addresses (user_id, hash, expires_at) VALUES (?, ?, ?)
+		ON CONFLICT (user_id, hash) DO UPDATE SET expires_at = excluded.expires_at`, userID, blob(hash), nanos(expires))
+	return err
+}
+
+// KnownAddress reports whether the user has an unexpired known address of hash.
+func (t *tx) KnownAddress(userID int64, hash []byte, now time.Time) (bool, error) {
+	n, err := t.count(`SELECT COUNT(*) FROM known_addresses WHERE user_id = ? AND hash = ? AND expires_at >= ?`,
+		userID, blob(hash), nanos(now))
+	return n > 0, err
 }

@@ -107,12 +107,13 @@ func (t *tx) UpdateUser(u *mfad.User) error {
 }
 
 // DeleteUser deletes the user; foreign keys delete every row that belongs
-// to it, and its password throttle goes too. The audit log stays.
+// to it, and its password throttles ("user:<id>" and "user:<id>:...")
+// go too. The audit log stays.
 func (t *tx) DeleteUser(id int64) error {
 	if err := t.execOne(`DELETE FROM users WHERE id = ?`, id); err != nil {
 		return err
 	}
-	_, err := t.exec(`DELETE FROM throttles WHERE key = ?`, fmt.Sprintf("user:%d", id))
+	_, err := t.deleteThrottles(fmt.Sprintf("user:%d", id))
 	return err
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/mfad/mfad"
 )
@@ -22,7 +23,9 @@ func owned(t *testing.T, s mfad.Store, u *mfad.User, name string) {
 	createAppPassword(t, s, u.ID, name)
 	update(t, s, func(tx mfad.Tx) error {
 		return errors.Join(
-			tx.PutThrottle(&mfad.Throttle{Key: fmt.Sprintf("user:%d", u.ID), Failures: 1, Until: t0}),
+			failThrottle(tx, fmt.Sprintf("user:%d", u.ID)),
+			failThrottle(tx, fmt.Sprintf("user:%d:addr", u.ID)),
+			tx.RememberAddress(u.ID, hash("addr-"+name), at(time.Hour)),
 			tx.AppendEvent(&mfad.Event{Time: t0, UserID: u.ID, Action: "create", Result: "ok"}))
 	})
 }
@@ -38,6 +41,8 @@ func ownedRows(t *testing.T, s mfad.Store, u *mfad.User, name string) (rows, eve
 			errOf(tx.TicketByHash(hash("ticket-" + name))),
 			errOf(tx.TrustedDeviceByHash(hash("device-" + name))),
 			errOf(tx.Throttle(fmt.Sprintf("user:%d", u.ID))),
+			errOf(tx.Throttle(fmt.Sprintf("user:%d:addr", u.ID))),
+			errOf(knownAddress(tx, u.ID, hash("addr-"+name))),
 		} {
 			if err == nil {
 				rows++
@@ -56,6 +61,15 @@ func ownedRows(t *testing.T, s mfad.Store, u *mfad.User, name string) (rows, eve
 	return rows, events
 }
 
+// knownAddress is KnownAddress as a lookup: ErrNoRows when not known.
+func knownAddress(tx mfad.Tx, userID int64, h []byte) (bool, error) {
+	ok, err := tx.KnownAddress(userID, h, t0)
+	if err == nil && !ok {
+		err = mfad.ErrNoRows
+	}
+	return ok, err
+}
+
 // errOf drops a lookup's result.
 func errOf(_ any, err error) error { return err }
 
@@ -64,7 +78,7 @@ func testDeleteUser(t *testing.T, s mfad.Store) {
 	b := createUser(t, s, "bob", "bob@x")
 	owned(t, s, a, "a")
 	owned(t, s, b, "b")
-	const all = 6 + 3 + 1 + 1 // lookups, scratch codes, device, app password
+	const all = 8 + 3 + 1 + 1 // lookups, scratch codes, device, app password
 	if rows, _ := ownedRows(t, s, a, "a"); rows != all {
 		t.Fatalf("set-up: found %d rows of alice; want %d", rows, all)
 	}

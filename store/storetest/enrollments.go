@@ -10,6 +10,7 @@ import (
 var enrollmentTests = []test{
 	{"Enrollments/PutGetDelete", testEnrollment},
 	{"Enrollments/Errors", testEnrollmentErrors},
+	{"Enrollments/Failures", testEnrollmentFailures},
 }
 
 func newEnrollment(userID int64, tok string) *mfad.Enrollment {
@@ -26,6 +27,7 @@ func newEnrollment(userID int64, tok string) *mfad.Enrollment {
 		Dialect:   "veeam",
 		CreatedAt: t0,
 		ExpiresAt: at(10 * time.Minute),
+		SessionID: 7,
 	}
 }
 
@@ -49,6 +51,7 @@ func testEnrollment(t *testing.T, s mfad.Store) {
 	// Preparing again replaces, token and all; an admin may prepare.
 	e2 := newEnrollment(u.ID, "tok2")
 	e2.Secret, e2.Scratch, e2.CreatedBy, e2.Form = "v1.k1.second", "", 42, mfad.DefaultScratchForm
+	e2.SessionID, e2.PasswordProof = 0, true
 	putEnrollment(t, s, e2)
 	if got := enrollmentByToken(t, s, "tok1"); got != nil {
 		t.Errorf("replaced token still finds %+v", got)
@@ -87,4 +90,36 @@ func testEnrollmentErrors(t *testing.T, s mfad.Store) {
 		wantErr(t, "EnrollmentByToken(nil)", err, mfad.ErrNoRows)
 		return nil
 	})
+}
+
+// testEnrollmentFailures: wrong codes are counted on the enrollment, racing
+// ones all count, and preparing again starts from 0.
+func testEnrollmentFailures(t *testing.T, s mfad.Store) {
+	u := createUser(t, s, "alice", "")
+	e := newEnrollment(u.ID, "tok")
+	e.Failures = 3 // ignored: a new enrollment has none
+	putEnrollment(t, s, e)
+	stored := func() *mfad.Enrollment {
+		return find(t, s, func(tx mfad.Tx) (*mfad.Enrollment, error) { return tx.Enrollment(u.ID) })
+	}
+	if got := stored().Failures; got != 0 {
+		t.Errorf("Failures of a new enrollment = %d", got)
+	}
+	var n int
+	update(t, s, func(tx mfad.Tx) (err error) { n, err = tx.AddEnrollmentFailure(u.ID); return err })
+	if n != 1 || stored().Failures != 1 {
+		t.Errorf("AddEnrollmentFailure = %d, stored %d; want 1", n, stored().Failures)
+	}
+	errs := race(t, s, 20, func(_ int, tx mfad.Tx) error { _, err := tx.AddEnrollmentFailure(u.ID); return err })
+	tally(t, errs)
+	if got := stored().Failures; got != 21 {
+		t.Errorf("after 20 racing failures: %d; want 21", got)
+	}
+	putEnrollment(t, s, newEnrollment(u.ID, "tok2"))
+	if got := stored().Failures; got != 0 {
+		t.Errorf("Failures after preparing again = %d", got)
+	}
+	b := createUser(t, s, "bob", "")
+	err := s.Update(t.Context(), func(tx mfad.Tx) error { _, err := tx.AddEnrollmentFailure(b.ID); return err })
+	wantErr(t, "AddEnrollmentFailure(no enrollment)", err, mfad.ErrNoRows)
 }
