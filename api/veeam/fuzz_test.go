@@ -12,8 +12,8 @@ import (
 // FuzzDecode sends arbitrary bodies, content types and ids to every route
 // that decodes input: form-encoded token requests, the JSON bodies of
 // enableMfa, acceptMfa and disableMfa, the query of the user list (paging
-// and NameFilter) and the user id of the path, in v1 and v8.1, and a
-// logout. Whatever comes in, the answer is never a 5xx, and its body is
+// and NameFilter) and the user id of the path, in v1 and v8.1, a logout
+// and v8.1's new user. Whatever comes in, the answer is never a 5xx, and its body is
 // empty or one JSON object (but for the redirects of net/http.ServeMux to
 // a clean path).
 func FuzzDecode(f *testing.F) {
@@ -49,6 +49,8 @@ func FuzzDecode(f *testing.F) {
 		{7, "", "00000000-0000-0000-0000-0000000003e9"},
 		{7, "", "00000000-0000-0000-8000-000000000000"},
 		{8, "", ""},
+		{9, jsonType, `{"name":"n","description":"","role":"PortalAdmin","password":"password-1"}`},
+		{9, jsonType, `{"name":"n","description":"x","role":null,"type":"IdentityProvider"}`},
 	}
 	for _, s := range seeds {
 		f.Add(s.route, s.contentType, s.body)
@@ -58,7 +60,7 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, route uint8, contentType, body string) {
 		var method, target, token string
 		var rd *strings.Reader
-		switch route % 9 {
+		switch route % 10 {
 		case 0:
 			method, target, rd = "POST", "/api/oauth2/token", strings.NewReader(body)
 		case 1:
@@ -77,8 +79,10 @@ func FuzzDecode(f *testing.F) {
 			method, target = "GET", "/api/v8.1/users/"+url.PathEscape(body)
 		case 8:
 			method, target = "DELETE", "/api/oauth2/token?"+body
+		case 9:
+			method, target, rd = "POST", "/api/v8.1/users", strings.NewReader(body)
 		}
-		if route%9 != 0 {
+		if route%10 != 0 {
 			token = admin
 		}
 		var req *http.Request

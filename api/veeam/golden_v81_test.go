@@ -11,6 +11,7 @@ const (
 	idAdmin = "00000000-0000-0000-0000-000000000001"
 	id1001  = "00000000-0000-0000-0000-0000000003e9"
 	id1002  = "00000000-0000-0000-0000-0000000003ea"
+	id1003  = "00000000-0000-0000-0000-0000000003eb"
 	id9999  = "00000000-0000-0000-0000-00000000270f"
 )
 
@@ -50,7 +51,7 @@ var scenarioV81 = []step{
 	{name: "users_get_unknown", method: "GET", path: v81 + "/users/" + id9999, as: "admin", status: 404},
 	{name: "users_get_bad_id", method: "GET", path: v81 + "/users/3f2504e0-4f89-11d3-9a0c-0305e82c3301", as: "admin", status: 400},
 	{name: "users_no_token", method: "GET", path: v81 + "/users", status: 401},
-	{name: "wrong_method", method: "DELETE", path: v81 + "/users/" + id1001, as: "admin", status: 405},
+	{name: "wrong_method", method: "PUT", path: v81 + "/users/" + id1001, as: "admin", status: 405},
 
 	// Enabling and accepting MFA for oneself.
 	{name: "enable", method: "POST", path: v81 + "/users/" + id1001 + "/enableMfa", as: "u1001", ctype: jsonType,
@@ -86,6 +87,31 @@ var scenarioV81 = []step{
 		body: accept("u1002"), status: 204},
 	{name: "users_list_after", method: "GET", path: v81 + "/users", as: "admin", status: 200},
 	{name: "disable_on_behalf", method: "POST", path: v81 + "/users/" + id1002 + "/disableMfa", as: "admin", status: 204},
+
+	// Administering users (v8.1 only), each one core call.
+	{name: "u1002 signs in again (the admin's acceptMfa ended her sessions)", do: func(s *state) {
+		s.tok["u1002"] = s.e.login("u1002", userPassword)
+	}},
+	{name: "users_create", method: "POST", path: v81 + "/users", as: "admin", ctype: jsonType,
+		body: text(`{"name":"u1003","description":"u1003@example.com","role":"ReadOnlyUser","type":"Internal","password":"u1003-password-1"}`), status: 201},
+	{name: "users_create_role", method: "POST", path: v81 + "/users", as: "admin", ctype: jsonType,
+		body: text(`{"name":"u1004","description":"","role":"PortalOperator","password":"u1004-password-1"}`), status: 400},
+	{name: "users_create_description", method: "POST", path: v81 + "/users", as: "admin", ctype: jsonType,
+		body: text(`{"name":"u1004","description":"night shift","password":"u1004-password-1"}`), status: 400},
+	{name: "users_create_duplicate", method: "POST", path: v81 + "/users", as: "admin", ctype: jsonType,
+		body: text(`{"name":"U1003","description":"","password":"u1003-password-1"}`), status: 409},
+	{name: "users_create_by_user", method: "POST", path: v81 + "/users", as: "u1002", ctype: jsonType,
+		body: text(`{"name":"u1004","description":"","role":"PortalAdmin","password":"u1004-password-1"}`), status: 403},
+	{name: "users_delete_by_user", method: "DELETE", path: v81 + "/users/" + id1003, as: "u1002", status: 403},
+	{name: "users_delete_self", method: "DELETE", path: v81 + "/users/" + idAdmin, as: "admin", status: 409},
+	{name: "users_delete", method: "DELETE", path: v81 + "/users/" + id1003, as: "admin", status: 204},
+	{name: "users_delete_unknown", method: "DELETE", path: v81 + "/users/" + id1003, as: "admin", status: 404},
+	{name: "password_wrong_current", method: "POST", path: v81 + "/users/changePassword", as: "u1002", ctype: jsonType,
+		body: text(`{"currentPassword":"wrong-password","newPassword":"u1002-password-2"}`), status: 401},
+	{name: "password_change", method: "POST", path: v81 + "/users/changePassword", as: "u1002", ctype: jsonType,
+		body: text(`{"currentPassword":"` + userPassword + `","newPassword":"u1002-password-2"}`), status: 204},
+	tokenStep("token_old_password", "username=u1002&password="+userPassword+"&grant_type=Password", 401),
+	tokenStep("token_new_password", "username=u1002&password=u1002-password-2&grant_type=Password", 200),
 
 	// Logging out.
 	{name: "logout", method: "DELETE", path: "/api/oauth2/token?api-version=8.1", as: "admin", status: 204},

@@ -11,6 +11,9 @@
 //	POST   /api/{version}/users/{id}/enableMfa  {recreate} -> {userId, qrString, secretKey, scratchCodes, token}
 //	POST   /api/{version}/users/{id}/acceptMfa  {code, token} -> no content
 //	POST   /api/{version}/users/{id}/disableMfa no body -> no content
+//	POST   /api/v8.1/users                      {name, description, role, password} -> 201 user
+//	DELETE /api/v8.1/users/{id}                 -> 204
+//	POST   /api/v8.1/users/changePassword       {currentPassword, newPassword} -> 204
 //
 // {version} is one of the versions table: v1 (the archived v1 reference,
 // seed 003: numeric ids, 200 with an empty body) and v8.1 (Veeam's
@@ -72,16 +75,21 @@ func (v *version) prefix() string { return "/api/" + v.name }
 type handler func(s *server, v *version, w http.ResponseWriter, r *http.Request, a auth.Actor) error
 
 // routes are the versioned routes, below /api/{version}; each needs a
-// bearer token.
+// bearer token. since names the first version that has the route ("" for
+// all): v1 documents no user administration.
 var routes = []struct {
 	method, path string
 	h            handler
+	since        string
 }{
-	{"GET", "/users", (*server).listUsers},
-	{"GET", "/users/{id}", (*server).getUser},
-	{"POST", "/users/{id}/enableMfa", (*server).enableMFA},
-	{"POST", "/users/{id}/acceptMfa", (*server).acceptMFA},
-	{"POST", "/users/{id}/disableMfa", (*server).disableMFA},
+	{"GET", "/users", (*server).listUsers, ""},
+	{"GET", "/users/{id}", (*server).getUser, ""},
+	{"POST", "/users/{id}/enableMfa", (*server).enableMFA, ""},
+	{"POST", "/users/{id}/acceptMfa", (*server).acceptMFA, ""},
+	{"POST", "/users/{id}/disableMfa", (*server).disableMFA, ""},
+	{"POST", "/users", (*server).createUser, "v8.1"},
+	{"DELETE", "/users/{id}", (*server).deleteUser, "v8.1"},
+	{"POST", "/users/changePassword", (*server).changeOwnPassword, "v8.1"},
 }
 
 const tokenPath = "/api/oauth2/token"
@@ -98,9 +106,11 @@ type server struct {
 func New(svc *auth.Service) http.Handler {
 	svc.RegisterProfile(Dialect, Profile)
 	s := &server{svc: svc, mux: http.NewServeMux()}
-	for _, v := range versions {
+	for i, v := range versions {
 		for _, rt := range routes {
-			s.mux.Handle(rt.method+" "+v.prefix()+rt.path, s.wrap(v, rt.h))
+			if rt.since == "" || slices.IndexFunc(versions, func(w *version) bool { return w.name == rt.since }) <= i {
+				s.mux.Handle(rt.method+" "+v.prefix()+rt.path, s.wrap(v, rt.h))
+			}
 		}
 	}
 	s.mux.HandleFunc("POST "+tokenPath, s.token)
