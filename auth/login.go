@@ -254,18 +254,21 @@ func (s *Service) afterPassword(tx mfad.Tx, c Client, u *mfad.User, req LoginReq
 // secondStep finishes a login of a user whose second factor is asked for.
 func (s *Service) secondStep(tx mfad.Tx, a Actor, u *mfad.User, f *mfad.Factor, req LoginRequest, res *LoginResult) (*LoginResult, error) {
 	var err error
+	// A code, when given, is checked even on a trusted device: the session
+	// then counts as having proven its second factor (sensitive actions).
+	trusted := req.TrustedToken != "" && s.trustedDevice(tx, u.ID, req.TrustedToken)
 	switch {
-	case req.TrustedToken != "" && s.trustedDevice(tx, u.ID, req.TrustedToken):
-		res.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, false, s.idleFor(req))
-		if err == nil {
-			err = s.audit(tx, a, u.ID, "login", "ok", "trusted device")
-		}
 	case req.Code != "":
 		if _, err := s.verifyFactor(tx, a, u, f, req.Code, "login.2fa"); err != nil {
 			return nil, err
 		}
-		if res.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, true, s.idleFor(req)); err == nil && req.TrustDevice {
+		if res.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, true, s.idleFor(req)); err == nil && req.TrustDevice && !trusted {
 			res.Trusted, err = s.trustDevice(tx, a, u.ID, req.DeviceName)
+		}
+	case trusted:
+		res.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, false, s.idleFor(req))
+		if err == nil {
+			err = s.audit(tx, a, u.ID, "login", "ok", "trusted device")
 		}
 	default:
 		now := s.Now()
