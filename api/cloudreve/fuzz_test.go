@@ -21,6 +21,9 @@ var fuzzRoutes = []struct {
 	{"PATCH", "/api/v4/user/setting", "alice"},
 	{"PUT", "/api/v4/admin/user/1002", "admin"},
 	{"GET", "/api/v4/session/prepare?email=", ""},
+	{"POST", "/api/v4/admin/user", "admin"},
+	{"PUT", "/api/v4/admin/user", "admin"},
+	{"POST", "/api/v4/admin/user/batch/delete", "alice"}, // decoded, then refused: no session ends
 }
 
 // FuzzRequests sends arbitrary bodies to every route that decodes one: the
@@ -38,6 +41,9 @@ func FuzzRequests(f *testing.F) {
 		`{"user":null}`, `{"user":{"id":"1002"}}`, `{"user":{"id":1e30}}`,
 		`{"email":"\u0000@\ud800"}`, `{"email":1}`, `[]`, `null`, `""`, `{`, `{}{}`, ``, "\xff\xfe",
 		`alice@example.org`,
+		`{"page":1,"page_size":10,"order_by":"id","order_direction":"desc","conditions":{}}`, `{"page":-1,"page_size":1e9}`,
+		`{"user":{"email":"fuzz@example.org","nick":"fuzz","group_users":1},"password":"fuzz-password-1"}`,
+		`{"ids":[1001,9999]}`, `{"ids":[]}`, `{"ids":"1"}`,
 	}
 	for _, s := range seeds {
 		for i := range fuzzRoutes {

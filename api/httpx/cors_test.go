@@ -3,6 +3,7 @@ package httpx
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -88,4 +89,52 @@ func TestCORS(t *testing.T) {
 	if CORS(nil, next) == nil {
 		t.Fatal("no handler")
 	}
+}
+
+// FuzzParseOrigins: any setting parses or is refused, and what parses is
+// only plain origins.
+func FuzzParseOrigins(f *testing.F) {
+	for _, s := range []string{"", "https://a.example.org", "http://localhost:5173,https://b.example.org", "*", "https://x/ y", "https://[::1]:8080", "\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ParseOrigins(s)
+		if err != nil {
+			return
+		}
+		for _, o := range got {
+			if again, err := ParseOrigins(o); err != nil || len(again) != 1 || again[0] != o {
+				t.Fatalf("origin %q of %q does not parse back: %v %v", o, s, again, err)
+			}
+		}
+	})
+}
+
+// FuzzCORSRequestHeaders: a preflight's header list is allowed only when
+// every header in it is one the fronts take.
+func FuzzCORSRequestHeaders(f *testing.F) {
+	for _, s := range []string{"", "authorization", "Content-Type, X-Cr-Context-Hint", "x-cr-", "x-evil", ",,", "authorization,\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out, ok := corsRequestHeaders(s)
+		if !ok {
+			return
+		}
+		for _, h := range splitList(out) {
+			if h != "authorization" && h != "content-type" && (len(h) <= 5 || h[:5] != "x-cr-") {
+				t.Fatalf("%q allowed header %q", s, h)
+			}
+		}
+	})
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ", ") {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
