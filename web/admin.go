@@ -80,7 +80,7 @@ func (h *handler) admin(w http.ResponseWriter, r *http.Request, s *session) {
 func (h *handler) adminError(w http.ResponseWriter, r *http.Request, v *view, err error) {
 	status, msg := h.explain(err, "")
 	v.Error = msg
-	retryAfter(w, err)
+	h.retry(w, v, err)
 	h.render(w, r, status, "admin", v)
 }
 

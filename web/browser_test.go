@@ -230,6 +230,13 @@ func (b *tab) enable(srv *e2e.Server, shots bool) (string, []string) {
 	if !bytes.Equal(key.Secret, secret) || key.Issuer != "mfad" {
 		b.t.Fatalf("the QR code holds another key than the page shows: %q", res.GetText())
 	}
+	// Beside the QR code, a link the phone's own authenticator app opens:
+	// the same otpauth URI.
+	if link := b.eval(`document.getElementById("phone-link").getAttribute("href")`); link != res.GetText() {
+		b.t.Errorf("phone link %q, QR code %q", link, res.GetText())
+	} else if lk, err := otp.ParseURI(link); err != nil || !bytes.Equal(lk.Secret, secret) {
+		b.t.Errorf("phone link %q: %v", link, err)
+	}
 	// The code field is made for phones.
 	attrs := run(b, chromedp.Attributes(chromedp.CSS("#code")))
 	if attrs["inputmode"] != "numeric" || attrs["autocomplete"] != "one-time-code" {
@@ -259,6 +266,9 @@ func TestBrowser(t *testing.T) {
 		t.Skip("no chromium found (set MFAD_REQUIRE_BROWSER=1 to make this a failure)")
 	}
 	shots, err := filepath.Abs(filepath.Join("..", "artifacts"))
+	if dir := os.Getenv("MFAD_SCREENSHOTS"); dir != "" {
+		shots = dir
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,6 +371,42 @@ func TestBrowser(t *testing.T) {
 	fresh := otp.Key{Secret: key}.Code(srv.Now())
 	b.code(fresh)
 	b.want("Security")
+
+	// New scratch codes, by POST-redirect-GET: the page that shows them is
+	// a GET, and reloading it shows them no more and makes none.
+	srv.Advance(30 * time.Second)
+	b.typeIn("#scratch-code", otp.Key{Secret: key}.Code(srv.Now()))
+	b.submit(chromedp.Click(chromedp.CSS("#scratch-form button")))
+	b.want("Save your new scratch codes")
+	if loc := b.eval(`location.pathname + location.search`); loc != "/ui/security/codes?kind=new" {
+		t.Errorf("new scratch codes shown at %q, want a GET of /ui/security/codes", loc)
+	}
+	newCodes := run(b, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#scratch-codes code"), c => c.textContent)`))
+	if len(newCodes) != 10 {
+		t.Fatalf("%d new scratch codes", len(newCodes))
+	}
+	b.shot("new-scratch-codes")
+	b.submit(chromedp.Reload())
+	b.want("Security")
+	if n := b.notice(); !strings.Contains(n, "shown only once") {
+		t.Errorf("after reloading the codes page: notice %q, error %q", n, b.errorText())
+	}
+	if st := b.eval(`document.getElementById("scratch-left").textContent`); st != "10 unused scratch codes left." {
+		t.Errorf("after reloading: %q", st)
+	}
+	b.shot("codes-reloaded")
+	codes = newCodes
+
+	// A wrong code when turning 2FA off: the error stands in the form,
+	// next to the field, not at the top of the page.
+	b.typeIn("#off-password", alicePW)
+	b.typeIn("#off-code", otpWrong(t, secret, srv.Now()))
+	b.submit(chromedp.Click(chromedp.CSS("#disable-form button")))
+	b.want("Security")
+	if msg := b.eval(`(document.querySelector("#disable-form #error") || {textContent: ""}).textContent.trim()`); msg != web.MsgWrongCode {
+		t.Errorf("disable error in the form: %q (anywhere: %q)", msg, b.errorText())
+	}
+	b.shot("disable-wrong-code")
 	b.logout()
 
 	// A wrong code, then the replayed code: the same message.
@@ -415,7 +461,20 @@ func TestBrowser(t *testing.T) {
 	if msg := b.errorText(); !strings.HasPrefix(msg, "Too many wrong codes: your second factor is locked for now. Try again in 30 seconds, at ") {
 		t.Errorf("lockout: %q", msg)
 	}
+	// The time is shown in the browser's zone, with the UTC one as tooltip.
+	if at := b.eval(`(document.querySelector("#error time[datetime]") || {title: ""}).title`); !strings.HasSuffix(at, " UTC") {
+		t.Errorf("lockout time %q: no <time> with the UTC time", at)
+	}
 	b.shot("locked")
+	// The sixth code: the login ticket died with the lockout, and the page
+	// says that the factor is locked and until when, not that the login
+	// expired.
+	b.code(otpWrong(t, bobSecret, srv.Now()))
+	b.want("Log in")
+	if msg := b.errorText(); !strings.HasPrefix(msg, "Too many wrong codes: your second factor is locked for now. Try again in ") {
+		t.Errorf("sixth code after the lockout: %q", msg)
+	}
+	b.shot("locked-sixth-code")
 
 	// The admin unlocks Bob and resets his 2FA.
 	b.login("admin", e2e.AdminPassword)

@@ -200,7 +200,8 @@ var (
 	reCSRF   = regexp.MustCompile(`name="csrf" value="([^"]*)"`)
 	reError  = regexp.MustCompile(`(?s)<div class="msg error" role="alert" id="error"><p>(.*?)</p>`)
 	reNotice = regexp.MustCompile(`(?s)<div class="msg notice" role="status" id="notice"><p>(.*?)</p>`)
-	reSecret = regexp.MustCompile(`<code id="secret" class="secret">([^<]*)</code>`)
+	reSecret = regexp.MustCompile(`<code id="secret" class="secret">(.*?)</code>`)
+	reTag    = regexp.MustCompile(`<[^>]*>`)
 	reCode   = regexp.MustCompile(`<li><code>([^<]+)</code></li>`)
 	reH1     = regexp.MustCompile(`<h1>([^<]*)</h1>`)
 )
@@ -225,7 +226,7 @@ func (p *page) hidden(t *testing.T, name string) string {
 
 func (p *page) errorText() string {
 	if m := reError.FindStringSubmatch(p.body); m != nil {
-		return html.UnescapeString(m[1])
+		return html.UnescapeString(reTag.ReplaceAllString(m[1], ""))
 	}
 	return ""
 }
@@ -250,7 +251,7 @@ func (p *page) secret(t *testing.T) string {
 	if m == nil {
 		t.Fatalf("no secret on the page:\n%s", p.body)
 	}
-	return html.UnescapeString(m[1])
+	return html.UnescapeString(reTag.ReplaceAllString(m[1], ""))
 }
 
 func (p *page) scratchCodes() []string {

@@ -121,10 +121,12 @@ func WireErrors() map[mfad.Code]string {
 	return out
 }
 
-// retryAfter sets Retry-After on a locked or throttled answer.
-func retryAfter(w http.ResponseWriter, err error) {
+// retry sets Retry-After on a locked or throttled answer, and the time it
+// names on the page, which shows it in the browser's time zone.
+func (h *handler) retry(w http.ResponseWriter, v *view, err error) {
 	if d := mfad.RetryAfter(err); d > 0 {
 		w.Header().Set("Retry-After", fmt.Sprint(int((d+time.Second-1)/time.Second)))
+		v.RetryAt = h.svc.Now().Add(d)
 	}
 }
 
@@ -170,11 +172,12 @@ func Duration(d time.Duration) string {
 // notices are the messages a redirect may ask for, by key: a URL never
 // carries the text itself (nor anything secret).
 var notices = map[string]string{
-	"logout":   "You are logged out.",
-	"expired":  "Your session has ended. Log in again.",
-	"disabled": "Two-factor authentication is off. You log in with your password only.",
-	"created":  "The user was created. They can log in and turn on two-factor authentication.",
-	"reset":    "Two-factor authentication of the user was reset: their codes, scratch codes and sessions no longer work. They log in with their password and can turn it on again.",
-	"unlocked": "The user was unlocked: their failed attempts were forgotten.",
-	"setup":    "Two-factor authentication is required for your account. Turn it on to continue.",
+	"logout":      "You are logged out.",
+	"expired":     "Your session has ended. Log in again.",
+	"disabled":    "Two-factor authentication is off. You log in with your password only.",
+	"created":     "The user was created. They can log in and turn on two-factor authentication.",
+	"reset":       "Two-factor authentication of the user was reset: their codes, scratch codes and sessions no longer work. They log in with their password and can turn it on again.",
+	"unlocked":    "The user was unlocked: their failed attempts were forgotten.",
+	"setup":       "Two-factor authentication is required for your account. Turn it on to continue.",
+	"codes-shown": "Scratch codes are shown only once and are not kept. If you did not save them, make new ones.",
 }

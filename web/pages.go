@@ -3,6 +3,8 @@ package web
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strings"
@@ -40,7 +42,7 @@ func (h *handler) loginPost(w http.ResponseWriter, r *http.Request) {
 		v.Login = login
 		status, msg := h.explain(err, atLogin)
 		v.Error, v.Field = msg, "password"
-		retryAfter(w, err)
+		h.retry(w, v, err)
 		h.render(w, r, status, "login", v)
 		return
 	}
@@ -79,9 +81,7 @@ func (h *handler) codePost(w http.ResponseWriter, r *http.Request) {
 	}
 	ticket := cookie(r, cookieTicket)
 	if ticket == "" {
-		v := h.loginView(w, r)
-		v.Error = MsgExpiredLogin
-		h.render(w, r, http.StatusGone, "login", v)
+		h.ticketGone(w, r)
 		return
 	}
 	res, err := h.svc.CompleteLogin(r.Context(), h.client(r), auth.TicketRequest{Ticket: ticket, Code: r.PostFormValue("code")})
@@ -90,21 +90,39 @@ func (h *handler) codePost(w http.ResponseWriter, r *http.Request) {
 		case mfad.ENotFound, mfad.EExpired:
 			// The ticket is gone: expired, or dead after too many wrong codes.
 			clearCookie(w, r, cookieTicket)
-			v := h.loginView(w, r)
-			_, v.Error = h.explain(mfad.Errorf(mfad.EExpired, "login ticket expired"), atCode)
-			h.render(w, r, http.StatusGone, "login", v)
+			h.ticketGone(w, r)
 			return
 		}
+		h.noteLock(w, r, err)
 		v := h.codeView(w, r)
 		status, msg := h.explain(err, atCode)
 		v.Error, v.Field = msg, "code"
-		retryAfter(w, err)
+		h.retry(w, v, err)
 		h.render(w, r, status, "code", v)
 		return
 	}
 	clearCookie(w, r, cookieTicket)
+	if cookie(r, cookieLock) != "" {
+		clearCookie(w, r, cookieLock)
+	}
 	h.setSession(w, r, res.Tokens)
 	redirect(w, r, Prefix+"security")
+}
+
+// ticketGone answers a code sent without a live login ticket: with the
+// lockout, if the last answer was one that has not ended (the ticket died
+// with it), else with "your login has expired".
+func (h *handler) ticketGone(w http.ResponseWriter, r *http.Request) {
+	v := h.loginView(w, r)
+	if lerr, ok := h.lockNoted(r); ok {
+		status, msg := h.explain(lerr, atCode)
+		v.Error = msg
+		h.retry(w, v, lerr)
+		h.render(w, r, status, "login", v)
+		return
+	}
+	_, v.Error = h.explain(mfad.Errorf(mfad.EExpired, "login ticket expired"), atCode)
+	h.render(w, r, http.StatusGone, "login", v)
 }
 
 func (h *handler) logout(w http.ResponseWriter, r *http.Request, s *session) {
@@ -136,7 +154,7 @@ func (h *handler) securityError(w http.ResponseWriter, r *http.Request, s *sessi
 	}
 	status, msg := h.explain(err, where)
 	v.Error, v.Field = msg, field
-	retryAfter(w, err)
+	h.retry(w, v, err)
 	h.render(w, r, status, "security", v)
 }
 
@@ -170,7 +188,12 @@ func (h *handler) enable(w http.ResponseWriter, r *http.Request, s *session) {
 }
 
 func enrollOf(p *auth.Prepared) (*enrollView, error) {
-	ev := &enrollView{Secret: p.Secret, URI: p.URI, Token: p.Token, Expires: p.ExpiresAt, Groups: groups(p.Secret)}
+	link, err := phoneLink(p.URI, p.Secret)
+	if err != nil {
+		return nil, err
+	}
+	ev := &enrollView{Secret: p.Secret, URI: p.URI, Token: p.Token, Expires: p.ExpiresAt,
+		Groups: strings.Fields(groups(p.Secret)), Link: link}
 	if png, err := p.QRPNG(256); err == nil {
 		ev.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
 		return ev, nil
@@ -181,6 +204,22 @@ func enrollOf(p *auth.Prepared) (*enrollView, error) {
 	}
 	ev.QR = template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(svg))
 	return ev, nil
+}
+
+// phoneLink is the otpauth:// URI as a link an authenticator app on the
+// same phone opens (the QR code cannot be scanned by the phone showing it).
+// html/template lets only http(s) and mailto URLs into an href, so the URI
+// is checked by parsing it back with the otp package, the same secret as
+// the one shown for typing, before it is marked safe.
+func phoneLink(uri, secret string) (template.URL, error) {
+	k, err := otp.ParseURI(uri)
+	if err != nil {
+		return "", fmt.Errorf("web: the prepared otpauth URI does not parse: %w", err)
+	}
+	if !sameSecret(uri, secret) || k.Validate() != nil || !strings.HasPrefix(uri, "otpauth://totp/") {
+		return "", errors.New("web: the prepared otpauth URI does not carry the secret shown")
+	}
+	return template.URL(uri), nil
 }
 
 // groups writes a secret in groups of four characters, for typing.
@@ -228,10 +267,7 @@ func (h *handler) confirm(w http.ResponseWriter, r *http.Request, s *session) {
 		h.render(w, r, status, "enroll", v)
 		return
 	}
-	v := h.base(r, s, "Save your scratch codes", "security")
-	v.Notice = "Two-factor authentication is on."
-	v.Codes = out.ScratchCodes
-	h.render(w, r, http.StatusOK, "scratch", v)
+	h.showCodes(w, r, s, out.ScratchCodes, "enabled")
 }
 
 // sameSecret reports whether uri is an otpauth URI of secret.
@@ -250,10 +286,7 @@ func (h *handler) regenerate(w http.ResponseWriter, r *http.Request, s *session)
 		h.securityError(w, r, s, err, atOwn, "scratch-code")
 		return
 	}
-	v := h.base(r, s, "Save your new scratch codes", "security")
-	v.Notice = "New scratch codes were made. The old ones no longer work."
-	v.Codes = codes
-	h.render(w, r, http.StatusOK, "scratch", v)
+	h.showCodes(w, r, s, codes, "new")
 }
 
 func (h *handler) disable(w http.ResponseWriter, r *http.Request, s *session) {

@@ -212,6 +212,6 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, v *view, err erro
 	}
 	status, msg := h.explain(err, "")
 	v.Error = msg
-	retryAfter(w, err)
+	h.retry(w, v, err)
 	h.render(w, r, status, "error", v)
 }

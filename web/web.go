@@ -22,6 +22,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -92,6 +93,7 @@ func New(svc *auth.Service) http.Handler {
 	mux.HandleFunc("POST /ui/security/enable", h.authed(h.enable))
 	mux.HandleFunc("POST /ui/security/confirm", h.authed(h.confirm))
 	mux.HandleFunc("POST /ui/security/scratch", h.authed(h.regenerate))
+	mux.HandleFunc("GET /ui/security/codes", h.authed(h.codesPage))
 	mux.HandleFunc("POST /ui/security/disable", h.authed(h.disable))
 	mux.HandleFunc("GET /ui/admin", h.authed(h.admin))
 	mux.HandleFunc("POST /ui/admin/users", h.authed(h.createUser))
@@ -140,14 +142,15 @@ func secure(next http.Handler) http.Handler {
 
 // view is what every template gets.
 type view struct {
-	Title  string
-	Nav    string // "security" or "admin": the current section
-	Wide   bool
-	CSRF   string
-	User   *auth.UserInfo // nil when logged out
-	Admin  bool           // the core lets this user administer
-	Error  string
-	Notice string
+	Title   string
+	Nav     string // "security" or "admin": the current section
+	Wide    bool
+	CSRF    string
+	User    *auth.UserInfo // nil when logged out
+	Admin   bool           // the core lets this user administer
+	Error   string
+	RetryAt time.Time // the time Error names (a lockout's end), shown in local time
+	Notice  string
 
 	Login   string // the name typed at login, kept after an error
 	Field   string // the field an error is about, for aria-invalid
@@ -164,13 +167,24 @@ type view struct {
 	Listed  bool // the core let the actor list the users
 }
 
+// Inline reports whether the error belongs next to its field in a form of
+// the page (the security page's own forms) rather than at the top.
+func (v *view) Inline() bool {
+	switch v.Field {
+	case "off-code", "off-password", "scratch-code":
+		return v.Error != ""
+	}
+	return false
+}
+
 type newUserForm struct {
 	Name, Email, Role string
 }
 
 type enrollView struct {
 	QR      template.URL // a data: URL of the PNG (or SVG) QR code
-	Groups  string       // the secret in groups of four
+	Link    template.URL // the otpauth:// URI, checked, for a tap on the phone
+	Groups  []string     // the secret in groups of four
 	Secret  string
 	URI     string
 	Token   string
@@ -188,10 +202,11 @@ var pageNames = []string{"login", "code", "security", "enroll", "scratch", "admi
 
 func parsePages(h *handler) map[string]*template.Template {
 	funcs := template.FuncMap{
-		"static": func(name string) string { return h.static[name] },
-		"when":   func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
-		"iso":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"stamp":  func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
+		"static":    func(name string) string { return h.static[name] },
+		"when":      func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") },
+		"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"stamp":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
+		"errorHTML": errorHTML,
 		"plural": func(n int, one, many string) string {
 			if n == 1 {
 				return one
@@ -204,6 +219,22 @@ func parsePages(h *handler) map[string]*template.Template {
 		out[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return out
+}
+
+// clockUTC finds the time of day a message names ("at 15:04:05 UTC").
+var clockUTC = regexp.MustCompile(`\d\d:\d\d:\d\d UTC`)
+
+// errorHTML is a view's error message, with the time it names marked up as
+// a <time> that the page's script shows in the browser's time zone.
+func errorHTML(v *view) template.HTML {
+	msg := template.HTMLEscapeString(v.Error)
+	if v.RetryAt.IsZero() {
+		return template.HTML(msg)
+	}
+	iso := v.RetryAt.UTC().Format(time.RFC3339)
+	return template.HTML(clockUTC.ReplaceAllStringFunc(msg, func(c string) string {
+		return `<time datetime="` + iso + `" data-clock>` + c + `</time>`
+	}))
 }
 
 // render writes a page with status. It is rendered into a buffer first, so

@@ -348,9 +348,13 @@ func TestMessages(t *testing.T) {
 		p.header.Get("Retry-After") != "30" {
 		t.Errorf("lockout: %d %q Retry-After %q", p.status, p.errorText(), p.header.Get("Retry-After"))
 	}
-	// Five failures killed the ticket: the password is asked again.
+	// Five failures killed the ticket: the password is asked again, and
+	// the sixth code is answered with the lockout and its end, not with
+	// "your login has expired".
 	p = u.form("/ui/login/code", "code", code(t, secret, e.clock.Now()))
-	if p.status != http.StatusGone || p.title() != "Log in" || p.errorText() != web.MsgExpiredLogin {
+	if p.status != http.StatusTooManyRequests || p.title() != "Log in" ||
+		p.errorText() != "Too many wrong codes: your second factor is locked for now. Try again in 30 seconds, at "+until+"." ||
+		p.header.Get("Retry-After") != "30" {
 		t.Errorf("after the ticket died: %d %q %q", p.status, p.title(), p.errorText())
 	}
 	// While locked, a login gets the lockout with its end.
@@ -417,10 +421,16 @@ func TestLifecycle(t *testing.T) {
 	old := p.csrf(t)
 	e.clock.Add(61 * time.Minute)
 	p = u.do("POST", "/ui/security/scratch", url.Values{"csrf": {old}, "code": {code(t, secret, e.clock.Now())}})
-	p.want(t, 200, "Save your new scratch codes")
-	if c := p.cookie("mfad_session"); c == nil || c.Value == "" {
-		t.Error("no new session cookie after the refresh")
+	refreshed := p.cookie("mfad_session")
+	if refreshed == nil || refreshed.Value == "" {
+		t.Fatal("no new session cookie after the refresh")
 	}
+	// POST-redirect-GET: the answer to the POST is a redirect, and the codes
+	// are on the page it leads to, once.
+	if p.status != http.StatusSeeOther || p.location != "/ui/security/codes?kind=new" || len(p.scratchCodes()) != 0 {
+		t.Fatalf("new scratch codes: %d %q, want 303 to the codes page", p.status, p.location)
+	}
+	p = u.follow(p).want(t, 200, "Save your new scratch codes")
 	fresh := p.scratchCodes()
 	if len(fresh) != 10 || fresh[0] == codes[0] {
 		t.Error("no new scratch codes")
@@ -428,9 +438,22 @@ func TestLifecycle(t *testing.T) {
 	if p.csrf(t) == old {
 		t.Error("the CSRF token did not follow the new session")
 	}
+	// Reloading the page shows no codes and sends nothing again.
+	again := u.do("GET", "/ui/security/codes?kind=new", nil)
+	if again.status != http.StatusSeeOther || !strings.Contains(again.location, "done=codes-shown") {
+		t.Errorf("reloading the codes page: %d %q", again.status, again.location)
+	}
+	again = u.follow(again).want(t, 200, "Security")
+	if len(again.scratchCodes()) != 0 || !strings.Contains(again.notice(), "shown only once") {
+		t.Errorf("after reloading: codes %v, notice %q", again.scratchCodes(), again.notice())
+	}
+	if st := e.status(ivy); st.ScratchRemaining != 10 {
+		t.Errorf("after reloading: %d scratch codes left, want the 10 of one set", st.ScratchRemaining)
+	}
+	p = again
 
 	// Log out; the old cookies are gone and the session is revoked.
-	session := p.cookie("mfad_session").Value
+	session := refreshed.Value
 	p = u.form("/ui/logout").want(t, 200, "Log in")
 	if p.notice() != "You are logged out." {
 		t.Errorf("logout notice %q", p.notice())

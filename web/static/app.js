@@ -41,3 +41,40 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   }
 });
+
+// Times: the page names them in UTC; show them in the browser's time zone,
+// keeping the UTC text as the tooltip.
+document.addEventListener("DOMContentLoaded", function () {
+  Array.prototype.forEach.call(document.querySelectorAll("time[datetime]"), function (t) {
+    var d = new Date(t.getAttribute("datetime"));
+    if (isNaN(d.getTime())) {
+      return;
+    }
+    var opts = { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" };
+    if (t.hasAttribute("data-clock")) {
+      opts = { hour: "2-digit", minute: "2-digit", second: "2-digit", timeZoneName: "short" };
+    } else if (t.closest("td.time")) {
+      opts.second = "2-digit";
+    }
+    t.title = t.textContent;
+    t.textContent = d.toLocaleString(undefined, opts);
+  });
+});
+
+// The setup key: copy it without the spaces between its groups.
+document.addEventListener("DOMContentLoaded", function () {
+  var secret = document.getElementById("secret");
+  var copy = document.getElementById("copy-secret");
+  if (!secret || !copy || !navigator.clipboard || window.isSecureContext === false) {
+    return;
+  }
+  var status = document.getElementById("secret-status");
+  copy.hidden = false;
+  copy.addEventListener("click", function () {
+    navigator.clipboard.writeText(secret.textContent.replace(/\s+/g, "")).then(function () {
+      status.textContent = "Copied the key to the clipboard.";
+    }, function () {
+      status.textContent = "Copying did not work here. Select the key and copy it by hand.";
+    });
+  });
+});

@@ -1,0 +1,134 @@
+package web
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mfad/mfad"
+)
+
+// Scratch codes are shown after a POST (turning 2FA on, making new codes)
+// by POST-redirect-GET, so reloading the page never sends the form again.
+// The codes cross the redirect in a cookie sealed (AES-256-GCM) under a key
+// derived from the session token, limited to the page that shows them,
+// living a few minutes and cleared when the page is shown: the server keeps
+// no copy, and the page shows them once.
+const (
+	cookieCodes = "mfad_codes"  // the sealed scratch codes between the POST and the page
+	cookieLock  = "mfad_locked" // when a second-factor lockout ends (Unix seconds), or "hard"
+	codesPath   = Prefix + "security/codes"
+	codesLife   = 5 * time.Minute
+)
+
+// codesKey is the sealing key of the codes cookie of a session.
+func codesKey(sessionToken string) []byte {
+	k := sha256.Sum256([]byte("mfad web scratch codes" + sessionToken))
+	return k[:]
+}
+
+func sealCodes(sessionToken string, codes []string) (string, error) {
+	gcm, err := newGCM(codesKey(sessionToken))
+	if err != nil {
+		return "", err
+	}
+	nonce := make([]byte, gcm.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", err
+	}
+	sealed := gcm.Seal(nonce, nonce, []byte(strings.Join(codes, "\n")), []byte(cookieCodes))
+	return base64.RawURLEncoding.EncodeToString(sealed), nil
+}
+
+func openCodes(sessionToken, value string) ([]string, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(value)
+	gcm, gerr := newGCM(codesKey(sessionToken))
+	if err != nil || gerr != nil || len(b) < gcm.NonceSize() {
+		return nil, false
+	}
+	plain, err := gcm.Open(nil, b[:gcm.NonceSize()], b[gcm.NonceSize():], []byte(cookieCodes))
+	if err != nil || len(plain) == 0 {
+		return nil, false
+	}
+	return strings.Split(string(plain), "\n"), true
+}
+
+func newGCM(key []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
+}
+
+// showCodes answers a POST that made scratch codes: a redirect to the page
+// that shows them (kind "enabled" or "new").
+func (h *handler) showCodes(w http.ResponseWriter, r *http.Request, s *session, codes []string, kind string) {
+	v, err := sealCodes(s.token, codes)
+	if err != nil {
+		h.fail(w, r, nil, err)
+		return
+	}
+	c := &http.Cookie{Name: cookieCodes, Value: v, Path: codesPath, MaxAge: int(codesLife / time.Second),
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil}
+	http.SetCookie(w, c)
+	redirect(w, r, codesPath+"?kind="+kind)
+}
+
+// codesPage shows the scratch codes the last POST made, once.
+func (h *handler) codesPage(w http.ResponseWriter, r *http.Request, s *session) {
+	codes, ok := openCodes(s.token, cookie(r, cookieCodes))
+	http.SetCookie(w, &http.Cookie{Name: cookieCodes, Path: codesPath, MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+	if !ok {
+		redirect(w, r, Prefix+"security?done=codes-shown")
+		return
+	}
+	v := h.base(r, s, "Save your new scratch codes", "security")
+	v.Notice = "New scratch codes were made. The old ones no longer work."
+	if r.URL.Query().Get("kind") == "enabled" {
+		v.Title, v.Notice = "Save your scratch codes", "Two-factor authentication is on."
+	}
+	v.Codes = codes
+	h.render(w, r, http.StatusOK, "scratch", v)
+}
+
+// noteLock remembers in a cookie when a lockout the core reported ends, so
+// that the next code, sent on a login ticket the lockout ended, is answered
+// with the lockout and its end rather than "your login has expired". The
+// value only chooses a message: the core decides.
+func (h *handler) noteLock(w http.ResponseWriter, r *http.Request, err error) {
+	if mfad.ErrorCode(err) != mfad.ELocked {
+		return
+	}
+	d := mfad.RetryAfter(err)
+	if d <= 0 {
+		setCookie(w, r, cookieLock, "hard", 24*time.Hour)
+		return
+	}
+	setCookie(w, r, cookieLock, strconv.FormatInt(h.svc.Now().Add(d).Unix(), 10), d)
+}
+
+// lockNoted returns the lockout a cookie of noteLock remembers, if it has
+// not ended.
+func (h *handler) lockNoted(r *http.Request) (error, bool) {
+	v := cookie(r, cookieLock)
+	if v == "hard" {
+		return mfad.Errorf(mfad.ELocked, "locked"), true
+	}
+	sec, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return nil, false
+	}
+	d := time.Unix(sec, 0).Sub(h.svc.Now())
+	if d <= 0 {
+		return nil, false
+	}
+	return &mfad.Error{Code: mfad.ELocked, Message: "locked", RetryAfter: d}, true
+}
