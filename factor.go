@@ -33,7 +33,7 @@ const Digits = "0123456789"
 // Base32Alphabet is Zimbra's scratch-code alphabet.
 const Base32Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
-// DefaultScratchForm is 10 codes of 8 digits (DESIGN §2).
+// DefaultScratchForm is 10 codes of 8 digits (docs/architecture.md §2).
 var DefaultScratchForm = ScratchForm{Count: 10, Length: 8, Alphabet: Digits}
 
 // Enrollment is a pending 2FA setup: a secret and scratch codes that become

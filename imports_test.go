@@ -26,7 +26,7 @@ type importRule struct {
 	forbid []string // else: the module packages it may not depend on
 }
 
-// importRules is the layering of DESIGN.md §3: data flows front -> core ->
+// importRules is the layering of docs/architecture.md §3: data flows front -> core ->
 // store, the pure packages stay pure, and a front knows nothing about SQL.
 var importRules = []importRule{
 	{pkgs: []string{""}, only: []string{}, why: "the domain types import nothing of mfad"},

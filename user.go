@@ -30,7 +30,7 @@ type User struct {
 	CreatedAt         time.Time
 	PasswordChangedAt time.Time
 
-	// Second-factor lockout (DESIGN §2): consecutive failures, a temporary
+	// Second-factor lockout (docs/architecture.md §2): consecutive failures, a temporary
 	// lock and a hard lock that only an admin lifts.
 	MFAFailures    int
 	MFALockedUntil time.Time

@@ -235,7 +235,7 @@ func (s *Service) wipe(tx mfad.Tx, userID int64, r revocation) error {
 }
 
 // Unlock lifts a user's second-factor lockout and resets both counters
-// (DESIGN §2): the second-factor failures and the password throttle of the
+// (docs/architecture.md §2): the second-factor failures and the password throttle of the
 // account, under its name and its email (admins only).
 func (s *Service) Unlock(ctx context.Context, a Actor, userID int64) error {
 	if err := s.admin(a); err != nil {

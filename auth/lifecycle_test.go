@@ -10,7 +10,7 @@ import (
 	"github.com/mfad/mfad/auth"
 )
 
-// TestLifecycle walks the whole 2FA lifecycle of DESIGN §1 through direct
+// TestLifecycle walks the whole 2FA lifecycle of docs/architecture.md §1 through direct
 // core calls.
 func TestLifecycle(t *testing.T) {
 	e := newEnv(t)

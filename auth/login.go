@@ -62,7 +62,7 @@ type TrustedToken struct {
 
 var errInvalidLogin = mfad.Errorf(mfad.EInvalidLogin, "invalid name or password")
 
-// checkPassword verifies login and password with the throttles of DESIGN §2
+// checkPassword verifies login and password with the throttles of docs/architecture.md §2
 // (see throttle.go): the attempt is counted before any hash is queued, an
 // unknown user costs a dummy hash, and unknown user and wrong password get
 // one answer.

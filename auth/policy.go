@@ -138,7 +138,7 @@ func (s *Service) self(a Actor, userID int64, enroll bool) error {
 func onBehalf(a Actor, userID int64) bool { return a.system || a.UserID != userID }
 
 // stepUp guards a sensitive action on the actor's own enrolled account
-// (DESIGN §2): it needs a code in the request, or a second factor proven in
+// (docs/architecture.md §2): it needs a code in the request, or a second factor proven in
 // this session within StepUpTTL. A code given is verified like any other
 // (counted, replay-checked) and refreshes the session's proof.
 func (s *Service) stepUp(tx mfad.Tx, a Actor, u *mfad.User, f *mfad.Factor, code, action string) error {

@@ -8,7 +8,7 @@ import (
 	"github.com/mfad/mfad/auth"
 )
 
-// holdings are the credentials of DESIGN §2's "what revokes what" table
+// holdings are the credentials of docs/architecture.md §2's "what revokes what" table
 // that an enrolled user holds.
 type holdings struct {
 	current, other *auth.Tokens // two sessions; current has a recent second factor

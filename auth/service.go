@@ -16,7 +16,7 @@ import (
 	"github.com/mfad/mfad/seal"
 )
 
-// Config holds the security settings of DESIGN §2. Zero values take the
+// Config holds the security settings of docs/architecture.md §2. Zero values take the
 // defaults of DefaultConfig, except Window, where 0 is a setting of its own
 // (only the current step): start from DefaultConfig for the default of 1;
 // a negative RefreshReuse turns the reuse interval off.

@@ -383,7 +383,7 @@ func (s *Service) endSession(tx mfad.Tx, c Client, accessToken string) error {
 	return s.audit(tx, a, sess.UserID, "logout", "ok", "")
 }
 
-// revoke applies DESIGN §2's "what revokes what" for the user in tx.
+// revoke applies docs/architecture.md §2's "what revokes what" for the user in tx.
 type revocation struct {
 	sessions     bool
 	keepSession  int64 // the current session survives, where the table says so

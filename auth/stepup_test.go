@@ -12,7 +12,7 @@ import (
 
 var appNames atomic.Int64
 
-// sensitive actions of DESIGN §2, each called with an optional code. They
+// sensitive actions of docs/architecture.md §2, each called with an optional code. They
 // are harmless to repeat, so one session can try them in turn; Disable is
 // last, in its own test below.
 var sensitive = []struct {

@@ -11,7 +11,7 @@ import (
 	"github.com/mfad/mfad"
 )
 
-// Password throttling (DESIGN §2): failures grow a delay per account and per
+// Password throttling (docs/architecture.md §2): failures grow a delay per account and per
 // client address; they never lock anyone out. Each key admits a few
 // attempts, then waits 1 s, 2 s, 4 s ... up to 15 min between attempts. A
 // quiet hour forgets the failures.

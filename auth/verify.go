@@ -11,7 +11,7 @@ import (
 	"github.com/mfad/mfad/otp"
 )
 
-// Second-factor lockout (DESIGN §2): every 5 failures in a row lock the
+// Second-factor lockout (docs/architecture.md §2): every 5 failures in a row lock the
 // factor, 30 s at first, doubling up to 15 min; 100 in a row lock it until an
 // admin unlocks. A replay counts as a failure; an attempt while locked does
 // not.

@@ -9,7 +9,7 @@ import (
 	"github.com/mfad/mfad/auth"
 )
 
-// TestWindow: a code is accepted one step either side of now (DESIGN §2),
+// TestWindow: a code is accepted one step either side of now (docs/architecture.md §2),
 // not two; each accepted step makes it and every earlier step a replay.
 func TestWindow(t *testing.T) {
 	for _, tc := range []struct {

@@ -17,8 +17,8 @@
 // exported from another system goes through ParseURI.
 //
 // At login the server builds a Verifier from the decoded Key and calls
-// Verify with the submitted code, the current time and a window (DESIGN.md
-// default: 1 step either side). Verify returns which time step matched; the
+// Verify with the submitted code, the current time and a window (default:
+// 1 step either side, docs/architecture.md §2). Verify returns which time step matched; the
 // caller must record it and refuse any step not greater than the last one
 // recorded, because a TOTP code stays valid for its whole window and this
 // package cannot know which codes were already used.

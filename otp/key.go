@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Defaults that every authenticator app supports (DESIGN.md section 2).
+// Defaults that every authenticator app supports (docs/architecture.md §2).
 const (
 	DefaultDigits     = 6
 	DefaultPeriod     = 30

@@ -96,7 +96,7 @@ func DecodeSecret(s string) ([]byte, error) {
 }
 
 // CheckSecretBits returns an error wrapping ErrSecretTooShort if b has fewer
-// than minBits bits. DESIGN.md asks for at least 80 bits from clients and
+// than minBits bits. docs/architecture.md §2 asks for at least 80 bits from clients and
 // generates 160.
 func CheckSecretBits(b []byte, minBits int) error {
 	if bits := len(b) * 8; bits < minBits {

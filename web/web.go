@@ -49,7 +49,7 @@ var profile = auth.Profile{PasswordToDisable: true}
 // style, images from here or data: URLs (the QR code), no framing.
 const CSP = "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 
-// maxForm bounds a form body (DESIGN §2), also when the handler is used
+// maxForm bounds a form body (docs/architecture.md §2), also when the handler is used
 // without httpx.Wrap.
 const maxForm = 64 << 10
 

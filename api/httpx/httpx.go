@@ -23,7 +23,7 @@ import (
 	"github.com/mfad/mfad/auth"
 )
 
-// MaxBody is the largest request body any front accepts (DESIGN §2).
+// MaxBody is the largest request body any front accepts (docs/architecture.md §2).
 const MaxBody = 64 << 10
 
 // Proxies decides whether X-Forwarded-For is believed: only when the peer

@@ -55,7 +55,7 @@ func Connect(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	// Durable answers (DESIGN §2): a commit waits for the WAL flush, also
+	// Durable answers (docs/architecture.md §2): a commit waits for the WAL flush, also
 	// on a server whose default says otherwise.
 	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)

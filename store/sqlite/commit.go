@@ -50,7 +50,7 @@ import (
 // frame carries a checksum over the WAL so far and the WAL's salt), so a
 // batch is all there or all gone. Every caller is answered after COMMIT
 // has returned, hence after the fsync: an answer that says "done" (a code
-// accepted, 2FA enabled, a scratch code used) is on disk first (DESIGN §2),
+// accepted, 2FA enabled, a scratch code used) is on disk first (docs/architecture.md §2),
 // exactly as with one transaction per Update. A crash before the COMMIT
 // returns loses the whole batch, and none of its callers has had an
 // answer; that is the same as a crash between a lone COMMIT and its answer,
