@@ -18,8 +18,8 @@ type UserUpdate struct {
 // that either all of it happens or none (a refused password must not leave
 // a reset 2FA behind), and returns the user as it is afterwards. A reset
 // is the core's Reset; a password is set as ChangePassword sets it on
-// someone else's behalf. Both revoke what DESIGN's "what revokes what"
-// says. An administrator's own password is changed with the current
+// someone else's behalf. Both revoke what the "what revokes what" table
+// of docs/architecture.md §2 says. An administrator's own password is changed with the current
 // password (ChangePassword), not here.
 func (s *Service) UpdateUser(ctx context.Context, a Actor, up UserUpdate) (*UserInfo, error) {
 	if err := s.admin(a); err != nil {
