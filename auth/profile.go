@@ -24,7 +24,7 @@ type Profile struct {
 	RefreshTTL time.Duration     // lifetime of a refresh token; 0: Config.RefreshTTL
 
 	// PasswordToDisable: turning one's own 2FA off needs the password as
-	// well as a code (DESIGN §1.7).
+	// well as a code (docs/architecture.md §1.7).
 	PasswordToDisable bool
 	// PasswordToEnable: confirming an enrollment, and EnableWithSecret,
 	// need the password as well as the code (TwinCAT's Enable2FA).

@@ -20,7 +20,7 @@ import (
 const Dialect = "rest"
 
 // Profile is the native API's profile: mfad's defaults, and turning 2FA
-// off needs the password as well as a code (DESIGN §1.7).
+// off needs the password as well as a code (docs/architecture.md §1.7).
 var Profile = auth.Profile{PasswordToDisable: true}
 
 // Route is one registered route: a method and a path pattern in the syntax
