@@ -264,3 +264,31 @@ func TestEndToEndRemotePolicy(t *testing.T) {
 	}
 	checkLogs(t, srv, secrets)
 }
+
+// TestEndToEndHostCheck: issue 14 item 7 against a real `mfad serve`. A
+// page of rebind.evil (a name made to resolve to mfad) is same-origin with
+// the Host it addresses; only the server's public hosts (--public-hosts),
+// IP addresses and localhost are served to browser pages, and pages of
+// other origins only when --tchmi-origins names them.
+func TestEndToEndHostCheck(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs mfad")
+	}
+	srv := e2e.Start(t, e2e.Options{Env: []string{"MFAD_PUBLIC_HOSTS=mfad.example", "MFAD_TCHMI_ORIGINS=https://hmi.example"}})
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	for _, tt := range []struct {
+		host, origin string
+		want         int
+	}{
+		{"rebind.evil", "http://rebind.evil", 403},
+		{"mfad.example", "http://mfad.example", 101},
+		{"mfad.example", "https://hmi.example", 101},
+		{"mfad.example", "https://evil.example", 403},
+		{addr, "http://" + addr, 101},
+		{"rebind.evil", "", 101}, // not a browser
+	} {
+		if got := upgradeStatus(t, addr, tt.host, tt.origin); got != tt.want {
+			t.Errorf("Host %s, Origin %s: %d, want %d", tt.host, tt.origin, got, tt.want)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package tchmi_test
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -26,6 +28,9 @@ func FuzzFrame(f *testing.F) {
 		frame(9, c("Unknown", []any{1, obj{"Secret": "s"}}, both...)),
 		`{"requestType":"ReadWrite","id":1.5e3,"sessionId":"x","customerData":{"a":[1]},"commands":[]}`,
 		`{"requestType":"Subscription","commands":[{"symbol":"x"}]}`,
+		`{"requestType":"Subscription","id":2,"intervalTime":1e9,"commands":[{"symbol":"TcHmiUserManagement.Get2FAStatus","writeValue":"bob"},{"symbol":"ListUsers"}]}`,
+		frame(10, c(tchmi.SymUnsubscribe, 2, both...), c(tchmi.SymGetCurrentUser, nil), c(tchmi.SymListUserNames, nil), c(tchmi.SymUMListUsers, nil)),
+		frame(11, c("TcHmiSrv.Config::USERGROUPUSERS::TcHmiUserManagement::bob::USERGROUPUSERS_FORCE_2FA_INIT", true, both...)),
 		`{"requestType":"ReadWrite","commands":[{"symbol":"Login","writeValue":{"userName":"a","password":{"x":1}}}]}`,
 		`{"requestType":"ReadWrite","commands":[7,null,{}]}`,
 		`{"requestType":`, `[]`, `null`, ``, `"x"`, "\xff\xfe", `{"id":"1e999999"}`,
@@ -122,7 +127,8 @@ func FuzzDecodeRequest(f *testing.F) {
 	for _, s := range []string{
 		frame(1, c(tchmi.SymLogin, obj{"userName": "a", "password": "b"}, both...)),
 		`{"requestType":"ReadWrite","id":-0.5e-3,"sessionId":"s","customerData":"c","commands":[{"symbol":"x","writeValue":[{}],"customerData":1}]}`,
-		`{"requestType":"Event","commands":[]}`, `{"requestType":"ReadWrite","commands":[1]}`, `{"id":"x"}`, `{`, `1`,
+		`{"requestType":"Event","commands":[]}`, `{"requestType":"ReadWrite","commands":[1]}`,
+		`{"requestType":"Subscription","id":3,"intervalTime":200,"commands":[{"symbol":"GetCurrentUser"}]}`, `{"requestType":"Subscription","intervalTime":"x"}`, `{"id":"x"}`, `{`, `1`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -132,7 +138,7 @@ func FuzzDecodeRequest(f *testing.F) {
 			t.Fatal("nil request")
 		}
 		if err == nil {
-			if req.RequestType != "ReadWrite" || len(req.Commands) > tchmi.MaxCommands {
+			if (req.RequestType != "ReadWrite" && req.RequestType != "Subscription") || len(req.Commands) > tchmi.MaxCommands {
 				t.Fatalf("accepted %q with %d commands", req.RequestType, len(req.Commands))
 			}
 			return
@@ -141,6 +147,38 @@ func FuzzDecodeRequest(f *testing.F) {
 		case tchmi.CodeSyntax, tchmi.CodeInvalidField, tchmi.CodeRequestTooLarge, tchmi.CodeNotImplemented:
 		default:
 			t.Fatalf("refused with %+v", e)
+		}
+	})
+}
+
+// FuzzHTTPLogin posts arbitrary bodies to /Login, as JSON and as a form:
+// the answer is a login refused or accepted, never a server error, and
+// never a session cookie for a body that is not the right password.
+func FuzzHTTPLogin(f *testing.F) {
+	for _, s := range []string{
+		`{"userName":"alice","password":"x"}`, `{"userName":1}`, `{`, `null`, `[]`,
+		`userName=alice&password=x&twoFactorToken=1&persistent=on`, `%zz`, `userName=alice&userName=bob`,
+	} {
+		f.Add([]byte(s), true)
+		f.Add([]byte(s), false)
+	}
+	e := newEnv(f)
+	h := tchmi.NewHandler(e.svc, tchmi.Options{})
+	f.Fuzz(func(t *testing.T, body []byte, asJSON bool) {
+		req := httptest.NewRequest(http.MethodPost, "/Login", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if asJSON {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		switch rec.Code {
+		case http.StatusBadRequest, http.StatusUnauthorized, http.StatusTooManyRequests:
+		default:
+			t.Fatalf("status %d for %q: %s", rec.Code, body, rec.Body)
+		}
+		if len(rec.Result().Cookies()) != 0 {
+			t.Fatalf("a cookie for %q", body)
 		}
 	})
 }
