@@ -20,6 +20,9 @@ type Store interface {
 	// Update runs fn in one read-write transaction and commits it durably
 	// before returning (an answer that says "done" is on disk first). If fn
 	// returns an error the transaction is rolled back and the error returned.
+	// A store may run fn again after the database aborted its transaction
+	// for a conflict (PostgreSQL: 40001, 40P01), so fn must leave no trace
+	// outside tx but its results.
 	Update(ctx context.Context, fn func(Tx) error) error
 	// View runs fn in a read-only transaction.
 	View(ctx context.Context, fn func(Tx) error) error
@@ -30,7 +33,8 @@ type Store interface {
 // StoreCounts is what a store has sent its database since it opened: the
 // statements by kind (select, insert, update, delete, begin, commit, ...),
 // the round trips to a database server (0 for an embedded one) and the
-// transactions by kind (update, view). Both SQL stores implement
+// transactions by kind (update, view; retry: an update run again after a
+// conflict). Both SQL stores implement
 // StoreCounter; metrics exports it.
 type StoreCounts struct {
 	Statements   map[string]uint64

@@ -222,7 +222,7 @@ var (
 	storeRoundTrips = prometheus.NewDesc("mfad_store_round_trips_total",
 		"Exchanges with the database server (several pipelined statements are one); 0 for SQLite.", []string{"store"}, nil)
 	storeTxs = prometheus.NewDesc("mfad_store_transactions_total",
-		"Store transactions by kind: update (read-write) or view (read-only).", []string{"store", "kind"}, nil)
+		"Store transactions by kind: update (read-write; each run of one), view (read-only), retry (an update run again after a conflict, 40001 or 40P01).", []string{"store", "kind"}, nil)
 )
 
 type storeCollector struct {

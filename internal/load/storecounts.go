@@ -82,7 +82,9 @@ func parseStoreCounts(r io.Reader) *storeCounts {
 		case "mfad_store_round_trips_total":
 			c.roundTrips += v
 		case "mfad_store_transactions_total":
-			c.transactions += v
+			if label(labels, "kind") != "retry" { // retries are counted as updates too
+				c.transactions += v
+			}
 		}
 	}
 	if !found {

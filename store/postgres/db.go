@@ -2,10 +2,14 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/store/internal/sqlq"
@@ -75,8 +79,36 @@ func (db *DB) MaxConns() int { return int(db.pool.Config().MaxConns) }
 // Update runs fn in a READ COMMITTED read-write transaction and commits it;
 // the commit is flushed before Update returns. If fn returns an error, the
 // transaction is rolled back and that error returned as is.
+//
+// A transaction the database aborts for a conflict with another one (a
+// serialization failure, 40001, which PostgreSQL-compatible distributed
+// databases raise at any isolation level, or a deadlock, 40P01) is rolled
+// back and run again, fn included, up to maxAttempts times with a short
+// random pause: fn must leave no trace outside tx but its results (the
+// core's observations are kept per attempt).
 func (db *DB) Update(ctx context.Context, fn func(mfad.Tx) error) error {
-	return db.run(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite}, fn)
+	for attempt := 1; ; attempt++ {
+		err := db.run(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite}, fn)
+		if err == nil || attempt == maxAttempts || !retryable(err) {
+			return err
+		}
+		db.stats.Retry()
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(1+rand.IntN(attempt*5)) * time.Millisecond):
+		}
+	}
+}
+
+// maxAttempts bounds the runs of one Update that conflicts again and again.
+const maxAttempts = 8
+
+// retryable reports whether err is a conflict that running the
+// transaction again resolves.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
 }
 
 // View runs fn in a read-only transaction on one snapshot of the committed

@@ -14,6 +14,7 @@ type Stats struct {
 	statements [len(ops)]atomic.Uint64
 	roundTrips atomic.Uint64
 	txs        [2]atomic.Uint64 // update, view
+	retries    atomic.Uint64
 }
 
 // ops are the kinds of statements counted, by first keyword; "other" last.
@@ -47,10 +48,13 @@ func (s *Stats) Tx(update bool) {
 	}
 }
 
+// Retry counts one transaction run again after a conflict.
+func (s *Stats) Retry() { s.retries.Add(1) }
+
 // Counts returns the counts so far.
 func (s *Stats) Counts() mfad.StoreCounts {
 	c := mfad.StoreCounts{Statements: map[string]uint64{}, RoundTrips: s.roundTrips.Load(),
-		Transactions: map[string]uint64{"update": s.txs[0].Load(), "view": s.txs[1].Load()}}
+		Transactions: map[string]uint64{"update": s.txs[0].Load(), "view": s.txs[1].Load(), "retry": s.retries.Load()}}
 	for i, op := range ops {
 		c.Statements[op] = s.statements[i].Load()
 	}
