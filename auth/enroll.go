@@ -369,7 +369,7 @@ func (s *Service) afterEnable(tx mfad.Tx, a Actor, e *mfad.Enrollment, req Confi
 		if err != nil {
 			return err
 		}
-		if out.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, true, 0); err != nil {
+		if out.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, true, 0, true); err != nil {
 			return err
 		}
 	}

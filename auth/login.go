@@ -240,9 +240,9 @@ func (s *Service) afterPassword(tx mfad.Tx, c Client, u *mfad.User, req LoginReq
 		return res, s.audit(tx, a, u.ID, "login", "setup_required", "")
 	case f == nil && p.requires(u, c):
 		res.SetupRequired = true
-		res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeEnroll, false, s.idleFor(req))
+		res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeEnroll, false, s.idleFor(req), false)
 	default:
-		res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeFull, false, s.idleFor(req))
+		res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeFull, false, s.idleFor(req), f != nil)
 	}
 	if err != nil {
 		return nil, err
@@ -262,11 +262,11 @@ func (s *Service) secondStep(tx mfad.Tx, a Actor, u *mfad.User, f *mfad.Factor, 
 		if _, err := s.verifyFactor(tx, a, u, f, req.Code, "login.2fa"); err != nil {
 			return nil, err
 		}
-		if res.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, true, s.idleFor(req)); err == nil && req.TrustDevice && !trusted {
+		if res.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, true, s.idleFor(req), true); err == nil && req.TrustDevice && !trusted {
 			res.Trusted, err = s.trustDevice(tx, a, u.ID, req.DeviceName)
 		}
 	case trusted:
-		res.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, false, s.idleFor(req))
+		res.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, false, s.idleFor(req), true)
 		if err == nil {
 			err = s.audit(tx, a, u.ID, "login", "ok", "trusted device")
 		}
@@ -368,7 +368,7 @@ func (s *Service) redeemTicket(tx mfad.Tx, c Client, t *mfad.Ticket, u *mfad.Use
 	}
 	res := &LoginResult{}
 	var err error
-	if res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeFull, true, 0); err != nil {
+	if res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeFull, true, 0, true); err != nil {
 		return nil, err
 	}
 	res.User = new(info(u, true))

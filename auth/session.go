@@ -28,7 +28,9 @@ type Tokens struct {
 // with a proven second factor just now. A session with an idle timeout
 // lives that long from each use, and not a moment longer: its refresh
 // token expires with it.
-func (s *Service) newSession(tx mfad.Tx, c Client, u *mfad.User, scope mfad.Scope, secondFactor bool, idle time.Duration) (*Tokens, error) {
+// mfa says whether the user has 2FA on, for the Tokens' user view: the
+// caller knows, so the factor is not read again.
+func (s *Service) newSession(tx mfad.Tx, c Client, u *mfad.User, scope mfad.Scope, secondFactor bool, idle time.Duration, mfa bool) (*Tokens, error) {
 	now := s.Now()
 	access, ah := newToken()
 	refresh, rh := newToken()
@@ -48,12 +50,8 @@ func (s *Service) newSession(tx mfad.Tx, c Client, u *mfad.User, scope mfad.Scop
 	if err := tx.CreateSession(sess); err != nil {
 		return nil, err
 	}
-	ui, err := s.userInfo(tx, u)
-	if err != nil {
-		return nil, err
-	}
 	return &Tokens{SessionID: sess.ID, UserID: u.ID, Access: access, Refresh: refresh,
-		AccessExpires: sess.AccessExpires, RefreshExpires: sess.RefreshExpires, Scope: scope, User: ui}, nil
+		AccessExpires: sess.AccessExpires, RefreshExpires: sess.RefreshExpires, Scope: scope, User: info(u, mfa)}, nil
 }
 
 // idleFor is the idle timeout of a session a login makes: 0 (fixed
