@@ -39,3 +39,12 @@ func testHooks(mux *http.ServeMux, a *app) {
 		}
 	}
 }
+
+// codeTime is the time mfad code prints the code of: in the test build,
+// now moved by MFAD_TEST_CLOCK_OFFSET (a duration), so that a test that
+// moved a server's clock through /debug/clock gets that server's current
+// code from mfad code (the README walkthrough test does).
+func codeTime() time.Time {
+	d, _ := time.ParseDuration(os.Getenv("MFAD_TEST_CLOCK_OFFSET"))
+	return time.Now().Add(d)
+}

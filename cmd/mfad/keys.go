@@ -7,7 +7,6 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/otp"
@@ -174,7 +173,7 @@ func (e *cmdEnv) code(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(e.stdout, key.Code(time.Now()))
+	fmt.Fprintln(e.stdout, key.Code(codeTime()))
 	return nil
 }
 
