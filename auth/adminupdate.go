@@ -70,7 +70,7 @@ func (s *Service) setPassword(tx mfad.Tx, a Actor, u *mfad.User, hash string) er
 	if err := tx.UpdateUser(u); err != nil {
 		return err
 	}
-	if err := revoke(tx, u.ID, revocation{sessions: true, tickets: true, devices: true, appPasswords: true}); err != nil {
+	if err := revoke(tx, u.ID, revocation{sessions: true, tickets: true, devices: true, appPasswords: true, enrollments: true}); err != nil {
 		return err
 	}
 	return s.audit(tx, a, u.ID, "user.password", "ok", "")

@@ -128,6 +128,7 @@ func (s *Service) prepare(tx mfad.Tx, a Actor, req PrepareRequest, key otp.Key, 
 	e := &mfad.Enrollment{
 		UserID: u.ID, TokenHash: hash, Algorithm: key.Algorithm.String(), Digits: key.Digits, Period: key.Period,
 		Form: form, CreatedBy: a.UserID, Dialect: a.Dialect, CreatedAt: now, ExpiresAt: now.Add(ttl),
+		SessionID: a.SessionID, PasswordProof: a.passwordOf == u.ID,
 	}
 	if e.Secret, err = s.ring.Seal(key.Secret, mfad.SealAD(mfad.SealEnrollmentSecret, u.ID)); err != nil {
 		return nil, err
@@ -190,9 +191,11 @@ func (s *Service) Confirm(ctx context.Context, a Actor, req ConfirmRequest) (*Co
 		if err != nil {
 			return nil, err
 		}
-		if _, err := s.checkPassword(ctx, a.Client, login, req.Password); err != nil {
+		u, err := s.checkPassword(ctx, a.Client, login, req.Password)
+		if err != nil {
 			return nil, err
 		}
+		a.passwordOf = u.ID
 	}
 	return s.confirmIn(ctx, a, req)
 }
@@ -240,6 +243,9 @@ func (s *Service) confirm(tx mfad.Tx, a Actor, req ConfirmRequest) (*Confirmed, 
 	if err != nil {
 		return nil, err
 	}
+	if err := s.mayConfirm(tx, a, e); err != nil {
+		return nil, err
+	}
 	key, err := s.openKey(e.Secret, mfad.SealAD(mfad.SealEnrollmentSecret, e.UserID), e.Algorithm, e.Digits, e.Period)
 	if err != nil {
 		return nil, err
@@ -254,10 +260,7 @@ func (s *Service) confirm(tx mfad.Tx, a Actor, req ConfirmRequest) (*Confirmed, 
 	step, ok := s.verifyKey(key, code, s.Now())
 	if !ok || len(code) != key.Digits {
 		s.observe(tx, "confirm", "invalid")
-		if err := s.audit(tx, a, e.UserID, "2fa.confirm", string(mfad.EInvalidCode), ""); err != nil {
-			return nil, err
-		}
-		return nil, keep(mfad.Errorf(mfad.EInvalidCode, "invalid code"))
+		return nil, s.wrongEnrollmentCode(tx, a, e)
 	}
 	codes, err := s.ring.Open(e.Scratch, mfad.SealAD(mfad.SealEnrollmentCodes, e.UserID))
 	if err != nil {
@@ -272,6 +275,58 @@ func (s *Service) confirm(tx mfad.Tx, a Actor, req ConfirmRequest) (*Confirmed, 
 	}
 	s.crash("confirm")
 	return out, s.afterEnable(tx, a, e, req, out)
+}
+
+// enrollmentFailures wrong codes void a pending enrollment: its token and
+// secret are a credential while it lives, and 10^6 codes are few.
+const enrollmentFailures = 5
+
+// wrongEnrollmentCode counts and audits a wrong confirming code (and voids
+// the enrollment at the limit), then refuses it; the transaction commits.
+func (s *Service) wrongEnrollmentCode(tx mfad.Tx, a Actor, e *mfad.Enrollment) error {
+	n, err := tx.AddEnrollmentFailure(e.UserID)
+	if err != nil {
+		return err
+	}
+	detail, msg := "", "invalid code"
+	if n >= enrollmentFailures {
+		if err := tx.DeleteEnrollment(e.UserID); err != nil {
+			return err
+		}
+		detail = "enrollment void after repeated wrong codes"
+		msg = "invalid code; too many wrong codes, so the enrollment is void: prepare 2FA again"
+	}
+	if err := s.audit(tx, a, e.UserID, "2fa.confirm", string(mfad.EInvalidCode), detail); err != nil {
+		return err
+	}
+	return keep(mfad.Errorf(mfad.EInvalidCode, "%s", msg))
+}
+
+// mayConfirm applies DESIGN §2's rule for a pending enrollment confirmed
+// without a session: it needs a password proven in this call, or one proven
+// when it was prepared (in the same dialect), or else the session that
+// prepared it still valid. Only a password proof lets it mint a session, so
+// an enrollment prepared with a stolen session is no way in by itself.
+func (s *Service) mayConfirm(tx mfad.Tx, a Actor, e *mfad.Enrollment) error {
+	proven := a.passwordOf == e.UserID || (e.PasswordProof && e.Dialect == a.Dialect)
+	withSession := a.SessionID != 0 || a.system
+	fresh := s.Profile(a.Dialect).SessionOnConfirm
+	if fresh && !proven && !(a.SessionID != 0 && a.UserID == e.UserID) {
+		return mfad.Errorf(mfad.EUnauthenticated, "this enrollment was not started with the password; confirm it with the password or in the session that prepared it")
+	}
+	if withSession || proven {
+		return nil
+	}
+	if e.SessionID != 0 {
+		sess, err := tx.SessionByID(e.SessionID)
+		if err == nil && sess.RefreshExpires.After(s.Now()) {
+			return nil
+		}
+		if err != nil && !errors.Is(err, mfad.ErrNoRows) {
+			return err
+		}
+	}
+	return mfad.Errorf(mfad.EUnauthenticated, "the session that prepared this enrollment has ended; prepare 2FA again")
 }
 
 func (s *Service) findEnrollment(tx mfad.Tx, a Actor, req ConfirmRequest) (*mfad.Enrollment, error) {

@@ -259,7 +259,7 @@ func TestScratchCodeIsNoConfirmCode(t *testing.T) {
 	}
 	key := keyOf(t, p)
 	step := key.Step(e.clock.Now())
-	for _, sc := range p.ScratchCodes {
+	for _, sc := range p.ScratchCodes[:4] { // the fifth wrong code voids the enrollment
 		if sc == key.CodeAt(step-1) || sc == key.CodeAt(step) || sc == key.CodeAt(step+1) {
 			continue // a few chances in 10^5: the scratch code is also a TOTP code now
 		}

@@ -192,7 +192,7 @@ func (s *Service) Disable(ctx context.Context, a Actor, req DisableRequest) erro
 		if err := s.stepUp(tx, a, u, f, req.Code, "2fa.disable"); err != nil {
 			return err
 		}
-		if err := s.wipe(tx, u.ID, revocation{sessions: true, keepSession: a.SessionID, tickets: true, devices: true, appPasswords: true}); err != nil {
+		if err := s.wipe(tx, u.ID, revocation{sessions: true, keepSession: a.SessionID, tickets: true, devices: true, appPasswords: true, enrollments: true}); err != nil {
 			return err
 		}
 		return s.audit(tx, a, u.ID, "2fa.disable", "ok", "")
@@ -216,7 +216,7 @@ func (s *Service) Reset(ctx context.Context, a Actor, userID int64) error {
 
 // resetIn resets the 2FA of an existing user in tx.
 func (s *Service) resetIn(tx mfad.Tx, a Actor, userID int64) error {
-	if err := s.wipe(tx, userID, revocation{sessions: true, tickets: true, devices: true, appPasswords: true}); err != nil {
+	if err := s.wipe(tx, userID, revocation{sessions: true, tickets: true, devices: true, appPasswords: true, enrollments: true}); err != nil {
 		return err
 	}
 	if err := tx.ResetMFAFailures(userID); err != nil {

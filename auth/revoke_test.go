@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ type holdings struct {
 	ticket         string       // a login awaiting its second factor
 	device         string       // a trusted-device token
 	appPassword    string
+	enrollment     string // a pending re-enrollment's token (prepared with a session)
 }
 
 func (e *env) hold(u *user) holdings {
@@ -30,6 +32,11 @@ func (e *env) hold(u *user) holdings {
 		e.t.Fatalf("CreateAppPassword: %v", err)
 	}
 	h.ticket = e.ticket(u)
+	p, err := e.svc.Prepare(e.ctx, e.actor(h.current), auth.PrepareRequest{UserID: u.ID})
+	if err != nil {
+		e.t.Fatalf("Prepare: %v", err)
+	}
+	h.enrollment = p.Token
 
 	// All of them work now.
 	if !e.alive(h.current) || !e.alive(h.other) {
@@ -41,7 +48,28 @@ func (e *env) hold(u *user) holdings {
 	if !e.appPasswordWorks(u, h.appPassword) {
 		e.t.Fatal("a new app password does not work")
 	}
+	if !e.pending(u) {
+		e.t.Fatal("a prepared enrollment is not pending")
+	}
 	return h
+}
+
+// pending reports whether u has a pending enrollment.
+func (e *env) pending(u *user) bool {
+	e.t.Helper()
+	var found bool
+	err := e.store.View(e.ctx, func(tx mfad.Tx) error {
+		_, err := tx.Enrollment(u.ID)
+		found = err == nil
+		if errors.Is(err, mfad.ErrNoRows) {
+			err = nil
+		}
+		return err
+	})
+	if err != nil {
+		e.t.Fatalf("Enrollment: %v", err)
+	}
+	return found
 }
 
 // deviceTrusted reports whether u's device token is still listed and (with
@@ -180,6 +208,9 @@ func TestRevokeOnDisable(t *testing.T) {
 	if e.appPasswordWorks(u, h.appPassword) {
 		t.Error("an app password survived Disable")
 	}
+	if e.pending(u) {
+		t.Error("a pending enrollment survived Disable")
+	}
 }
 
 func TestRevokeOnReset(t *testing.T) {
@@ -213,6 +244,9 @@ func TestRevokeOnReset(t *testing.T) {
 			}
 			if e.appPasswordWorks(u, h.appPassword) {
 				t.Error("an app password survived an admin reset")
+			}
+			if e.pending(u) {
+				t.Error("a pending enrollment survived an admin reset")
 			}
 			if st, err := e.svc.Status(e.ctx, e.sys, u.ID); err != nil || st.Enabled || st.ScratchRemaining != 0 {
 				t.Errorf("Status after reset = %+v, %v", st, err)
@@ -263,6 +297,9 @@ func TestRevokeOnPasswordChange(t *testing.T) {
 		if e.appPasswordWorks(u, h.appPassword) {
 			t.Error("an app password survived a password change")
 		}
+		if e.pending(u) {
+			t.Error("a pending enrollment survived a password change")
+		}
 		_, err = e.svc.Login(e.ctx, remote, auth.LoginRequest{Login: u.Name, Password: old})
 		wantCode(t, err, mfad.EInvalidLogin)
 		e.session(u)
@@ -274,7 +311,7 @@ func TestRevokeOnPasswordChange(t *testing.T) {
 		h := e.hold(u)
 		err := e.svc.ChangePassword(e.ctx, e.actor(h.current), auth.PasswordChange{UserID: u.ID, Current: "not it at all", New: "a brand new password"})
 		wantCode(t, err, mfad.EInvalidLogin)
-		if !e.alive(h.other) || !e.appPasswordWorks(u, h.appPassword) {
+		if !e.alive(h.other) || !e.appPasswordWorks(u, h.appPassword) || !e.pending(u) {
 			t.Error("a refused password change revoked something")
 		}
 	})
@@ -296,8 +333,8 @@ func TestRevokeOnPasswordChange(t *testing.T) {
 			t.Error("the admin's session was revoked")
 		}
 		e.ticketGone(u, h.ticket)
-		if e.deviceTrusted(u, h.device) || e.appPasswordWorks(u, h.appPassword) {
-			t.Error("a trusted device or app password survived")
+		if e.deviceTrusted(u, h.device) || e.appPasswordWorks(u, h.appPassword) || e.pending(u) {
+			t.Error("a trusted device, app password or pending enrollment survived")
 		}
 		e.session(u)
 	})
@@ -325,6 +362,9 @@ func TestRevokeOnDelete(t *testing.T) {
 	}
 	if e.appPasswordWorks(u, h.appPassword) {
 		t.Error("an app password survived DeleteUser")
+	}
+	if e.pending(u) {
+		t.Error("a pending enrollment survived DeleteUser")
 	}
 	_, err := e.svc.Login(e.ctx, remote, auth.LoginRequest{Login: u.Name, Password: u.Password})
 	wantCode(t, err, mfad.EInvalidLogin)

@@ -195,6 +195,10 @@ type Actor struct {
 	Scope          mfad.Scope
 	SecondFactorAt time.Time
 	system         bool
+	// passwordOf is the user whose password this very call proved
+	// (PasswordActor; a Confirm that asks for it): an enrollment that user
+	// prepares or confirms so may hand out a session.
+	passwordOf int64
 }
 
 // System returns the actor of the mfad command: an administrator that needs

@@ -388,9 +388,15 @@ type revocation struct {
 	tickets      bool
 	devices      bool
 	appPasswords bool
+	enrollments  bool // a pending enrollment (prepared with a stolen session, say)
 }
 
 func revoke(tx mfad.Tx, userID int64, r revocation) error {
+	if r.enrollments {
+		if err := tx.DeleteEnrollment(userID); err != nil && !errors.Is(err, mfad.ErrNoRows) {
+			return err
+		}
+	}
 	if r.sessions {
 		if err := tx.DeleteUserSessions(userID, r.keepSession); err != nil {
 			return err

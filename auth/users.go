@@ -276,7 +276,7 @@ func (s *Service) PasswordActor(ctx context.Context, c Client, login, password s
 	if err != nil {
 		return Actor{}, err
 	}
-	return Actor{Client: c, UserID: u.ID, Role: u.Role, Scope: mfad.ScopeEnroll}, nil
+	return Actor{Client: c, UserID: u.ID, Role: u.Role, Scope: mfad.ScopeEnroll, passwordOf: u.ID}, nil
 }
 
 func (s *Service) checkOwnPassword(ctx context.Context, a Actor, password string) error {
@@ -335,7 +335,7 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, req PasswordChang
 		if !onBehalf(a, u.ID) {
 			keepSession = a.SessionID
 		}
-		if err := revoke(tx, u.ID, revocation{sessions: true, keepSession: keepSession, tickets: true, devices: true, appPasswords: true}); err != nil {
+		if err := revoke(tx, u.ID, revocation{sessions: true, keepSession: keepSession, tickets: true, devices: true, appPasswords: true, enrollments: true}); err != nil {
 			return err
 		}
 		return s.audit(tx, a, u.ID, "user.password", "ok", "")
