@@ -291,6 +291,9 @@ func TestGoldenPolicy(t *testing.T) {
 	bob := r.str("token", "access_token")
 	e.golden("setup_required", e.do("PATCH", pSetting, bob, map[string]any{"current_password": bobPassword, "new_password": "bob-password-2"}).want(403))
 	e.golden("setting_setup_required", e.do("GET", pSetting, bob, nil).want(0))
+	if r := e.do("GET", "/api/v4/site/config/basic", bob, nil).want(0); r.str("user", "id") != "1002" {
+		t.Errorf("the basic config of an enroll-only session: %s", r.body)
+	}
 	bobKey := e.enroll(bob)
 	e.do("PATCH", pSetting, bob, map[string]any{"current_password": bobPassword, "new_password": "bob-password-2"}).want(0)
 	_ = bobKey
