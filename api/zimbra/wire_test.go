@@ -49,6 +49,13 @@ func TestGoldenWire(t *testing.T) {
 		e.golden(c.name, a)
 	}
 
+	// Older web clients (zm-ajax ZmCsfeCommand: context.authToken = token)
+	// put the token in the context as a plain member.
+	login := e.do(rq{raw: jsonAuth, contentType: "application/soap+xml; charset=utf-8"})
+	e.golden("label-soap-xml-json-context-token", e.do(rq{contentType: "application/soap+xml; charset=utf-8",
+		raw: `{"Header":{"context":{"_jsns":"urn:zimbra","userAgent":{"name":"ZimbraWebClient - FF120 (Linux)"},"session":{},"authToken":"` + login.get("authToken") + `"}},` +
+			`"Body":{"GetTrustedDevicesRequest":{"_jsns":"urn:zimbraAccount"}}}`}))
+
 	// SOAP 1.1 is answered in SOAP 1.1 (text/xml, faultcode/faultstring),
 	// SOAP 1.2 in 1.2.
 	soapAction := map[string]string{"SOAPAction": `"urn:zimbraAccount#AuthRequest"`}
