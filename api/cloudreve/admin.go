@@ -52,7 +52,7 @@ func (s *server) adminUpdateUser(w http.ResponseWriter, r *http.Request, a auth.
 	if err != nil {
 		return err
 	}
-	return ok(w, adminUserOf(u))
+	return ok(w, oneAdminUser(u))
 }
 
 // PUT /admin/user {user, password}: create a user. Cloudreve's user has an
@@ -83,7 +83,7 @@ func (s *server) adminCreateUser(w http.ResponseWriter, r *http.Request, a auth.
 	if err != nil {
 		return err
 	}
-	return ok(w, adminUserOf(u))
+	return ok(w, oneAdminUser(u))
 }
 
 // GET /admin/user/{id}: one user.
@@ -96,7 +96,7 @@ func (s *server) adminGetUser(w http.ResponseWriter, r *http.Request, a auth.Act
 	if err != nil {
 		return err
 	}
-	return ok(w, adminUserOf(u))
+	return ok(w, oneAdminUser(u))
 }
 
 // adminListRequest is Cloudreve's AdminListService. page counts from 1;
@@ -159,4 +159,12 @@ func (s *server) adminDeleteUsers(w http.ResponseWriter, r *http.Request, a auth
 	write(w, envelope{Code: codeBatchIncomplete, Msg: msgBatchIncomplete,
 		Error: strconv.Itoa(len(failed)) + " of " + strconv.Itoa(len(req.IDs)) + " users not deleted", CorrelationID: newUUID(), AggregatedError: agg})
 	return nil
+}
+
+// oneAdminUser is one user as Cloudreve's admin Get answers it: with the
+// capacity, which its lists leave out.
+func oneAdminUser(u *auth.UserInfo) adminUser {
+	au := adminUserOf(u)
+	au.Capacity = &capacity{}
+	return au
 }

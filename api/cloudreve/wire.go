@@ -95,8 +95,9 @@ type userSettings struct {
 	ShareLinksInProfile     string `json:"share_links_in_profile"`
 }
 
-// adminUser is Cloudreve's admin GetUserResponse: the raw user entity
-// (numeric id) plus hash_id and two_fa_enabled, both left out when empty.
+// adminUser is Cloudreve's admin GetUserResponse (service/admin/response.go):
+// the raw user entity (numeric id) plus hash_id, two_fa_enabled and
+// capacity, all left out when empty.
 type adminUser struct {
 	ID           int64      `json:"id"`
 	Email        string     `json:"email,omitempty"`
@@ -105,6 +106,7 @@ type adminUser struct {
 	Edges        adminEdges `json:"edges"`
 	HashID       string     `json:"hash_id,omitempty"`
 	TwoFAEnabled bool       `json:"two_fa_enabled,omitempty"`
+	Capacity     *capacity  `json:"capacity,omitempty"` // one user's answer (not a list's): zero, mfad keeps no files
 }
 
 type adminEdges struct {
