@@ -424,7 +424,7 @@ func (s *Service) afterEnable(tx mfad.Tx, a Actor, e *mfad.Enrollment, req Confi
 		if err != nil {
 			return err
 		}
-		if out.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, true, 0, true); err != nil {
+		if out.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, true, s.idleFor(a.Client, false), true); err != nil {
 			return err
 		}
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/mfad/mfad/auth"
 )
 
-// Sessions kept alive by use (TwinCAT): each use extends the session to a
+// Sessions of a dialect whose sessions idle out (TwinCAT): each use extends the session to a
 // full idle timeout from now; a session left alone for the idle timeout
 // ends. A persistent login idles for 30 days; a session with fixed
 // lifetimes ends after its hour however much it is used.
@@ -19,23 +19,24 @@ func TestIdleSessions(t *testing.T) {
 	}
 	tests := []struct {
 		name  string
+		idle  bool // the dialect's profile says IdleSessions
 		req   auth.LoginRequest
 		steps []step
 	}{
-		{"fixed lifetime ends after the access lifetime, used or not", auth.LoginRequest{},
+		{"fixed lifetime ends after the access lifetime, used or not", false, auth.LoginRequest{},
 			[]step{{50 * time.Minute, true}, {11 * time.Minute, false}}},
-		{"idle: each use extends it past the access lifetime", auth.LoginRequest{Idle: true},
+		{"a persistent login of a dialect with fixed lifetimes: fixed", false, auth.LoginRequest{Persistent: true},
+			[]step{{61 * time.Minute, false}}},
+		{"idle: each use extends it past the access lifetime", true, auth.LoginRequest{},
 			[]step{{50 * time.Minute, true}, {50 * time.Minute, true}, {50 * time.Minute, true}, {59 * time.Minute, true}}},
-		{"idle: an hour without use ends it", auth.LoginRequest{Idle: true},
+		{"idle: an hour without use ends it", true, auth.LoginRequest{},
 			[]step{{30 * time.Minute, true}, {61 * time.Minute, false}}},
 		// Uses closer together than a tenth of the timeout write nothing:
 		// the session lives at least nine tenths of it after the last use.
-		{"idle: frequent uses keep it for at least 0.9 of the timeout after the last", auth.LoginRequest{Idle: true},
+		{"idle: frequent uses keep it for at least 0.9 of the timeout after the last", true, auth.LoginRequest{},
 			[]step{{10 * time.Minute, true}, {time.Minute, true}, {54 * time.Minute, true}, {60 * time.Minute, false}}},
-		{"persistent: idles for 30 days", auth.LoginRequest{Idle: true, Persistent: true},
+		{"persistent: idles for 30 days", true, auth.LoginRequest{Persistent: true},
 			[]step{{29 * 24 * time.Hour, true}, {29 * 24 * time.Hour, true}, {30*24*time.Hour + time.Minute, false}}},
-		{"persistent without idle: fixed lifetime", auth.LoginRequest{Persistent: true},
-			[]step{{61 * time.Minute, false}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -43,7 +44,12 @@ func TestIdleSessions(t *testing.T) {
 			u := e.newUser("alice", mfad.RoleUser)
 			req := tt.req
 			req.Login, req.Password = u.Name, u.Password
-			res, err := e.svc.Login(e.ctx, remote, req)
+			e.svc.RegisterProfile("idle", auth.Profile{IdleSessions: true})
+			c := remote
+			if tt.idle {
+				c.Dialect = "idle"
+			}
+			res, err := e.svc.Login(e.ctx, c, req)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -15,12 +15,9 @@ type LoginRequest struct {
 	Password     string
 	Code         string // optional: TOTP or scratch code
 	TrustedToken string // optional: skips the code on a trusted device
-	// Idle makes the session end after a time without use instead of at a
-	// fixed time, for clients that keep a session alive by using it rather
-	// than by refresh tokens (TwinCAT): each use extends it. Its idle
-	// timeout is the access lifetime, or with Persistent (a login meant to
-	// outlast the browser) the persistent idle timeout (Config).
-	Idle       bool
+	// Persistent asks for a login meant to outlast the browser: in a
+	// dialect whose sessions idle out (Profile.IdleSessions), its idle
+	// timeout is Config.PersistentIdleTTL.
 	Persistent bool
 	// Replace is the access token of a session this login replaces: when
 	// the login answers with a session, that one ends in the same
@@ -240,9 +237,9 @@ func (s *Service) afterPassword(tx mfad.Tx, c Client, u *mfad.User, req LoginReq
 		return res, s.audit(tx, a, u.ID, "login", "setup_required", "")
 	case f == nil && p.requires(u, c):
 		res.SetupRequired = true
-		res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeEnroll, false, s.idleFor(req), false)
+		res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeEnroll, false, s.idleFor(c, req.Persistent), false)
 	default:
-		res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeFull, false, s.idleFor(req), f != nil)
+		res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeFull, false, s.idleFor(c, req.Persistent), f != nil)
 	}
 	if err != nil {
 		return nil, err
@@ -262,11 +259,11 @@ func (s *Service) secondStep(tx mfad.Tx, a Actor, u *mfad.User, f *mfad.Factor, 
 		if _, err := s.verifyFactor(tx, a, u, f, req.Code, "login.2fa"); err != nil {
 			return nil, err
 		}
-		if res.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, true, s.idleFor(req), true); err == nil && req.TrustDevice && !trusted {
+		if res.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, true, s.idleFor(a.Client, req.Persistent), true); err == nil && req.TrustDevice && !trusted {
 			res.Trusted, err = s.trustDevice(tx, a, u.ID, req.DeviceName)
 		}
 	case trusted:
-		res.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, false, s.idleFor(req), true)
+		res.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, false, s.idleFor(a.Client, req.Persistent), true)
 		if err == nil {
 			err = s.audit(tx, a, u.ID, "login", "ok", "trusted device")
 		}
@@ -368,7 +365,7 @@ func (s *Service) redeemTicket(tx mfad.Tx, c Client, t *mfad.Ticket, u *mfad.Use
 	}
 	res := &LoginResult{}
 	var err error
-	if res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeFull, true, 0, true); err != nil {
+	if res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeFull, true, s.idleFor(c, false), true); err != nil {
 		return nil, err
 	}
 	res.User = new(info(u, true))

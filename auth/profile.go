@@ -36,6 +36,12 @@ type Profile struct {
 	// SessionOnConfirm: confirming answers with a fresh session, and every
 	// other session of the user ends (Zimbra's EnableTwoFactorAuth).
 	SessionOnConfirm bool
+	// IdleSessions: the dialect's sessions end after a time without use
+	// instead of at a fixed time, and each use renews them (TwinCAT's auto
+	// logoff; its clients have no refresh token). The idle timeout is
+	// AccessTTL, or Config.PersistentIdleTTL for a login that asks to be
+	// persistent (LoginRequest.Persistent).
+	IdleSessions bool
 }
 
 // RegisterProfile sets the profile of dialect. Fronts call it once, when

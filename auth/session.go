@@ -54,16 +54,17 @@ func (s *Service) newSession(tx mfad.Tx, c Client, u *mfad.User, scope mfad.Scop
 		AccessExpires: sess.AccessExpires, RefreshExpires: sess.RefreshExpires, Scope: scope, User: info(u, mfa)}, nil
 }
 
-// idleFor is the idle timeout of a session a login makes: 0 (fixed
-// lifetimes) unless the client keeps its session alive by use.
-func (s *Service) idleFor(req LoginRequest) time.Duration {
+// idleFor is the idle timeout of a session made for c: 0 (fixed
+// lifetimes) unless its dialect's sessions idle out.
+func (s *Service) idleFor(c Client, persistent bool) time.Duration {
+	prof := s.Profile(c.Dialect)
 	switch {
-	case !req.Idle:
+	case !prof.IdleSessions:
 		return 0
-	case req.Persistent:
+	case persistent:
 		return s.cfg.PersistentIdleTTL
 	}
-	return s.cfg.AccessTTL
+	return prof.AccessTTL
 }
 
 // Authenticate turns an access token into the actor it belongs to. Using a

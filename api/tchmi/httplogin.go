@@ -65,7 +65,7 @@ func (h *Handler) postLogin(w http.ResponseWriter, r *http.Request) {
 	in, err := readLogin(r, asJSON)
 	if err == nil {
 		req := auth.LoginRequest{Login: in.UserName, Password: in.Password, Code: in.TwoFactorToken,
-			Idle: true, Persistent: in.Persistent, Replace: h.cookie(r)}
+			Persistent: in.Persistent, Replace: h.cookie(r)}
 		var res *auth.LoginResult
 		res, err = h.svc.Login(r.Context(), httpx.Client(r, Dialect), req)
 		if err == nil && res.Tokens == nil {

@@ -25,10 +25,10 @@ func (c *call) login() (any, error) {
 	if err := required(field{"userName", in.UserName}, field{"password", in.Password}); err != nil {
 		return nil, err
 	}
-	// TwinCAT's sessions end after a time without use (auto logoff), not
-	// at a fixed time: the core extends them at each command.
+	// TwinCAT's sessions end after a time without use (its profile's
+	// IdleSessions); a persistent login idles longer.
 	req := auth.LoginRequest{Login: *in.UserName, Password: *in.Password, Code: str(in.TwoFactorToken),
-		Idle: true, Persistent: in.Persistent}
+		Persistent: in.Persistent}
 	if prev := c.conn.held(); prev != nil && !in.PersistPreviousSession {
 		req.Replace = prev.Access // ended by the core in the login's transaction
 	}

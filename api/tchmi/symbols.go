@@ -45,6 +45,7 @@ var Profile = auth.Profile{
 	PasswordToDisable: true,
 	PasswordToEnable:  true,
 	KeepEnrolled:      true,
+	IdleSessions:      true, // TwinCAT's auto logoff: sessions end after a time without use
 }
 
 // call is one command being run: the request's context, the command's
