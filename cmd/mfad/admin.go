@@ -148,8 +148,3 @@ func (e *cmdEnv) twoFA(ctx context.Context, args []string) error {
 		return e.onUser(ctx, a, act, rest[0], func(u *auth.UserInfo) error { return a.svc.Unlock(ctx, act, u.ID) }, "unlocked")
 	})
 }
-
-func (e *cmdEnv) usageErr(s string) error {
-	fmt.Fprintf(e.stderr, "usage: mfad %s\n", s)
-	return errUsage
-}

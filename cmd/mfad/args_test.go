@@ -100,6 +100,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"code", "--sekret", "x"}, "flag provided but not defined: -sekret"},
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
 		{[]string{"version", "x"}, `unexpected argument "x"`},
+		{[]string{"load", "x"}, `unexpected argument "x"`},
+		{[]string{"zimbra", "preauth-key"}, "missing argument"},
 	} {
 		out, errs, err := runSplit(t, "", tc.args...)
 		if !errors.Is(err, errUsage) {
@@ -158,6 +160,7 @@ func TestAdminCommandsCreateNothing(t *testing.T) {
 		{[]string{"backup", "copy.db"}, db},
 		{[]string{"import", "-"}, db},
 		{[]string{"migrate"}, db},
+		{[]string{"zimbra", "preauth-key", "example.org"}, db},
 		{[]string{"user", "list", "--data-dir", "elsewhere"}, filepath.Join("elsewhere", "mfad.db")},
 		{[]string{"user", "list", "--db", "x.db"}, "x.db"},
 	} {

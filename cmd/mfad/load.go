@@ -37,8 +37,8 @@ func (e *cmdEnv) load(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(rest) > 0 {
-		return e.usageErr("load [flags] (see mfad load -h)")
+	if err := e.wantArgs(rest, 0, "load [flags] (mfad load -h lists them)"); err != nil {
+		return err
 	}
 	if f.Scenarios, err = load.ParseScenarios(scen); err != nil {
 		return err
