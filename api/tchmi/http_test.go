@@ -16,6 +16,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/mfad/mfad/api/tchmi"
+	"github.com/mfad/mfad/auth"
 )
 
 // upgradeStatus asks for a WebSocket upgrade with the given Host and Origin
@@ -251,4 +252,41 @@ func TestHTTPLoginForm(t *testing.T) {
 	if resp, _ := b.do(http.MethodPut, "/Login", "", ""); resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("PUT /Login: %d", resp.StatusCode)
 	}
+}
+
+// A subscription over a real WebSocket: answered at once, then a frame
+// with its id when the value changes, interleaved with ordinary answers;
+// Unsubscribe ends it.
+func TestSubscriptionOverWebSocket(t *testing.T) {
+	e := newEnv(t)
+	e.enroll("bob", secretBob)
+	srv := server(t, e, tchmi.Options{}, "")
+	ws := dial(t, srv, nil)
+	bob := e.users["bob"]
+	wantCodes(t, roundTrip(t, ws, frame(1, c(tchmi.SymLogin, obj{"userName": "bob", "password": bob.Password, "twoFactorToken": e.code(secretBob)}))), 0)
+	sub := `{"requestType":"Subscription","id":7,"intervalTime":200,"commands":[{"symbol":"TcHmiUserManagement.Get2FAStatus"}]}`
+	a := roundTrip(t, ws, sub)
+	if len(a.Commands) != 1 || a.Commands[0].ReadValue != float64(tchmi.Status2FACanBeDisabled) {
+		t.Fatalf("subscription answer: %s", a.raw)
+	}
+	e.setPolicy(auth.PolicyAll)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a safety net, not an assertion
+	defer cancel()
+	_, b, err := ws.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tick struct {
+		RequestType string `json:"requestType"`
+		ID          int    `json:"id"`
+		Commands    []struct {
+			ReadValue any `json:"readValue"`
+		} `json:"commands"`
+	}
+	if json.Unmarshal(b, &tick) != nil || tick.RequestType != "Subscription" || tick.ID != 7 ||
+		len(tick.Commands) != 1 || tick.Commands[0].ReadValue != float64(tchmi.Status2FAEnabled) {
+		t.Fatalf("tick: %s", b)
+	}
+	wantCodes(t, roundTrip(t, ws, frame(8, c(tchmi.SymUnsubscribe, 7, msg...))), 0)
+	wantCodes(t, roundTrip(t, ws, frame(9, c(tchmi.SymUnsubscribe, 7, msg...))), tchmi.CodeInvalidField)
 }
