@@ -87,7 +87,10 @@ func TestCompleteAdminLogin(t *testing.T) {
 	wantCode(t, err, mfad.ENotFound)
 }
 
-func TestTrustedDeviceID(t *testing.T) {
+// TestTrustedDevicesOf: "this device" is the live device of the user whose
+// trusted token the client holds; revoking by token revokes it (or all
+// others) in one call, and another user's token names nothing.
+func TestTrustedDevicesOf(t *testing.T) {
 	e := newEnv(t)
 	u, _ := e.enrolledUser("owner")
 	other, _ := e.enrolledUser("other")
@@ -101,12 +104,13 @@ func TestTrustedDeviceID(t *testing.T) {
 		return res.Tokens, res.Trusted
 	}
 	tok, trusted := trust(u)
+	_, second := trust(u)
 	_, otherTrusted := trust(other)
 	a := e.actor(tok)
 
-	id, err := e.svc.TrustedDeviceID(e.ctx, a, u.ID, trusted.Token)
-	if err != nil || id != trusted.DeviceID {
-		t.Fatalf("TrustedDeviceID: %q, %v; want %q", id, err, trusted.DeviceID)
+	ds, this, err := e.svc.TrustedDevicesOf(e.ctx, a, u.ID, trusted.Token)
+	if err != nil || this != trusted.DeviceID || len(ds) != 2 {
+		t.Fatalf("TrustedDevicesOf: %d devices, this %q, %v; want 2, %q", len(ds), this, err, trusted.DeviceID)
 	}
 	for _, tt := range []struct {
 		name  string
@@ -114,19 +118,45 @@ func TestTrustedDeviceID(t *testing.T) {
 		user  int64
 		token string
 		want  mfad.Code
+		this  string
 	}{
-		{"empty token", a, u.ID, "", mfad.ENotFound},
-		{"unknown token", a, u.ID, "no-such-token", mfad.ENotFound},
-		{"another user's token", a, u.ID, otherTrusted.Token, mfad.ENotFound},
-		{"another user's devices", a, other.ID, otherTrusted.Token, mfad.EForbidden},
-		{"anonymous", auth.Anonymous(remote), u.ID, trusted.Token, mfad.EUnauthenticated},
+		{"empty token", a, u.ID, "", "", ""},
+		{"unknown token", a, u.ID, "no-such-token", "", ""},
+		{"another user's token", a, u.ID, otherTrusted.Token, "", ""},
+		{"another user's devices", a, other.ID, otherTrusted.Token, mfad.EForbidden, ""},
+		{"anonymous", auth.Anonymous(remote), u.ID, trusted.Token, mfad.EUnauthenticated, ""},
 	} {
-		_, err := e.svc.TrustedDeviceID(e.ctx, tt.a, tt.user, tt.token)
-		checkCode(t, tt.name, err, tt.want)
+		_, this, err := e.svc.TrustedDevicesOf(e.ctx, tt.a, tt.user, tt.token)
+		if tt.want != "" {
+			checkCode(t, tt.name, err, tt.want)
+		} else if err != nil || this != tt.this {
+			t.Errorf("%s: this %q, %v", tt.name, this, err)
+		}
+	}
+	checkCode(t, "revoke another user's", e.svc.RevokeTrustedDeviceOf(e.ctx, a, other.ID, otherTrusted.Token, false), mfad.EForbidden)
+	if err := e.svc.RevokeTrustedDeviceOf(e.ctx, a, u.ID, otherTrusted.Token, false); err != nil {
+		t.Fatalf("revoking by another user's token: %v", err)
+	}
+	if err := e.svc.RevokeTrustedDeviceOf(e.ctx, a, u.ID, trusted.Token, true); err != nil {
+		t.Fatalf("revoke the others: %v", err)
+	}
+	if ds, this, _ := e.svc.TrustedDevicesOf(e.ctx, a, u.ID, second.Token); len(ds) != 1 || this != "" {
+		t.Fatalf("after revoking the others: %d devices, this %q; want only the first", len(ds), this)
+	}
+	if err := e.svc.RevokeTrustedDeviceOf(e.ctx, a, u.ID, trusted.Token, false); err != nil {
+		t.Fatalf("revoke this device: %v", err)
+	}
+	if ds, _, _ := e.svc.TrustedDevicesOf(e.ctx, a, u.ID, ""); len(ds) != 0 {
+		t.Fatalf("after revoking this device: %d left", len(ds))
+	}
+	if ds, _, _ := e.svc.TrustedDevicesOf(e.ctx, e.actor(e.session(other)), other.ID, ""); len(ds) != 1 {
+		t.Fatalf("the other user's device: %d, want untouched", len(ds))
 	}
 
+	_, fresh := trust(u)
 	e.clock.Add(e.svc.Config().TrustedDeviceTTL)
 	tok2 := e.session(u) // a fresh session: the clock moved past the first one's life
-	_, err = e.svc.TrustedDeviceID(e.ctx, e.actor(tok2), u.ID, trusted.Token)
-	checkCode(t, "expired device", err, mfad.ENotFound)
+	if ds, this, err := e.svc.TrustedDevicesOf(e.ctx, e.actor(tok2), u.ID, fresh.Token); err != nil || this != "" || len(ds) != 0 {
+		t.Fatalf("an expired device: %d, %q, %v", len(ds), this, err)
+	}
 }

@@ -2,32 +2,13 @@ package zimbra
 
 import (
 	"strings"
-
-	"github.com/mfad/mfad"
 )
 
-// thisDevice returns the id of the caller's trusted device, named by the
-// trusted token the client holds, or "" when it holds none that is live.
-func (c *call) thisDevice() (string, error) {
-	token := c.trustedToken()
-	if token == "" {
-		return "", nil
-	}
-	id, err := c.svc.TrustedDeviceID(c.ctx, c.actor, c.actor.UserID, token)
-	if mfad.ErrorCode(err) == mfad.ENotFound {
-		return "", nil
-	}
-	return id, err
-}
-
 // getTrustedDevices is GetTrustedDevicesRequest: how many other devices
-// are trusted and whether this one is.
+// are trusted and whether this one is ("this device" is the one whose
+// trusted token the client holds). One core call.
 func (c *call) getTrustedDevices() (*node, error) {
-	devices, err := c.svc.TrustedDevices(c.ctx, c.actor, c.actor.UserID)
-	if err != nil {
-		return nil, err
-	}
-	this, err := c.thisDevice()
+	devices, this, err := c.svc.TrustedDevicesOf(c.ctx, c.actor, c.actor.UserID, c.trustedToken())
 	if err != nil {
 		return nil, err
 	}
@@ -43,14 +24,8 @@ func (c *call) getTrustedDevices() (*node, error) {
 // revokeTrustedDevice is RevokeTrustedDeviceRequest: this device is
 // trusted no more (nothing to do when it is not).
 func (c *call) revokeTrustedDevice() (*node, error) {
-	this, err := c.thisDevice()
-	if err != nil {
+	if err := c.svc.RevokeTrustedDeviceOf(c.ctx, c.actor, c.actor.UserID, c.trustedToken(), false); err != nil {
 		return nil, err
-	}
-	if this != "" {
-		if err := c.svc.RevokeTrustedDevice(c.ctx, c.actor, c.actor.UserID, this, false); err != nil {
-			return nil, err
-		}
 	}
 	c.setCookie(cookieTrust, "", -1)
 	return c.answer(), nil
@@ -59,11 +34,7 @@ func (c *call) revokeTrustedDevice() (*node, error) {
 // revokeOtherTrustedDevices is RevokeOtherTrustedDevicesRequest: every
 // trusted device but this one is trusted no more.
 func (c *call) revokeOtherTrustedDevices() (*node, error) {
-	this, err := c.thisDevice()
-	if err != nil {
-		return nil, err
-	}
-	if err := c.svc.RevokeTrustedDevice(c.ctx, c.actor, c.actor.UserID, this, true); err != nil {
+	if err := c.svc.RevokeTrustedDeviceOf(c.ctx, c.actor, c.actor.UserID, c.trustedToken(), true); err != nil {
 		return nil, err
 	}
 	return c.answer(), nil
