@@ -125,6 +125,7 @@ func (db *DB) run(ctx context.Context, opts pgx.TxOptions, fn func(mfad.Tx) erro
 	}
 	defer conn.Release() // a connection still in a transaction is closed, not reused
 	t := &tx{ctx: ctx, db: db, conn: conn.Conn(), begin: beginOf(opts)}
+	t.Tx = sqlq.Tx{R: t}
 	defer t.rollback()
 	if err := fn(t); err != nil {
 		return err

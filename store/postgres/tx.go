@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/mfad/mfad/store/internal/column"
+	"github.com/mfad/mfad/store/internal/sqlq"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -17,11 +19,12 @@ var _ mfad.Tx = (*tx)(nil)
 // tx is one transaction; its methods live in one file per entity. What it
 // sends goes through pipeline.go.
 type tx struct {
-	ctx   context.Context
-	db    *DB
-	conn  pgxConn
-	begin string  // the BEGIN not sent yet; "" once sent
-	later []later // writes not sent yet
+	sqlq.Tx // the methods whose SQL both stores share; its Runner is this tx
+	ctx     context.Context
+	db      *DB
+	conn    pgxConn
+	begin   string  // the BEGIN not sent yet; "" once sent
+	later   []later // writes not sent yet
 	// The session and the ticket this transaction has locked by reading
 	// them for a verification (0: none), until a DELETE may have removed
 	// them.
@@ -29,7 +32,29 @@ type tx struct {
 }
 
 // scanner is a pgx.Row or pgx.Rows.
-type scanner interface{ Scan(dest ...any) error }
+type scanner = sqlq.Scanner
+
+// Exec, Row and Each are the hooks of the shared SQL (sqlq.Runner): its
+// "?" placeholders become $1, $2, ... (rebound once per query text).
+func (t *tx) Exec(query string, args ...any) (int64, error) { return t.exec(rebind(query), args...) }
+
+func (t *tx) Row(query string, args ...any) sqlq.Scanner { return t.row(rebind(query), args...) }
+
+func (t *tx) Each(query string, args []any, scan func(sqlq.Scanner) error) error {
+	return t.each(rebind(query), args, scan)
+}
+
+// rebound caches the PostgreSQL form of each shared query.
+var rebound sync.Map
+
+func rebind(q string) string {
+	if v, ok := rebound.Load(q); ok {
+		return v.(string)
+	}
+	r := sqlq.Rebind(q)
+	rebound.Store(q, r)
+	return r
+}
 
 // exec runs a statement and returns the number of rows it changed.
 func (t *tx) exec(query string, args ...any) (int64, error) {

@@ -122,7 +122,7 @@ func (t *tx) DeleteUser(id int64) error {
 	if err := t.execOne(`DELETE FROM users WHERE id = $1`, id); err != nil {
 		return err
 	}
-	_, err := t.deleteThrottles(fmt.Sprintf("user:%d", id))
+	_, err := t.DeleteThrottles(fmt.Sprintf("user:%d", id))
 	return err
 }
 

@@ -216,7 +216,7 @@ func (db *DB) commitBatch(batch []*request) {
 		return
 	}
 	db.stats.Statement("BEGIN")
-	bt := &tx{ctx: ctx, tx: sqlTx, cache: db.writeStmts, stats: &db.stats}
+	bt := newTx(ctx, sqlTx, db.writeStmts, &db.stats)
 	answers := make([]answer, len(live))
 	ok := 0 // fns that succeeded
 	// A lone Update needs no savepoint: its rollback is the transaction's.
@@ -290,7 +290,7 @@ func (db *DB) runFn(sqlTx *sql.Tx, r *request) (a answer) {
 			a = answer{panicked: true, panicVal: p}
 		}
 	}()
-	return answer{err: r.fn(&tx{ctx: context.WithoutCancel(r.ctx), tx: sqlTx, cache: db.writeStmts, stats: &db.stats})}
+	return answer{err: r.fn(newTx(context.WithoutCancel(r.ctx), sqlTx, db.writeStmts, &db.stats))}
 }
 
 // commitTx commits the batch's transaction, counted.

@@ -199,7 +199,7 @@ func run(ctx context.Context, pool *sql.DB, cache *stmtCache, stats *sqlq.Stats,
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
 	defer sqlTx.Rollback()
-	if err := fn(&tx{ctx: ctx, tx: sqlTx, cache: cache, stats: stats}); err != nil {
+	if err := fn(newTx(ctx, sqlTx, cache, stats)); err != nil {
 		stats.Statement("ROLLBACK")
 		return err
 	}

@@ -18,10 +18,11 @@ var _ mfad.Tx = (*tx)(nil)
 
 // tx is one transaction; its methods live in one file per entity.
 type tx struct {
-	ctx   context.Context
-	tx    *sql.Tx
-	cache *stmtCache // the pool's prepared statements; nil: none
-	stats *sqlq.Stats
+	sqlq.Tx // the methods whose SQL both stores share; its Runner is this tx
+	ctx     context.Context
+	tx      *sql.Tx
+	cache   *stmtCache // the pool's prepared statements; nil: none
+	stats   *sqlq.Stats
 }
 
 // stmt returns the transaction's form of query's prepared statement, or
@@ -35,7 +36,24 @@ func (t *tx) stmt(query string) *sql.Stmt {
 }
 
 // scanner is a *sql.Row or *sql.Rows.
-type scanner interface{ Scan(dest ...any) error }
+type scanner = sqlq.Scanner
+
+// newTx returns the store's transaction on sqlTx.
+func newTx(ctx context.Context, sqlTx *sql.Tx, cache *stmtCache, stats *sqlq.Stats) *tx {
+	t := &tx{ctx: ctx, tx: sqlTx, cache: cache, stats: stats}
+	t.Tx = sqlq.Tx{R: t}
+	return t
+}
+
+// Exec, Row and Each are the hooks of the shared SQL (sqlq.Runner):
+// SQLite takes its "?" placeholders as they are.
+func (t *tx) Exec(query string, args ...any) (int64, error) { return t.exec(query, args...) }
+
+func (t *tx) Row(query string, args ...any) sqlq.Scanner { return t.row(query, args...) }
+
+func (t *tx) Each(query string, args []any, scan func(sqlq.Scanner) error) error {
+	return t.each(query, args, scan)
+}
 
 // exec runs a statement and returns the number of rows it changed.
 func (t *tx) exec(query string, args ...any) (int64, error) {

@@ -1,6 +1,7 @@
-package sqlite
+package sqlq
 
 import (
+	"github.com/mfad/mfad/store/internal/column"
 	"time"
 
 	"github.com/mfad/mfad"
@@ -8,27 +9,27 @@ import (
 
 const deviceColumns = `id, user_id, device_id, hash, name, created_at, expires_at, last_used_at`
 
-func scanDevice(s scanner) (mfad.TrustedDevice, error) {
+func scanDevice(s Scanner) (mfad.TrustedDevice, error) {
 	var d mfad.TrustedDevice
-	err := s.Scan(&d.ID, &d.UserID, &d.DeviceID, blobDest{B: &d.Hash}, &d.Name,
-		timeDest{T: &d.CreatedAt}, timeDest{T: &d.ExpiresAt}, timeDest{T: &d.LastUsedAt})
+	err := s.Scan(&d.ID, &d.UserID, &d.DeviceID, column.Bytes{B: &d.Hash}, &d.Name,
+		column.Time{T: &d.CreatedAt}, column.Time{T: &d.ExpiresAt}, column.Time{T: &d.LastUsedAt})
 	return d, err
 }
 
 // CreateTrustedDevice inserts d and sets its ID. ErrNoRows: no such user;
 // ErrDuplicate: the device id or hash is taken.
-func (t *tx) CreateTrustedDevice(d *mfad.TrustedDevice) error {
+func (t Tx) CreateTrustedDevice(d *mfad.TrustedDevice) error {
 	return t.row(`INSERT INTO trusted_devices (user_id, device_id, hash, name, created_at, expires_at,
 		last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		d.UserID, d.DeviceID, blob(d.Hash), d.Name, nanos(d.CreatedAt), nanos(d.ExpiresAt), nanos(d.LastUsedAt),
+		d.UserID, d.DeviceID, column.Blob(d.Hash), d.Name, column.Nanos(d.CreatedAt), column.Nanos(d.ExpiresAt), column.Nanos(d.LastUsedAt),
 	).Scan(&d.ID)
 }
 
 // TrustedDevices returns the user's trusted devices, by id.
-func (t *tx) TrustedDevices(userID int64) ([]mfad.TrustedDevice, error) {
+func (t Tx) TrustedDevices(userID int64) ([]mfad.TrustedDevice, error) {
 	var ds []mfad.TrustedDevice
 	err := t.each(`SELECT `+deviceColumns+` FROM trusted_devices WHERE user_id = ? ORDER BY id`,
-		[]any{userID}, func(s scanner) error {
+		[]any{userID}, func(s Scanner) error {
 			d, err := scanDevice(s)
 			if err == nil {
 				ds = append(ds, d)
@@ -38,7 +39,7 @@ func (t *tx) TrustedDevices(userID int64) ([]mfad.TrustedDevice, error) {
 	return ds, err
 }
 
-func (t *tx) TrustedDeviceByHash(hash []byte) (*mfad.TrustedDevice, error) {
+func (t Tx) TrustedDeviceByHash(hash []byte) (*mfad.TrustedDevice, error) {
 	if len(hash) == 0 {
 		return nil, mfad.ErrNoRows
 	}
@@ -49,17 +50,17 @@ func (t *tx) TrustedDeviceByHash(hash []byte) (*mfad.TrustedDevice, error) {
 	return &d, nil
 }
 
-func (t *tx) TouchTrustedDevice(id int64, at time.Time) error {
-	return t.execOne(`UPDATE trusted_devices SET last_used_at = ? WHERE id = ?`, nanos(at), id)
+func (t Tx) TouchTrustedDevice(id int64, at time.Time) error {
+	return t.execOne(`UPDATE trusted_devices SET last_used_at = ? WHERE id = ?`, column.Nanos(at), id)
 }
 
-func (t *tx) DeleteTrustedDevice(userID int64, deviceID string) error {
+func (t Tx) DeleteTrustedDevice(userID int64, deviceID string) error {
 	return t.execOne(`DELETE FROM trusted_devices WHERE user_id = ? AND device_id = ?`, userID, deviceID)
 }
 
 // DeleteUserTrustedDevices deletes the user's trusted devices but the one
 // with exceptDeviceID ("": all).
-func (t *tx) DeleteUserTrustedDevices(userID int64, exceptDeviceID string) error {
+func (t Tx) DeleteUserTrustedDevices(userID int64, exceptDeviceID string) error {
 	_, err := t.exec(`DELETE FROM trusted_devices WHERE user_id = ? AND device_id <> ?`, userID, exceptDeviceID)
 	return err
 }

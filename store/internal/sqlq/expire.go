@@ -1,6 +1,10 @@
-package sqlite
+package sqlq
 
-import "time"
+import (
+	"time"
+
+	"github.com/mfad/mfad/store/internal/column"
+)
 
 // expiring names each table DeleteExpired sweeps and its expiry column.
 var expiring = []struct{ table, column string }{
@@ -14,9 +18,9 @@ var expiring = []struct{ table, column string }{
 // DeleteExpired deletes the sessions whose refresh token expired before
 // now, and the tickets, enrollments, trusted devices and known addresses
 // that expired before now. A zero expiry (NULL) is the earliest time, so it has expired too.
-func (t *tx) DeleteExpired(now time.Time) error {
+func (t Tx) DeleteExpired(now time.Time) error {
 	for _, e := range expiring {
-		_, err := t.exec(`DELETE FROM `+e.table+` WHERE `+e.column+` IS NULL OR `+e.column+` < ?`, nanos(now))
+		_, err := t.exec(`DELETE FROM `+e.table+` WHERE `+e.column+` IS NULL OR `+e.column+` < ?`, column.Nanos(now))
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
-package sqlite
+package sqlq
 
 import (
+	"github.com/mfad/mfad/store/internal/column"
 	"time"
 
 	"github.com/mfad/mfad"
@@ -8,22 +9,22 @@ import (
 
 const throttleColumns = `key, failures, until, updated`
 
-func scanThrottle(s scanner) (*mfad.Throttle, error) {
+func scanThrottle(s Scanner) (*mfad.Throttle, error) {
 	th := &mfad.Throttle{}
-	if err := s.Scan(&th.Key, &th.Failures, timeDest{T: &th.Until}, timeDest{T: &th.Updated}); err != nil {
+	if err := s.Scan(&th.Key, &th.Failures, column.Time{T: &th.Until}, column.Time{T: &th.Updated}); err != nil {
 		return nil, err
 	}
 	return th, nil
 }
 
-func (t *tx) Throttle(key string) (*mfad.Throttle, error) {
+func (t Tx) Throttle(key string) (*mfad.Throttle, error) {
 	return scanThrottle(t.row(`SELECT `+throttleColumns+` FROM throttles WHERE key = ?`, key))
 }
 
 // ChangeThrottle locks the throttle row of key with an upsert that changes
 // nothing (it makes an empty row if there is none), so that racing calls on
 // one key queue on the row lock; then it stores what fn makes of the row.
-func (t *tx) ChangeThrottle(key string, fn func(th *mfad.Throttle) error) (*mfad.Throttle, error) {
+func (t Tx) ChangeThrottle(key string, fn func(th *mfad.Throttle) error) (*mfad.Throttle, error) {
 	th, err := scanThrottle(t.row(`INSERT INTO throttles (key, failures) VALUES (?, 0)
 		ON CONFLICT (key) DO UPDATE SET failures = throttles.failures RETURNING `+throttleColumns, key))
 	if err != nil {
@@ -38,34 +39,36 @@ func (t *tx) ChangeThrottle(key string, fn func(th *mfad.Throttle) error) (*mfad
 		return th, err
 	}
 	_, err = t.exec(`UPDATE throttles SET failures = ?, until = ?, updated = ? WHERE key = ?`,
-		th.Failures, nanos(th.Until), nanos(th.Updated), key)
+		th.Failures, column.Nanos(th.Until), column.Nanos(th.Updated), key)
 	return th, err
 }
 
 // DeleteThrottle deletes the throttle of key and those under it (key:...).
-func (t *tx) DeleteThrottle(key string) error {
-	n, err := t.deleteThrottles(key)
+func (t Tx) DeleteThrottle(key string) error {
+	n, err := t.DeleteThrottles(key)
 	if err == nil && n == 0 {
 		err = mfad.ErrNoRows
 	}
 	return err
 }
 
-func (t *tx) deleteThrottles(key string) (int64, error) {
+// DeleteThrottles deletes the throttle of key and those under it, and
+// returns how many; for DeleteThrottle and for deleting a user.
+func (t Tx) DeleteThrottles(key string) (int64, error) {
 	under := key + ":"
 	return t.exec(`DELETE FROM throttles WHERE key = ? OR substr(key, 1, ?) = ?`, key, len(under), under)
 }
 
 // RememberAddress inserts the user's known address or moves its expiry.
-func (t *tx) RememberAddress(userID int64, hash []byte, expires time.Time) error {
+func (t Tx) RememberAddress(userID int64, hash []byte, expires time.Time) error {
 	_, err := t.exec(`INSERT INTO known_addresses (user_id, hash, expires_at) VALUES (?, ?, ?)
-		ON CONFLICT (user_id, hash) DO UPDATE SET expires_at = excluded.expires_at`, userID, blob(hash), nanos(expires))
+		ON CONFLICT (user_id, hash) DO UPDATE SET expires_at = excluded.expires_at`, userID, column.Blob(hash), column.Nanos(expires))
 	return err
 }
 
 // KnownAddress reports whether the user has an unexpired known address of hash.
-func (t *tx) KnownAddress(userID int64, hash []byte, now time.Time) (bool, error) {
+func (t Tx) KnownAddress(userID int64, hash []byte, now time.Time) (bool, error) {
 	n, err := t.count(`SELECT COUNT(*) FROM known_addresses WHERE user_id = ? AND hash = ? AND expires_at >= ?`,
-		userID, blob(hash), nanos(now))
+		userID, column.Blob(hash), column.Nanos(now))
 	return n > 0, err
 }
