@@ -303,6 +303,10 @@ type PasswordChange struct {
 	Current string
 	New     string
 	Code    string
+	// AdminPassword, for an admin acting on another user, is the admin's
+	// own password, checked (and throttled) before anything changes:
+	// Veeam's adminsPassword. Empty: not asked for.
+	AdminPassword string
 }
 
 // ChangePassword applies a PasswordChange.
@@ -310,8 +314,13 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, req PasswordChang
 	if err := s.self(a, req.UserID, false); err != nil {
 		return err
 	}
-	if !onBehalf(a, req.UserID) {
+	switch {
+	case !onBehalf(a, req.UserID):
 		if err := s.checkOwnPassword(ctx, a, req.Current); err != nil {
+			return err
+		}
+	case req.AdminPassword != "":
+		if err := s.checkOwnPassword(ctx, a, req.AdminPassword); err != nil {
 			return err
 		}
 	}

@@ -89,3 +89,23 @@ func TestTokensUser(t *testing.T) {
 	}
 	check("refresh", refreshed, true)
 }
+
+// TestAdminPassword: an admin setting another user's password re-proves
+// their own password when the dialect asks for it (Veeam's
+// adminsPassword); a wrong one changes nothing.
+func TestAdminPassword(t *testing.T) {
+	e := newEnv(t)
+	adm := e.newUser("root", mfad.RoleAdmin)
+	admin := e.actor(e.session(adm))
+	u := e.newUser("fred", mfad.RoleUser)
+	err := e.svc.ChangePassword(e.ctx, admin, auth.PasswordChange{UserID: u.ID, New: "fred's new password", AdminPassword: "not root's password"})
+	wantCode(t, err, mfad.EInvalidLogin)
+	e.login(u, remote) // the old password still works
+	if err := e.svc.ChangePassword(e.ctx, admin, auth.PasswordChange{UserID: u.ID, New: "fred's new password", AdminPassword: adm.Password}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.svc.Login(e.ctx, remote, auth.LoginRequest{Login: u.Name, Password: u.Password})
+	wantCode(t, err, mfad.EInvalidLogin)
+	u.Password = "fred's new password"
+	e.login(u, remote)
+}

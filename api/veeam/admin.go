@@ -100,3 +100,33 @@ func (s *server) changeOwnPassword(v *version, w http.ResponseWriter, r *http.Re
 	empty(w, v.noContent)
 	return nil
 }
+
+type usersPasswordRequest struct {
+	New   string `json:"newPassword"`
+	Admin string `json:"adminsPassword"`
+}
+
+// changePassword serves POST /users/{id}/changePassword: an admin sets a
+// user's password, proving their own password (v8.1's adminsPassword,
+// required there; "the password of the Default Admin" is, in mfad, the
+// acting admin's). For one's own id it is the current password, as in
+// changeOwnPassword. One core call; the user's sessions end.
+func (s *server) changePassword(v *version, w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	id, err := v.userID(r)
+	if err != nil {
+		return err
+	}
+	var req usersPasswordRequest
+	if err := httpx.DecodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.New == "" || req.Admin == "" {
+		return mfad.Errorf(mfad.EInvalidInput, "newPassword and adminsPassword are required")
+	}
+	err = s.svc.ChangePassword(r.Context(), a, auth.PasswordChange{UserID: id, New: req.New, Current: req.Admin, AdminPassword: req.Admin})
+	if err != nil {
+		return err
+	}
+	empty(w, v.noContent)
+	return nil
+}

@@ -14,6 +14,7 @@
 //	POST   /api/v8.1/users                      {name, description, role, password} -> 201 user
 //	DELETE /api/v8.1/users/{id}                 -> 204
 //	POST   /api/v8.1/users/changePassword       {currentPassword, newPassword} -> 204
+//	POST   /api/v8.1/users/{id}/changePassword  {newPassword, adminsPassword} -> 204
 //
 // {version} is one of the versions table: v1 (the archived v1 reference,
 // seed 003: numeric ids, 200 with an empty body) and v8.1 (Veeam's
@@ -90,6 +91,7 @@ var routes = []struct {
 	{"POST", "/users", (*server).createUser, "v8.1"},
 	{"DELETE", "/users/{id}", (*server).deleteUser, "v8.1"},
 	{"POST", "/users/changePassword", (*server).changeOwnPassword, "v8.1"},
+	{"POST", "/users/{id}/changePassword", (*server).changePassword, "v8.1"},
 }
 
 const tokenPath = "/api/oauth2/token"
