@@ -12,10 +12,16 @@ import (
 	"github.com/mfad/mfad/internal/coretest"
 )
 
-// countingStore counts the write transactions the core opens.
+// countingStore counts the transactions the core opens.
 type countingStore struct {
 	mfad.Store
 	updates atomic.Int64
+	views   atomic.Int64
+}
+
+func (s *countingStore) View(ctx context.Context, fn func(mfad.Tx) error) error {
+	s.views.Add(1)
+	return s.Store.View(ctx, fn)
 }
 
 func (s *countingStore) Update(ctx context.Context, fn func(mfad.Tx) error) error {
@@ -91,4 +97,46 @@ func readValue(t *testing.T, out []byte) string {
 	}
 	s, _ := a.Commands[0].ReadValue.(string)
 	return s
+}
+
+// Symbols that name a user are one core call each, besides authenticating
+// the connection's session (issue 16): the front used to look the user up
+// and then call by id, two transactions that another request could come
+// between.
+func TestNamedUserSymbolsAreOneCall(t *testing.T) {
+	ctx := context.Background()
+	core := coretest.New(t, coretest.Options{})
+	cs := &countingStore{Store: core.Store}
+	cfg := auth.DefaultConfig()
+	cfg.Password = coretest.PasswordParams
+	svc := auth.New(cs, core.Ring, cfg, auth.WithClock(core.Clock.Now))
+	sys := auth.System("test")
+	for _, n := range []string{"admin", "bob"} {
+		role := mfad.RoleUser
+		if n == "admin" {
+			role = mfad.RoleAdmin
+		}
+		if _, err := svc.CreateUser(ctx, sys, auth.NewUser{Name: n, Email: n + "@example.test", Password: "pw-of-" + n + "-correct-horse", Role: role}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := tchmi.NewSession(svc, local)
+	readValue(t, s.Handle(ctx, []byte(`{"requestType":"ReadWrite","id":1,"commands":[{"symbol":"Login","writeValue":{"userName":"admin","password":"pw-of-admin-correct-horse"}}]}`)))
+	force := "TcHmiSrv.Config::USERGROUPUSERS::TcHmiUserManagement::bob::USERGROUPUSERS_FORCE_2FA_INIT"
+	for _, tc := range []struct{ name, frame string }{
+		{"Get2FAStatus of a user", `{"requestType":"ReadWrite","id":2,"commands":[{"symbol":"TcHmiUserManagement.Get2FAStatus","writeValue":"bob"}]}`},
+		{"Reset2FA", `{"requestType":"ReadWrite","id":3,"commands":[{"symbol":"TcHmiUserManagement.Reset2FA","writeValue":"bob"}]}`},
+		{"FORCE_2FA_INIT read", `{"requestType":"ReadWrite","id":4,"commands":[{"symbol":"` + force + `"}]}`},
+		{"FORCE_2FA_INIT write", `{"requestType":"ReadWrite","id":5,"commands":[{"symbol":"` + force + `","writeValue":true}]}`},
+	} {
+		before := cs.updates.Load() + cs.views.Load()
+		out := s.Handle(ctx, []byte(tc.frame))
+		var a answer
+		if err := json.Unmarshal(out, &a); err != nil || len(a.Commands) != 1 || a.Commands[0].Error != nil {
+			t.Fatalf("%s: %s", tc.name, out)
+		}
+		if n := cs.updates.Load() + cs.views.Load() - before; n != 2 {
+			t.Errorf("%s: %d transactions, want 2 (authenticating the session, then the one core call)", tc.name, n)
+		}
+	}
 }

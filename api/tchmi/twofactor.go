@@ -75,15 +75,12 @@ func (c *call) status() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	userID := a.UserID
-	if name != "" {
-		u, err := c.svc.LookupUser(c.ctx, a, name)
-		if err != nil {
-			return nil, err
-		}
-		userID = u.ID
+	var st *auth.Status
+	if name == "" {
+		st, err = c.svc.Status(c.ctx, a, a.UserID)
+	} else {
+		st, err = c.svc.StatusOf(c.ctx, a, name)
 	}
-	st, err := c.svc.Status(c.ctx, a, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -138,11 +135,7 @@ func (c *call) reset2FA() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, err := c.svc.LookupUser(c.ctx, a, name)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.svc.Reset(c.ctx, a, u.ID); err != nil {
+	if _, err := c.svc.ResetOf(c.ctx, a, name); err != nil {
 		return nil, err
 	}
 	return true, nil

@@ -133,16 +133,12 @@ func (c *call) force2FAInit(name string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, err := c.svc.LookupUser(c.ctx, a, name)
-	if err != nil {
-		return nil, err
-	}
+	var st *auth.Status
 	if force {
-		if err := c.svc.Reset(c.ctx, a, u.ID); err != nil {
-			return nil, err
-		}
+		st, err = c.svc.ResetOf(c.ctx, a, name)
+	} else {
+		st, err = c.svc.StatusOf(c.ctx, a, name)
 	}
-	st, err := c.svc.Status(c.ctx, a, u.ID)
 	if err != nil {
 		return nil, err
 	}
