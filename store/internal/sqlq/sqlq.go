@@ -44,18 +44,18 @@ const (
 	f.scratch_count, f.scratch_length, f.scratch_alphabet, f.enabled_at, f.dialect`
 )
 
-// SessionForVerify reads a session by its access-token hash with its user
+// SessionForVerifySQL reads a session by its access-token hash with its user
 // and the user's factor, in one statement; lock is appended (PostgreSQL:
 // " FOR UPDATE OF s", SQLite: "", its write transaction locks the file).
-func SessionForVerify(lock string) string {
+func SessionForVerifySQL(lock string) string {
 	return `SELECT ` + SessionColumns + `, ` + UserColumns + `, ` + FactorColumns + `
 	FROM sessions s JOIN users u ON u.id = s.user_id JOIN factors f ON f.user_id = s.user_id
 	WHERE s.access_hash = ?` + lock
 }
 
-// TicketForVerify reads a login ticket by its hash with its user and the
-// user's factor, in one statement; lock as in SessionForVerify.
-func TicketForVerify(lock string) string {
+// TicketForVerifySQL reads a login ticket by its hash with its user and the
+// user's factor, in one statement; lock as in SessionForVerifySQL.
+func TicketForVerifySQL(lock string) string {
 	return `SELECT ` + TicketColumns + `, ` + UserColumns + `, ` + FactorColumns + `
 	FROM tickets k JOIN users u ON u.id = k.user_id JOIN factors f ON f.user_id = k.user_id
 	WHERE k.hash = ?` + lock

@@ -1,4 +1,4 @@
-package sqlite
+package sqlq
 
 import (
 	"fmt"
@@ -9,18 +9,18 @@ import (
 // sealedQuery selects every non-empty sealed value as (kind, user_id,
 // row_id, value).
 const sealedQuery = `
-	SELECT ?, user_id, 0, secret FROM factors WHERE secret <> ''
-	UNION ALL SELECT ?, user_id, 0, secret FROM enrollments WHERE secret <> ''
-	UNION ALL SELECT ?, user_id, 0, scratch FROM enrollments WHERE scratch <> ''
-	UNION ALL SELECT ?, user_id, id, code FROM scratch_codes WHERE code <> ''
+	SELECT CAST(? AS TEXT), user_id, CAST(0 AS BIGINT), secret FROM factors WHERE secret <> ''
+	UNION ALL SELECT CAST(? AS TEXT), user_id, CAST(0 AS BIGINT), secret FROM enrollments WHERE secret <> ''
+	UNION ALL SELECT CAST(? AS TEXT), user_id, CAST(0 AS BIGINT), scratch FROM enrollments WHERE scratch <> ''
+	UNION ALL SELECT CAST(? AS TEXT), user_id, id, code FROM scratch_codes WHERE code <> ''
 	ORDER BY 1, 2, 3`
 
 // SealedValues returns every sealed value in the store (empty ones, such as
 // an enrollment without scratch codes, left out), for key rotation.
-func (t *tx) SealedValues() ([]mfad.Sealed, error) {
+func (t Tx) SealedValues() ([]mfad.Sealed, error) {
 	var ss []mfad.Sealed
 	args := []any{mfad.SealFactorSecret, mfad.SealEnrollmentSecret, mfad.SealEnrollmentCodes, mfad.SealScratchCode}
-	err := t.each(sealedQuery, args, func(s scanner) error {
+	err := t.each(sealedQuery, args, func(s Scanner) error {
 		var x mfad.Sealed
 		if err := s.Scan(&x.Kind, &x.UserID, &x.RowID, &x.Value); err != nil {
 			return err
@@ -33,7 +33,7 @@ func (t *tx) SealedValues() ([]mfad.Sealed, error) {
 
 // UpdateSealed writes s.Value back to the row s names. ErrNoRows: the row is
 // gone.
-func (t *tx) UpdateSealed(s mfad.Sealed) error {
+func (t Tx) UpdateSealed(s mfad.Sealed) error {
 	switch s.Kind {
 	case mfad.SealFactorSecret:
 		return t.execOne(`UPDATE factors SET secret = ? WHERE user_id = ?`, s.Value, s.UserID)
@@ -44,5 +44,5 @@ func (t *tx) UpdateSealed(s mfad.Sealed) error {
 	case mfad.SealScratchCode:
 		return t.execOne(`UPDATE scratch_codes SET code = ? WHERE id = ? AND user_id = ?`, s.Value, s.RowID, s.UserID)
 	}
-	return fmt.Errorf("sqlite: unknown sealed kind %q", s.Kind)
+	return fmt.Errorf("store: unknown sealed kind %q", s.Kind)
 }

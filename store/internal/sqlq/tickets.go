@@ -1,24 +1,27 @@
-package sqlite
+package sqlq
 
-import "github.com/mfad/mfad"
+import (
+	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/store/internal/column"
+)
 
 // CreateTicket inserts t and sets its ID. ErrNoRows: no such user;
 // ErrDuplicate: the hash is taken.
-func (t *tx) CreateTicket(k *mfad.Ticket) error {
+func (t Tx) CreateTicket(k *mfad.Ticket) error {
 	return t.row(`INSERT INTO tickets (hash, user_id, failures, dialect, remote_addr, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		blob(k.Hash), k.UserID, k.Failures, k.Dialect, k.RemoteAddr, nanos(k.CreatedAt), nanos(k.ExpiresAt),
+		column.Blob(k.Hash), k.UserID, k.Failures, k.Dialect, k.RemoteAddr, column.Nanos(k.CreatedAt), column.Nanos(k.ExpiresAt),
 	).Scan(&k.ID)
 }
 
-func (t *tx) TicketByHash(hash []byte) (*mfad.Ticket, error) {
+func (t Tx) TicketByHash(hash []byte) (*mfad.Ticket, error) {
 	if len(hash) == 0 {
 		return nil, mfad.ErrNoRows
 	}
 	k := &mfad.Ticket{}
 	err := t.row(`SELECT id, hash, user_id, failures, dialect, remote_addr, created_at, expires_at
-		FROM tickets WHERE hash = ?`, hash).Scan(&k.ID, blobDest{B: &k.Hash}, &k.UserID, &k.Failures,
-		&k.Dialect, &k.RemoteAddr, timeDest{T: &k.CreatedAt}, timeDest{T: &k.ExpiresAt})
+		FROM tickets WHERE hash = ?`, hash).Scan(&k.ID, column.Bytes{B: &k.Hash}, &k.UserID, &k.Failures,
+		&k.Dialect, &k.RemoteAddr, column.Time{T: &k.CreatedAt}, column.Time{T: &k.ExpiresAt})
 	if err != nil {
 		return nil, err
 	}
@@ -27,17 +30,17 @@ func (t *tx) TicketByHash(hash []byte) (*mfad.Ticket, error) {
 
 // AddTicketFailure counts one failure on the ticket atomically and returns
 // the new count.
-func (t *tx) AddTicketFailure(id int64) (int, error) {
+func (t Tx) AddTicketFailure(id int64) (int, error) {
 	return t.count(`UPDATE tickets SET failures = failures + 1 WHERE id = ? RETURNING failures`, id)
 }
 
 // DeleteTicket deletes the ticket; ErrNoRows if it is gone, so that of two
 // racing uses only one deletes it.
-func (t *tx) DeleteTicket(id int64) error {
+func (t Tx) DeleteTicket(id int64) error {
 	return t.execOne(`DELETE FROM tickets WHERE id = ?`, id)
 }
 
-func (t *tx) DeleteUserTickets(userID int64) error {
+func (t Tx) DeleteUserTickets(userID int64) error {
 	_, err := t.exec(`DELETE FROM tickets WHERE user_id = ?`, userID)
 	return err
 }
