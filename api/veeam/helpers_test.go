@@ -37,6 +37,7 @@ type env struct {
 	clock *clock
 	srv   *httptest.Server
 	h     http.Handler // what srv serves
+	core  *coretest.Core
 }
 
 func newEnv(t testing.TB) *env {
@@ -63,7 +64,7 @@ func newEnv(t testing.TB) *env {
 	wrapped := httpx.Wrap(mux, nil, slog.New(slog.DiscardHandler))
 	srv := httptest.NewServer(wrapped)
 	t.Cleanup(srv.Close)
-	return &env{t: t, svc: svc, clock: clk, srv: srv, h: wrapped}
+	return &env{t: t, svc: svc, clock: clk, srv: srv, h: wrapped, core: core}
 }
 
 // resp is an answer.
