@@ -1098,7 +1098,7 @@ func (l *loader) print(r scenReport) {
 	if r.ServerCPUus > 0 || r.ClientCPUus > 0 {
 		fmt.Fprintf(w, "  CPU per request: server %.1f µs, this client %.1f µs\n", r.ServerCPUus, r.ClientCPUus)
 	}
-	if st := r.Store; st != nil {
+	if st := r.Store; st != nil && st.Statements > 0 {
 		fmt.Fprintf(w, "  store per request: %.2f statements (%s), %.2f round trips, %.2f transactions\n",
 			st.Statements, st.byOp(), st.RoundTrips, st.Transactions)
 	}
