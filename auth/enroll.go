@@ -82,6 +82,9 @@ func (s *Service) newKey(client string, size int) (otp.Key, error) {
 		if err := otp.CheckSecretBits(secret, s.cfg.MinSecretBits); err != nil {
 			return key, mfad.Errorf(mfad.EInvalidInput, "secret: %v", err)
 		}
+		if err := s.checkClientSecret(secret); err != nil {
+			return key, err
+		}
 		key.Secret = secret
 		return key, nil
 	}

@@ -82,9 +82,18 @@ func TestClientSecret(t *testing.T) {
 		secret string
 		ok     bool
 	}{
-		{"80 bits", "JBSWY3DPEHPK3PXP", true},
-		{"80 bits, grouped lower case", "jbsw y3dp-ehpk 3pxp", true},
-		{"160 bits", otp.EncodeSecret(bytes.Repeat([]byte{0xA5}, 20)), true},
+		{"80 bits", "GL3C7BQZHCKKPBZ2", true},
+		{"80 bits, grouped lower case", "gl3c 7bqz-hckk pbz2", true},
+		{"160 bits", "OQKWMGCX2KA6E554CULMFIXFYD4VFIQV", true},
+		// Long enough, but anyone can compute them (issue 14).
+		{"the Google Authenticator example", "JBSWY3DPEHPK3PXP", false},
+		{"the RFC 6238 seed", otp.EncodeSecret([]byte("12345678901234567890")), false},
+		{"the RFC 6238 SHA-256 seed", otp.EncodeSecret([]byte("12345678901234567890123456789012")), false},
+		{"all zero bytes", "AAAAAAAAAAAAAAAA", false},
+		{"one byte repeated", otp.EncodeSecret(bytes.Repeat([]byte{0xA5}, 20)), false},
+		{"an example twice", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", false},
+		{"counting bytes", otp.EncodeSecret([]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}), false},
+		{"two distinct bytes", otp.EncodeSecret([]byte{1, 2, 1, 1, 2, 2, 1, 2, 2, 1, 1, 1, 2, 1, 2, 2, 1, 1, 2, 1}), false},
 		{"72 bits", otp.EncodeSecret(bytes.Repeat([]byte{1}, 9)), false},
 		{"40 bits", "JBSWY3DP", false},
 		{"not base32", "JBSWY3DPEHPK3PX1", false},
@@ -125,7 +134,7 @@ func TestConfirmBySecret(t *testing.T) {
 	u := e.newUser("u", mfad.RoleUser)
 	a := e.actor(e.session(u))
 	e.svc.RegisterProfile("test", auth.Profile{PasswordToEnable: true})
-	secret := otp.EncodeSecret(bytes.Repeat([]byte{0x3C}, 10))
+	secret := "LMMUYGT5YP6KMOS3TN6RF47AMI7ZS4BP"
 	if _, err := e.svc.Prepare(e.ctx, a, auth.PrepareRequest{UserID: u.ID, Secret: secret}); err != nil {
 		t.Fatal(err)
 	}

@@ -64,8 +64,16 @@ func (ps Proxies) trusts(a netip.Addr) bool {
 	return false
 }
 
+// UnknownClient is the client address of a request whose trusted proxy
+// forwarded an address that does not parse: it counts as remote.
+const UnknownClient = "unknown"
+
 // ClientAddr returns the client's address: the peer, or, when the peer is a
-// trusted proxy, the right-most X-Forwarded-For entry that is not one.
+// trusted proxy, the right-most X-Forwarded-For entry that is not one. An
+// entry may be an address, host:port or [IPv6]:port; anything else (a name,
+// "unknown", an empty entry) from a trusted proxy gives UnknownClient,
+// never the proxy's own address: the proxy on the same machine would make
+// every client local, and the "remote clients only" policy would fail open.
 func (ps Proxies) ClientAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
@@ -78,17 +86,44 @@ func (ps Proxies) ClientAddr(r *http.Request) string {
 	if !ps.trusts(peer) {
 		return peer.Unmap().String()
 	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	values := r.Header.Values("X-Forwarded-For")
+	if len(values) == 0 {
+		return peer.Unmap().String() // the proxy's own request
+	}
+	hops := strings.Split(strings.Join(values, ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
+		a, ok := ParseHop(hops[i])
+		if !ok {
+			return UnknownClient
 		}
 		if !ps.trusts(a) {
-			return a.Unmap().String()
+			return a.String()
 		}
 	}
 	return peer.Unmap().String()
+}
+
+// ParseHop parses one X-Forwarded-For entry: an IPv4 or IPv6 address,
+// either with a port (1.2.3.4:80, [2001:db8::1]:443), or a bracketed IPv6
+// address without one. Zones are refused: they name a local interface.
+func ParseHop(s string) (netip.Addr, bool) {
+	s = strings.TrimSpace(s)
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		var ap netip.AddrPort
+		if ap, err = netip.ParseAddrPort(s); err == nil {
+			a = ap.Addr()
+		} else if len(s) > 2 && s[0] == '[' && s[len(s)-1] == ']' {
+			a, err = netip.ParseAddr(s[1 : len(s)-1])
+			if err == nil && !a.Is6() {
+				err = net.InvalidAddrError("not IPv6")
+			}
+		}
+	}
+	if err != nil || a.Zone() != "" {
+		return netip.Addr{}, false
+	}
+	return a.Unmap(), true
 }
 
 type ctxKey int

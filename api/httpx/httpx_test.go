@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mfad/mfad/api/httpx"
+	"github.com/mfad/mfad/auth"
 )
 
 func TestClientAddr(t *testing.T) {
@@ -29,7 +30,18 @@ func TestClientAddr(t *testing.T) {
 		{"right-most untrusted hop wins", "10.1.2.3:1", []string{"198.51.100.1, 203.0.113.7, 10.9.9.9"}, "203.0.113.7"},
 		{"several headers are one list", "10.1.2.3:1", []string{"198.51.100.1", "203.0.113.8"}, "203.0.113.8"},
 		{"a forged left-most entry does not win", "10.1.2.3:1", []string{"127.0.0.1, 203.0.113.7"}, "203.0.113.7"},
-		{"garbage stops the walk at the proxy", "10.1.2.3:1", []string{"not-an-ip"}, "10.1.2.3"},
+		// Issue 14: an entry that does not parse never falls back to the
+		// proxy's address (which may be loopback, so "local").
+		{"garbage from a trusted proxy is an unknown, remote client", "10.1.2.3:1", []string{"not-an-ip"}, "unknown"},
+		{"unknown behind a loopback proxy is not local", "[::1]:1", []string{"unknown"}, "unknown"},
+		{"an empty entry", "[::1]:1", []string{"198.51.100.1, "}, "unknown"},
+		{"host:port", "[::1]:1", []string{"203.0.113.9:4711"}, "203.0.113.9"},
+		{"[IPv6]:port", "[::1]:1", []string{"[2001:db8::1]:443"}, "2001:db8::1"},
+		{"[IPv6] without a port", "[::1]:1", []string{"[2001:db8::2]"}, "2001:db8::2"},
+		{"IPv6", "[::1]:1", []string{"2001:db8::3"}, "2001:db8::3"},
+		{"a trusted hop with a port is skipped", "10.1.2.3:1", []string{"198.51.100.4, 10.9.9.9:80"}, "198.51.100.4"},
+		{"a zone is refused", "[::1]:1", []string{"fe80::1%eth0"}, "unknown"},
+		{"[IPv4] is no IPv6", "[::1]:1", []string{"[192.0.2.9]"}, "unknown"},
 		{"only proxies: the peer", "10.1.2.3:1", []string{"10.4.4.4"}, "10.1.2.3"},
 		{"no header", "10.1.2.3:1", nil, "10.1.2.3"},
 		{"IPv4-mapped peer", "[::ffff:203.0.113.9]:1", []string{"198.51.100.1"}, "203.0.113.9"},
@@ -54,6 +66,14 @@ func TestClientAddr(t *testing.T) {
 		if _, err := httpx.ParseProxies(bad); err == nil {
 			t.Errorf("ParseProxies(%q) succeeded", bad)
 		}
+	}
+}
+
+// TestUnknownClientIsRemote: what ClientAddr gives for an unparsable hop
+// counts as remote in the core (the "remote clients only" policy).
+func TestUnknownClientIsRemote(t *testing.T) {
+	if !(auth.Client{Addr: httpx.UnknownClient}).Remote() {
+		t.Fatal("an unknown client counts as local")
 	}
 }
 

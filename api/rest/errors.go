@@ -107,6 +107,13 @@ func (s *server) unrouted(w http.ResponseWriter, r *http.Request) {
 		"method not allowed; allowed: " + strings.Join(allow, ", ")}})
 }
 
+// unsupportedMediaType answers a body that is not declared JSON: 415 with
+// the code invalid_input.
+func unsupportedMediaType(w http.ResponseWriter) {
+	httpx.WriteJSON(w, http.StatusUnsupportedMediaType, errorBody{errorDetail{string(mfad.EInvalidInput),
+		"Content-Type must be application/json"}})
+}
+
 // WireErrors returns the wire form of each code in statuses, for the test
 // that every code of mfad.Codes has one in every front.
 func WireErrors() map[mfad.Code]string {

@@ -8,8 +8,10 @@
 package rest
 
 import (
+	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/api/httpx"
@@ -120,6 +122,10 @@ func New(svc *auth.Service) http.Handler {
 func (s *server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, httpx.MaxBody)
+		if !jsonBody(r) {
+			unsupportedMediaType(w)
+			return
+		}
 		a := auth.Anonymous(httpx.Client(r, Dialect))
 		if !rt.Public && !ownAuth[rt.Method+" "+rt.Path] {
 			var err error
@@ -132,6 +138,28 @@ func (s *server) wrap(rt route) http.Handler {
 			writeError(w, r, err)
 		}
 	})
+}
+
+// jsonBody reports whether r's body, if it has one, is declared JSON:
+// application/json with at most a charset of UTF-8. A body of another type
+// (text/plain, a form) or of no declared type is what a browser may send
+// cross-origin without asking first, so the native API refuses it (issue
+// 14); a request without a body and without a Content-Type passes.
+func jsonBody(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return r.ContentLength == 0
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		return false
+	}
+	for k, v := range params {
+		if k != "charset" || !strings.EqualFold(v, "utf-8") {
+			return false
+		}
+	}
+	return true
 }
 
 // userID returns the {id} of the path: a positive decimal id, or "me" for

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mfad/mfad/api/tchmi"
 	"github.com/mfad/mfad/auth"
+	"github.com/mfad/mfad/otp"
 )
 
 // Expected outcomes of a command.
@@ -203,6 +204,10 @@ func enable2FA(e *env, tr *transcript) {
 	tr.send(a, "Enable2FA with an empty secret", frame(6, c(tchmi.SymEnable2FA, obj{"password": alice.Password, "secret": "", "twoFactorToken": "123456"}, msg...)), eField)
 	tr.send(a, "Enable2FA with a secret under 80 bits", frame(7, c(tchmi.SymEnable2FA, obj{"password": alice.Password, "secret": "JBSWY3DP", "twoFactorToken": "123456"}, msg...)), eField)
 	tr.send(a, "Enable2FA with a secret that is not base32", frame(8, c(tchmi.SymEnable2FA, obj{"password": alice.Password, "secret": "JBSWY3DPEHPK3PX!", "twoFactorToken": "123456"}, msg...)), eField)
+	weak := otp.Key{Secret: []byte("12345678901234567890")}
+	tr.send(a, "Enable2FA with TwinCAT's documented example secret and its current code: refused (issue 14)", frame(30, c(tchmi.SymEnable2FA, obj{"password": alice.Password, "secret": "JBSWY3DPEHPK3PXP", "twoFactorToken": e.code("JBSWY3DPEHPK3PXP")}, msg...)), eField)
+	tr.send(a, "Enable2FA with the RFC 6238 test seed: refused", frame(31, c(tchmi.SymEnable2FA, obj{"password": alice.Password, "secret": otp.EncodeSecret(weak.Secret), "twoFactorToken": weak.Code(e.clock.Now())}, msg...)), eField)
+	tr.send(a, "Enable2FA with all zero bytes: refused", frame(32, c(tchmi.SymEnable2FA, obj{"password": alice.Password, "secret": "AAAAAAAAAAAAAAAA", "twoFactorToken": e.code("AAAAAAAAAAAAAAAA")}, msg...)), eField)
 	tr.send(a, "Enable2FA with a wrong password", frame(9, c(tchmi.SymEnable2FA, obj{"password": "wrong-password", "secret": secretAlice, "twoFactorToken": e.code(secretAlice)}, both...)), eCreds)
 	tr.send(a, "Enable2FA with a wrong code", frame(10, c(tchmi.SymEnable2FA, obj{"password": alice.Password, "secret": secretAlice, "twoFactorToken": "000000"}, both...)), eToken)
 	tr.send(a, "Enable2FA: true; the echoed writeValue is masked", frame(11, c(tchmi.SymEnable2FA, obj{"password": alice.Password, "secret": secretAlice, "twoFactorToken": e.code(secretAlice)}, both...)), ok)

@@ -52,8 +52,8 @@ type user struct {
 
 // Client-made secrets (base32, 80 and 160 bits) and passwords of the tests.
 const (
-	secretAlice = "JBSWY3DPEHPK3PXP"
-	secretBob   = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+	secretAlice = "GL3C7BQZHCKKPBZ2"
+	secretBob   = "OQKWMGCX2KA6E554CULMFIXFYD4VFIQV"
 )
 
 func newEnv(t testing.TB) *env {

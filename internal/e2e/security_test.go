@@ -1,11 +1,16 @@
 package e2e_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -172,4 +177,218 @@ func TestPendingEnrollmentIsNoWayIn(t *testing.T) {
 			t.Fatalf("after 5 wrong codes the right one still enabled 2FA: %s", body)
 		}
 	})
+}
+
+// login posts a REST login from the client address xff (the server trusts
+// 127.0.0.1 as a proxy) and returns the status and Retry-After.
+func login(t *testing.T, srv *e2e.Server, xff, name, password string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest("POST", srv.URL+"/v1/login",
+		strings.NewReader(`{"login":`+jsonString(name)+`,"password":`+jsonString(password)+`}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if xff != "" {
+		req.Header.Set("X-Forwarded-For", xff)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Error(err)
+		return 0, ""
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode, res.Header.Get("Retry-After")
+}
+
+// burst sends the logins at once and counts the answers by status; every
+// 429 must carry a Retry-After.
+func burst(t *testing.T, srv *e2e.Server, xff string, logins [][2]string) map[int]int {
+	t.Helper()
+	start := make(chan struct{})
+	var mu sync.Mutex
+	count := map[int]int{}
+	var wg sync.WaitGroup
+	for _, l := range logins {
+		wg.Go(func() {
+			<-start
+			st, retry := login(t, srv, xff, l[0], l[1])
+			if st == 429 && retry == "" {
+				t.Errorf("429 without Retry-After")
+			}
+			mu.Lock()
+			count[st]++
+			mu.Unlock()
+		})
+	}
+	close(start)
+	wg.Wait()
+	return count
+}
+
+// TestPasswordBurst is issue 14 item 2: 120 password guesses for one
+// account sent at once were all hashed (the throttle was read before the
+// hash and written after), and the right one among them logged in. Now at
+// most the free attempts are judged; the rest get 429 with Retry-After.
+// The same for one address guessing many accounts.
+func TestPasswordBurst(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs mfad")
+	}
+	srv := e2e.Start(t, e2e.Options{Args: []string{"--trusted-proxies", "127.0.0.1"}})
+	const pw = "the-right-password-e2e"
+	srv.AddUser("target", pw, "--email", "target@example.org")
+
+	t.Run("one account", func(t *testing.T) {
+		var logins [][2]string
+		for i := range 120 {
+			p := "wrong-guess-" + strconv.Itoa(i)
+			if i == 77 {
+				p = pw
+			}
+			logins = append(logins, [2]string{"target", p})
+		}
+		n := burst(t, srv, "198.51.100.10", logins)
+		judged := n[200] + n[401]
+		if judged > 5 || n[429] != 120-judged {
+			t.Fatalf("answers by status %v: %d attempts judged, want at most the 5 free ones, the rest 429", n, judged)
+		}
+	})
+
+	t.Run("one address, many accounts", func(t *testing.T) {
+		var logins [][2]string
+		for i := range 60 {
+			logins = append(logins, [2]string{"nobody-" + strconv.Itoa(i), "some-guess"})
+		}
+		n := burst(t, srv, "198.51.100.20", logins)
+		if judged := n[401]; judged > 20 || n[429] != 60-judged {
+			t.Fatalf("answers by status %v: %d judged, want at most the address's 20 free ones, the rest 429", n, judged)
+		}
+	})
+}
+
+// TestGuesserCannotLockOutOwner is issue 14 items 3 and 6. Anyone who knew
+// a user name kept her correct password out (one wrong guess every 15
+// minutes keeps the account throttled); name and email had separate
+// budgets; and each typed login, even a password typed into the name
+// field, was kept in the clear as a throttle key.
+func TestGuesserCannotLockOutOwner(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs mfad")
+	}
+	srv := e2e.Start(t, e2e.Options{Args: []string{"--trusted-proxies", "127.0.0.1"}})
+	const pw, home, evil = "owners-password-e2e", "203.0.113.5", "198.51.100.66"
+	srv.AddUser("owner", pw, "--email", "owner@example.org")
+	if st, _ := login(t, srv, home, "owner", pw); st != 200 {
+		t.Fatalf("the owner's first login: %d", st)
+	}
+	// Name and email share one budget: 5 judged, then 429, across both.
+	judged := 0
+	for i := range 10 {
+		who := "owner"
+		if i%2 == 1 {
+			who = "OWNER@example.org"
+		}
+		st, _ := login(t, srv, evil, who, "guess-"+strconv.Itoa(i))
+		if st == 401 {
+			judged++
+		} else if st != 429 {
+			t.Fatalf("guess %d: %d", i, st)
+		}
+	}
+	if judged != 5 {
+		t.Errorf("%d guesses by name and email judged, want 5 (one budget)", judged)
+	}
+	for i := range 3 { // more by name alone: the account is throttled whichever way it is named
+		login(t, srv, evil, "owner", "more-guess-"+strconv.Itoa(i))
+	}
+	// The guesser from elsewhere is throttled, with the right password too.
+	if st, _ := login(t, srv, "198.51.100.67", "owner", pw); st != 429 {
+		t.Errorf("the right password from a new address while throttled: %d, want 429", st)
+	}
+	// The owner, from where she logged in before, is not.
+	if st, _ := login(t, srv, home, "owner", pw); st != 200 {
+		t.Errorf("the owner's right password from her own address: %d, want 200", st)
+	}
+	if st, _ := login(t, srv, home, "OWNER@example.org", pw); st != 200 {
+		t.Errorf("the owner's right password by email from her own address: %d, want 200", st)
+	}
+
+	// No typed login reaches the database in the clear.
+	const typed = "Tr0ub4dor&3-typed-into-the-name-field"
+	for range 3 {
+		login(t, srv, evil, typed, "x-password")
+	}
+	for _, f := range []string{"mfad.db", "mfad.db-wal"} {
+		b, err := os.ReadFile(filepath.Join(srv.DataDir, f))
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		for _, s := range []string{typed, strings.ToLower(typed)} {
+			if bytes.Contains(b, []byte(s)) {
+				t.Errorf("%s holds the typed login %q", f, s)
+			}
+		}
+	}
+}
+
+// TestWeakClientSecretRefused is issue 14 item 4 through the native API:
+// POST /v1/users/me/2fa/prepare with a secret of all zero bytes, the RFC
+// 6238 test seed or the Google Authenticator example was accepted.
+func TestWeakClientSecretRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs mfad")
+	}
+	srv := e2e.Start(t, e2e.Options{})
+	srv.AddUser("alice", "alice-password-e2e")
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	srv.Do("POST", "/v1/login", "", map[string]string{"login": "alice", "password": "alice-password-e2e"}, &tok)
+	for _, secret := range []string{"AAAAAAAAAAAAAAAA", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", "JBSWY3DPEHPK3PXP"} {
+		var out struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		st, _ := srv.Do("POST", "/v1/users/me/2fa/prepare", tok.AccessToken, map[string]string{"secret": secret}, &out)
+		if st != 400 || out.Error.Code != "invalid_input" || strings.Contains(out.Error.Message, secret) {
+			t.Errorf("prepare with %s: %d %+v; want 400 invalid_input naming no secret", secret, st, out.Error)
+		}
+	}
+	if st, _ := srv.Do("POST", "/v1/users/me/2fa/prepare", tok.AccessToken, map[string]string{"secret": "GL3C7BQZHCKKPBZ2"}, nil); st != 200 {
+		t.Errorf("prepare with a random client secret: %d", st)
+	}
+}
+
+// TestNativeAPIWantsJSON is issue 14 item 8: /v1 took text/plain bodies and
+// bodies without a Content-Type, which a browser sends cross-origin without
+// a preflight.
+func TestNativeAPIWantsJSON(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs mfad")
+	}
+	srv := e2e.Start(t, e2e.Options{})
+	srv.AddUser("alice", "alice-password-e2e")
+	body := `{"login":"alice","password":"alice-password-e2e"}`
+	for _, tc := range []struct {
+		ct   string
+		want int
+	}{
+		{"text/plain", 415},
+		{"", 415},
+		{"application/x-www-form-urlencoded", 415},
+		{"multipart/form-data; boundary=x", 415},
+		{"application/json; charset=latin1", 415},
+		{"application/json", 200},
+		{"application/json; charset=utf-8", 200},
+		{"Application/JSON; Charset=UTF-8", 200},
+	} {
+		if st, b := raw(t, srv, "POST", "/v1/login", "", tc.ct, body, nil); st != tc.want {
+			t.Errorf("login with Content-Type %q: %d %s, want %d", tc.ct, st, b, tc.want)
+		}
+	}
+	// A request without a body needs no Content-Type.
+	if st, _ := raw(t, srv, "GET", "/v1/openapi.json", "", "", "", nil); st != 200 {
+		t.Errorf("GET without a body: %d", st)
+	}
 }
