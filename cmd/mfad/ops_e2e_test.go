@@ -375,6 +375,7 @@ func TestTrustedProxiesEndToEnd(t *testing.T) {
 		srv := e2e.Start(t, e2e.Options{Args: tc.args})
 		req, _ := http.NewRequest("POST", srv.URL+"/v1/login", strings.NewReader(`{"login":"admin","password":"wrong-password"}`))
 		req.Header.Set("X-Forwarded-For", "198.51.100.1, 203.0.113.7")
+		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
