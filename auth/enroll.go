@@ -262,7 +262,7 @@ func (s *Service) confirm(tx mfad.Tx, a Actor, req ConfirmRequest) (*Confirmed, 
 	code := NormalizeCode(req.Code)
 	step, ok := s.verifyKey(key, code, s.Now())
 	if !ok || len(code) != key.Digits {
-		s.observe(tx, "confirm", "invalid")
+		s.observeFor(tx, &a, e.UserID, "confirm", "invalid")
 		return nil, s.wrongEnrollmentCode(tx, a, e)
 	}
 	codes, err := s.ring.Open(e.Scratch, mfad.SealAD(mfad.SealEnrollmentCodes, e.UserID))

@@ -196,6 +196,7 @@ func (s *Service) login(ctx context.Context, c Client, req LoginRequest, adminOn
 	if err != nil {
 		return nil, err
 	}
+	noteUser(ctx, u.ID)
 	var res *LoginResult
 	err = s.update(ctx, func(tx mfad.Tx) error {
 		if err := pending.settle(tx); err != nil {

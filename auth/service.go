@@ -243,7 +243,7 @@ func (s *Service) update(ctx context.Context, fn func(tx mfad.Tx) error) error {
 	}
 	if last != nil {
 		for _, o := range last.seen {
-			s.emit(o[0], o[1])
+			s.report(ctx, o)
 		}
 	}
 	return kept
@@ -257,7 +257,7 @@ func (s *Service) view(ctx context.Context, fn func(tx mfad.Tx) error) error {
 // commits.
 type observedTx struct {
 	mfad.Tx
-	seen [][2]string
+	seen []outcome
 }
 
 // internal turns store and other non-domain errors into EInternal, logging
@@ -286,18 +286,23 @@ func (s *Service) crash(name string) {
 
 // observe records an outcome in tx, told to Observe when tx commits.
 func (s *Service) observe(tx mfad.Tx, event, result string) {
+	s.observeFor(tx, nil, 0, event, result)
+}
+
+// observeFor records an outcome about user userID, acted on by a, in tx;
+// told to Observe and logged (see report) when tx commits.
+func (s *Service) observeFor(tx mfad.Tx, a *Actor, userID int64, event, result string) {
+	o := outcome{event: event, result: result, userID: userID, actor: a}
 	if otx, ok := tx.(*observedTx); ok {
-		otx.seen = append(otx.seen, [2]string{event, result})
+		otx.seen = append(otx.seen, o)
 		return
 	}
-	s.emit(event, result)
+	s.report(context.Background(), o)
 }
 
 // emit tells Observe, if set, of an outcome now.
 func (s *Service) emit(event, result string) {
-	if s.Observe != nil {
-		s.Observe(event, result)
-	}
+	s.report(context.Background(), outcome{event: event, result: result})
 }
 
 // audit appends an event in tx.

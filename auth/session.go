@@ -95,6 +95,7 @@ func (s *Service) Authenticate(ctx context.Context, c Client, accessToken string
 		a = actorOf(c, sess, u)
 		return nil
 	})
+	noteUser(ctx, a.UserID)
 	if err != nil || sess.IdleTimeout <= 0 {
 		return a, err
 	}

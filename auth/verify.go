@@ -92,7 +92,7 @@ func (s *Service) verifyFactor(tx mfad.Tx, a Actor, u *mfad.User, f *mfad.Factor
 		return "", err
 	}
 	if result == "ok" {
-		s.observe(tx, "verify", "ok")
+		s.observeFor(tx, &a, u.ID, "verify", "ok")
 		if kind == kindScratch {
 			s.observe(tx, "scratch", "used")
 		}
@@ -104,14 +104,14 @@ func (s *Service) verifyFactor(tx mfad.Tx, a Actor, u *mfad.User, f *mfad.Factor
 		}
 		return kind, s.audit(tx, a, u.ID, action, "ok", kind)
 	}
-	s.observe(tx, "verify", result)
+	s.observeFor(tx, &a, u.ID, "verify", result)
 	return "", s.failFactor(tx, a, u, action, result, now)
 }
 
 // lockedAttempt audits an attempt on a locked factor, which does not count
 // as a failure (a lockout must not be extended by an attacker for free).
 func (s *Service) lockedAttempt(tx mfad.Tx, a Actor, u *mfad.User, action string, lerr error) error {
-	s.observe(tx, "verify", "locked")
+	s.observeFor(tx, &a, u.ID, "verify", "locked")
 	if err := s.audit(tx, a, u.ID, action, "locked", ""); err != nil {
 		return err
 	}
@@ -130,7 +130,7 @@ func (s *Service) failFactor(tx mfad.Tx, a Actor, u *mfad.User, action, result s
 		return err
 	}
 	if lerr := lockError(u, now); lerr != nil {
-		s.observe(tx, "lockout", "locked")
+		s.observeFor(tx, &a, u.ID, "lockout", "locked")
 		if err := s.audit(tx, a, u.ID, "2fa.lockout", "locked", ""); err != nil {
 			return err
 		}

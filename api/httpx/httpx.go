@@ -193,8 +193,10 @@ func Wrap(h http.Handler, ps Proxies, log *slog.Logger) http.Handler {
 		start := time.Now()
 		id := newID()
 		w.Header().Set("X-Request-Id", id)
+		client := ps.ClientAddr(r)
 		ctx := context.WithValue(r.Context(), keyRequestID, id)
-		ctx = context.WithValue(ctx, keyClient, ps.ClientAddr(r))
+		ctx = context.WithValue(ctx, keyClient, client)
+		ctx, userID := auth.TrackUser(ctx)
 		r = r.WithContext(ctx)
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
 		rec := NewRecorder(w)
@@ -210,8 +212,11 @@ func Wrap(h http.Handler, ps Proxies, log *slog.Logger) http.Handler {
 			}
 			// The path is logged without the query: queries may carry tokens.
 			// r.Pattern is what the ServeMux (and a front's own mux) matched.
+			// client and user_id (the user acting, or logging in; 0 if none
+			// is known) let an operator tie requests to an address and a user.
 			log.InfoContext(ctx, "request", "method", r.Method, "path", r.URL.Path, "route", r.Pattern,
-				"status", rec.Status(), "duration_ms", float64(time.Since(start).Microseconds())/1000)
+				"status", rec.Status(), "duration_ms", float64(time.Since(start).Microseconds())/1000,
+				"client", client, "user_id", userID())
 		}()
 		h.ServeHTTP(rec, r)
 	})
