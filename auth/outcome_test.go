@@ -100,9 +100,11 @@ func TestAlertLogLines(t *testing.T) {
 		}
 	}
 	for k, n := range map[string]int{
-		"second factor refused verify/invalid":    1 + 5,
+		// The replay counts as the first failure, so the fourth wrong code
+		// locks and the fifth is an attempt while locked.
+		"second factor refused verify/invalid":    1 + 4,
 		"second factor refused verify/replay":     1,
-		"second factor refused verify/locked":     1,
+		"second factor refused verify/locked":     2,
 		"second factor locked out lockout/locked": 1,
 		"enrollment code refused confirm/invalid": 1,
 	} {

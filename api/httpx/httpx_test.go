@@ -2,6 +2,7 @@ package httpx_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/mfad/mfad/api/httpx"
 	"github.com/mfad/mfad/auth"
+	"github.com/mfad/mfad/internal/coretest"
 )
 
 func TestClientAddr(t *testing.T) {
@@ -114,7 +116,8 @@ func TestWrap(t *testing.T) {
 	}
 	req := lines[2]
 	if req["msg"] != "request" || req["request_id"] != id || req["route"] != "GET /things/{id}" ||
-		req["status"] != float64(418) || req["path"] != "/things/7" {
+		req["status"] != float64(418) || req["path"] != "/things/7" ||
+		req["client"] != "198.51.100.20" || req["user_id"] != float64(0) {
 		t.Errorf("request line: %v", req)
 	}
 	if strings.Contains(buf.String(), "secret-in-query") {
@@ -162,5 +165,40 @@ func TestLogHandlerOutsideRequests(t *testing.T) {
 	}
 	if h := httpx.LogHandler(log.Handler()); h == nil {
 		t.Fatal("nil handler")
+	}
+}
+
+// The request line names the user whose token the core authenticated.
+func TestRequestLogNamesUser(t *testing.T) {
+	core := coretest.New(t, coretest.Options{})
+	ctx := context.Background()
+	u, err := core.Svc.CreateUser(ctx, auth.System("test"), auth.NewUser{Name: "ann", Password: "ann-password-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := core.Svc.Login(ctx, auth.Client{Addr: "192.0.2.1"}, auth.LoginRequest{Login: "ann", Password: "ann-password-1"})
+	if err != nil || res.Tokens == nil {
+		t.Fatal(res, err)
+	}
+	var buf bytes.Buffer
+	h := httpx.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := core.Svc.Authenticate(r.Context(), httpx.Client(r, "test"), r.Header.Get("X-Token")); err != nil {
+			w.WriteHeader(http.StatusUnauthorized)
+		}
+	}), nil, slog.New(slog.NewJSONHandler(&buf, nil)))
+	for _, tc := range []struct {
+		token string
+		want  int64
+	}{{res.Tokens.Access, u.ID}, {"not-a-token", 0}} {
+		buf.Reset()
+		r := httptest.NewRequest("GET", "/x", nil)
+		r.RemoteAddr = "203.0.113.9:5000"
+		r.Header.Set("X-Token", tc.token)
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		lines := records(t, &buf)
+		last := lines[len(lines)-1]
+		if last["msg"] != "request" || last["user_id"] != float64(tc.want) || last["client"] != "203.0.113.9" {
+			t.Errorf("request line: %v, want user_id %d", last, tc.want)
+		}
 	}
 }
