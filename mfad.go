@@ -172,6 +172,18 @@ type Tx interface {
 	Events(f AuditFilter) ([]Event, error)
 	DeleteEventsBefore(t time.Time) (int, error)
 
+	// Notification outbox (notify.go). EnqueueNotification inserts a
+	// pending row and sets its ID. ClaimNotifications leases up to limit
+	// pending rows that are due at now and not leased, until leaseUntil,
+	// counting an attempt on each; instances claiming at once get
+	// different rows. FinishNotification records a delivery's outcome
+	// (state pending again at next, sent or failed) and frees the lease.
+	EnqueueNotification(n *Notification) error
+	ClaimNotifications(now, leaseUntil time.Time, limit int) ([]Notification, error)
+	FinishNotification(id int64, state, lastError string, next, at time.Time) error
+	Notifications(f NotificationFilter) ([]Notification, error)
+	DeleteNotificationsBefore(t time.Time) (int, error) // sent and failed ones done before t
+
 	// Settings: small named values (the 2FA policy, key check values).
 	Setting(key string) (string, error)
 	PutSetting(key, value string) error

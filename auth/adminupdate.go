@@ -73,6 +73,9 @@ func (s *Service) setPassword(tx mfad.Tx, a Actor, u *mfad.User, hash string) er
 	if err := revoke(tx, u.ID, revocation{sessions: true, tickets: true, devices: true, appPasswords: true, enrollments: true}); err != nil {
 		return err
 	}
+	if err := s.notify(tx, a, u.ID, mfad.NotifyPasswordSet, ""); err != nil {
+		return err
+	}
 	return s.audit(tx, a, u.ID, "user.password", "ok", "")
 }
 

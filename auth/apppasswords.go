@@ -57,6 +57,9 @@ func (s *Service) CreateAppPassword(ctx context.Context, a Actor, userID int64, 
 		} else if err != nil {
 			return err
 		}
+		if err := s.notify(tx, a, userID, mfad.NotifyAppPassword, name); err != nil {
+			return err
+		}
 		return s.audit(tx, a, userID, "apppassword.create", "ok", name)
 	})
 	return pw, err

@@ -31,6 +31,9 @@ func (s *Service) trustDevice(tx mfad.Tx, a Actor, userID int64, name string) (*
 	if err := s.audit(tx, a, userID, "device.trust", "ok", d.DeviceID); err != nil {
 		return nil, err
 	}
+	if err := s.notify(tx, a, userID, mfad.NotifyTrusted, d.DeviceID); err != nil {
+		return nil, err
+	}
 	return &TrustedToken{Token: token, DeviceID: d.DeviceID, Expires: d.ExpiresAt}, nil
 }
 

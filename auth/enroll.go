@@ -436,6 +436,9 @@ func (s *Service) afterEnable(tx mfad.Tx, a Actor, e *mfad.Enrollment, req Confi
 	if a.UserID != 0 && onBehalf(a, e.UserID) {
 		detail = "on behalf of the user"
 	}
+	if err := s.notify(tx, a, e.UserID, mfad.NotifyEnabled, ""); err != nil {
+		return err
+	}
 	return s.audit(tx, a, e.UserID, "2fa.enable", "ok", detail)
 }
 

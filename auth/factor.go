@@ -195,6 +195,9 @@ func (s *Service) Disable(ctx context.Context, a Actor, req DisableRequest) erro
 		if err := s.wipe(tx, u.ID, revocation{sessions: true, keepSession: a.SessionID, tickets: true, devices: true, appPasswords: true, enrollments: true}); err != nil {
 			return err
 		}
+		if err := s.notify(tx, a, u.ID, mfad.NotifyDisabled, ""); err != nil {
+			return err
+		}
 		return s.audit(tx, a, u.ID, "2fa.disable", "ok", "")
 	})
 }
@@ -220,6 +223,9 @@ func (s *Service) resetIn(tx mfad.Tx, a Actor, userID int64) error {
 		return err
 	}
 	if err := tx.ResetMFAFailures(userID); err != nil {
+		return err
+	}
+	if err := s.notify(tx, a, userID, mfad.NotifyReset, ""); err != nil {
 		return err
 	}
 	return s.audit(tx, a, userID, "2fa.reset", "ok", "")
@@ -325,6 +331,9 @@ func (s *Service) RegenerateScratchCodes(ctx context.Context, a Actor, userID in
 			}
 		}
 		if err := tx.ReplaceScratchCodes(userID, sc); err != nil {
+			return err
+		}
+		if err := s.notify(tx, a, userID, mfad.NotifyRegenerated, ""); err != nil {
 			return err
 		}
 		return s.audit(tx, a, userID, "2fa.scratch.regenerate", "ok", "")

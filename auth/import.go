@@ -65,6 +65,9 @@ func (s *Service) ImportFactor(ctx context.Context, a Actor, userID int64, key o
 			detail += "; forced: " + weak
 		}
 		s.observe(tx, "import", "ok")
+		if err := s.notify(tx, a, userID, mfad.NotifyEnabled, "imported by an administrator"); err != nil {
+			return err
+		}
 		return s.audit(tx, a, userID, "2fa.import", "ok", detail)
 	})
 }

@@ -102,6 +102,11 @@ type Service struct {
 	// a rolled-back or retried transaction counts once or not at all. It is
 	// called synchronously and must be cheap and safe for concurrent use.
 	Observe func(event, result string)
+	// Notify, when set, names the targets that want a notification of
+	// kind (mfad.Notify*): mfad.TargetEmail, "webhook:NAME". The core
+	// writes one outbox row per target in the transaction of the change
+	// (notify.go); none named, or Notify nil, queues nothing.
+	Notify func(kind string) []string
 }
 
 // Option configures a Service.

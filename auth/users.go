@@ -347,6 +347,9 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, req PasswordChang
 		if err := revoke(tx, u.ID, revocation{sessions: true, keepSession: keepSession, tickets: true, devices: true, appPasswords: true, enrollments: true}); err != nil {
 			return err
 		}
+		if err := s.notify(tx, a, u.ID, mfad.NotifyPasswordSet, ""); err != nil {
+			return err
+		}
 		return s.audit(tx, a, u.ID, "user.password", "ok", "")
 	})
 }

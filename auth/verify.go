@@ -95,6 +95,9 @@ func (s *Service) verifyFactor(tx mfad.Tx, a Actor, u *mfad.User, f *mfad.Factor
 		s.observeFor(tx, &a, u.ID, "verify", "ok")
 		if kind == kindScratch {
 			s.observe(tx, "scratch", "used")
+			if err := s.notifyScratchUsed(tx, a, u.ID); err != nil {
+				return "", err
+			}
 		}
 		if u.MFAFailures > 0 {
 			if err := tx.ResetMFAFailures(u.ID); err != nil {
@@ -129,9 +132,21 @@ func (s *Service) failFactor(tx mfad.Tx, a Actor, u *mfad.User, action, result s
 	if err := s.audit(tx, a, u.ID, action, result, ""); err != nil {
 		return err
 	}
+	if result == "replay" { // ASVS 2.8.5: the holder of the device is told
+		if err := s.notify(tx, a, u.ID, mfad.NotifyReplay, action); err != nil {
+			return err
+		}
+	}
 	if lerr := lockError(u, now); lerr != nil {
 		s.observeFor(tx, &a, u.ID, "lockout", "locked")
 		if err := s.audit(tx, a, u.ID, "2fa.lockout", "locked", ""); err != nil {
+			return err
+		}
+		kind := mfad.NotifyLocked
+		if u.MFAHardLocked {
+			kind = mfad.NotifyHardLocked
+		}
+		if err := s.notify(tx, a, u.ID, kind, ""); err != nil {
 			return err
 		}
 		return keep(lerr)

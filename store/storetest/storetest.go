@@ -24,7 +24,7 @@ func Run(t *testing.T, open func(t *testing.T) mfad.Store) {
 	groups := [][]test{
 		userTests, lockoutTests, factorTests, enrollmentTests, scratchTests,
 		sessionTests, ticketTests, deviceTests, appPasswordTests, throttleTests,
-		eventTests, settingTests, sealedTests, expiryTests, txTests, raceTests, verifyTests,
+		eventTests, outboxTests, settingTests, sealedTests, expiryTests, txTests, raceTests, verifyTests,
 	}
 	for _, g := range groups {
 		for _, tt := range g {

@@ -1,0 +1,138 @@
+package auth_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/auth"
+)
+
+// outbox returns the outbox rows written since the row after, oldest first,
+// as "kind target detail", and the newest id.
+func (e *env) outbox(after int64) ([]string, int64) {
+	e.t.Helper()
+	rows, err := e.svc.Notifications(e.ctx, e.sys, mfad.NotificationFilter{Limit: 1000})
+	if err != nil {
+		e.t.Fatalf("Notifications: %v", err)
+	}
+	var out []string
+	last := after
+	for i := len(rows) - 1; i >= 0; i-- {
+		n := rows[i]
+		if n.ID <= after {
+			continue
+		}
+		if n.Kind == mfad.NotifyTrusted && len(n.Detail) == 22 {
+			n.Detail = "<device id>" // random
+		}
+		out = append(out, n.Kind+" "+n.Target+" "+n.Detail)
+		last = max(last, n.ID)
+		if n.RemoteAddr == "" || n.Dialect == "" || n.Time.IsZero() || n.UserID == 0 {
+			e.t.Errorf("%s: missing who, when, where or front: %+v", n.Kind, n)
+		}
+	}
+	return out, last
+}
+
+// TestNotifyOutbox: each change the issue names writes its notification to
+// the outbox in its own transaction, for every target that wants it, and
+// nothing else does.
+func TestNotifyOutbox(t *testing.T) {
+	e := newEnv(t)
+	e.svc.Notify = func(kind string) []string {
+		if kind == mfad.NotifyAppPassword { // a webhook filtered to one kind
+			return []string{mfad.TargetEmail, "webhook:ops"}
+		}
+		return []string{mfad.TargetEmail}
+	}
+	u := e.newUser("alice", mfad.RoleUser)
+	var last int64
+	step := func(name string, want []string, fn func()) {
+		t.Helper()
+		fn()
+		var got []string
+		got, last = e.outbox(last)
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("%s: outbox %q, want %q", name, got, want)
+		}
+	}
+	var tok *auth.Tokens
+	step("enable", []string{"2fa.enabled email "}, func() { tok = e.enroll(u) })
+	step("a login with a code", nil, func() { tok = e.session(u) })
+	step("replay", []string{"code.replayed email login.2fa"}, func() {
+		code := e.now(u) // used by the login just now
+		checkCode(t, "replay", e.complete(e.ticket(u), code), mfad.EInvalidCode)
+	})
+	step("scratch used", []string{"scratch.used email remaining=9"}, func() {
+		if err := e.complete(e.ticket(u), u.Scratch[0]); err != nil {
+			t.Fatal(err)
+		}
+	})
+	step("new trusted device", []string{"device.trusted email <device id>"}, func() {
+		res, err := e.svc.CompleteLogin(e.ctx, remote, auth.TicketRequest{Ticket: e.ticket(u), Code: e.code(u), TrustDevice: true})
+		if err != nil || res.Trusted == nil {
+			t.Fatalf("trusted login: %v %+v", err, res)
+		}
+	})
+	tok = e.session(u)
+	a := e.actor(tok)
+	step("app password", []string{"apppassword.created email mail", "apppassword.created webhook:ops mail"}, func() {
+		if _, err := e.svc.CreateAppPassword(e.ctx, a, u.ID, "mail", ""); err != nil {
+			t.Fatal(err)
+		}
+	})
+	step("scratch regenerated", []string{"scratch.regenerated email "}, func() {
+		if _, err := e.svc.RegenerateScratchCodes(e.ctx, a, u.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+	})
+	step("password changed", []string{"password.changed email "}, func() {
+		err := e.svc.ChangePassword(e.ctx, a, auth.PasswordChange{UserID: u.ID, Current: u.Password, New: "a new password, long enough"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.Password = "a new password, long enough"
+	})
+	step("lockout", []string{"2fa.locked email "}, func() {
+		wantCode(t, e.failCodes(u, e.ticket(u), 5), mfad.ELocked)
+	})
+	step("reset by an admin", []string{"2fa.reset email "}, func() {
+		if err := e.svc.Reset(e.ctx, e.sys, u.ID); err != nil {
+			t.Fatal(err)
+		}
+	})
+	tok = e.enroll(u)
+	last = lastID(e)
+	step("disable", []string{"2fa.disabled email "}, func() {
+		if err := e.svc.Disable(e.ctx, e.actor(tok), auth.DisableRequest{UserID: u.ID}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func lastID(e *env) int64 {
+	_, id := e.outbox(0)
+	return id
+}
+
+// TestNotifyRolledBack: a change that fails writes no notification, and
+// without targets nothing is queued at all.
+func TestNotifyRolledBack(t *testing.T) {
+	e := newEnv(t)
+	u, tok := e.enrolledUser("bob")
+	if got, _ := e.outbox(0); len(got) != 0 {
+		t.Fatalf("no targets: outbox %q, want empty", got)
+	}
+	e.svc.Notify = func(string) []string { return []string{mfad.TargetEmail} }
+	err := e.svc.ChangePassword(e.ctx, e.actor(tok), auth.PasswordChange{UserID: u.ID, Current: "wrong", New: "a new password, long enough"})
+	if err == nil {
+		t.Fatalf("ChangePassword with a wrong current password: %v", err)
+	}
+	if got, _ := e.outbox(0); len(got) != 0 {
+		t.Fatalf("after a refused change: outbox %q, want empty", got)
+	}
+	// Others may not read the delivery log.
+	_, err = e.svc.Notifications(e.ctx, e.actor(tok), mfad.NotificationFilter{})
+	wantCode(t, err, mfad.EForbidden)
+}
