@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -166,7 +167,7 @@ func TestREADMEMultiInstance(t *testing.T) {
 	cmd.Dir = dir
 	cmd.Env = append(withoutMFAD(os.Environ()), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // serve runs in the foreground: stop the group
-	var out bytes.Buffer
+	var out syncBuffer // read while the commands still write
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -221,6 +222,24 @@ func TestREADMEMultiInstance(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("admin login on the instance: %d\n%s", resp.StatusCode, out.String())
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and readers at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // withoutMFAD drops the MFAD_* variables of the test's environment (such
