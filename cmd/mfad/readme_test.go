@@ -167,7 +167,7 @@ func TestREADMEMultiInstance(t *testing.T) {
 	cmd.Dir = dir
 	cmd.Env = append(withoutMFAD(os.Environ()), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // serve runs in the foreground: stop the group
-	var out syncBuffer // read while the commands still write
+	var out syncBuffer                                    // read while the commands still write
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
