@@ -1,10 +1,8 @@
 package postgres
 
 import (
-	"fmt"
-	"time"
-
 	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/store/internal/sqlq"
 )
 
 const userColumns = `id, name, email, role, password_hash, created_at, password_changed_at,
@@ -14,18 +12,8 @@ const userColumns = `id, name, email, role, password_hash, created_at, password_
 const userColumnsOf = `u.id, u.name, u.email, u.role, u.password_hash, u.created_at, u.password_changed_at,
 	u.mfa_failures, u.mfa_locked_until, u.mfa_hard_locked`
 
-func scanUser(s scanner) (*mfad.User, error) {
-	u := &mfad.User{}
-	var role string
-	err := s.Scan(&u.ID, &u.Name, textDest{S: &u.Email}, &role, &u.PasswordHash,
-		timeDest{T: &u.CreatedAt}, timeDest{T: &u.PasswordChangedAt},
-		&u.MFAFailures, timeDest{T: &u.MFALockedUntil}, &u.MFAHardLocked)
-	if err != nil {
-		return nil, err
-	}
-	u.Role = mfad.Role(role)
-	return u, nil
-}
+// scanUser reads the user columns of one row.
+var scanUser = sqlq.ScanUser
 
 // putLogins claims u's folded name and folded email in the one namespace
 // (one row when they are equal). The primary key of logins decides: a
@@ -64,10 +52,6 @@ func (t *tx) CreateUser(u *mfad.User) error {
 	return t.putLogins(u)
 }
 
-func (t *tx) UserByID(id int64) (*mfad.User, error) {
-	return scanUser(t.row(`SELECT `+userColumns+` FROM users WHERE id = $1`, id))
-}
-
 func (t *tx) UserByLogin(login string) (*mfad.User, error) {
 	f := mfad.Fold(login)
 	if f == "" {
@@ -75,28 +59,6 @@ func (t *tx) UserByLogin(login string) (*mfad.User, error) {
 	}
 	return scanUser(t.row(`SELECT `+userColumnsOf+` FROM logins l JOIN users u ON u.id = l.user_id
 		WHERE l.folded = $1`, f))
-}
-
-// ListUsers returns users by id, and the number of all users. A Limit of 0
-// means no limit.
-func (t *tx) ListUsers(f mfad.UserFilter) ([]*mfad.User, int, error) {
-	total, err := t.CountUsers()
-	if err != nil {
-		return nil, 0, err
-	}
-	query, args := `SELECT `+userColumns+` FROM users ORDER BY id OFFSET $1`, []any{max(f.Offset, 0)}
-	if f.Limit > 0 {
-		query, args = query+` LIMIT $2`, append(args, f.Limit)
-	}
-	var users []*mfad.User
-	err = t.each(query, args, func(s scanner) error {
-		u, err := scanUser(s)
-		if err == nil {
-			users = append(users, u)
-		}
-		return err
-	})
-	return users, total, err
 }
 
 // UpdateUser changes the user's name, email, role and password, and moves
@@ -113,51 +75,4 @@ func (t *tx) UpdateUser(u *mfad.User) error {
 		return err
 	}
 	return t.putLogins(u)
-}
-
-// DeleteUser deletes the user; foreign keys delete every row that belongs
-// to it (its logins too), and its password throttle goes as well. The
-// audit log stays.
-func (t *tx) DeleteUser(id int64) error {
-	if err := t.execOne(`DELETE FROM users WHERE id = $1`, id); err != nil {
-		return err
-	}
-	_, err := t.DeleteThrottles(fmt.Sprintf("user:%d", id))
-	return err
-}
-
-func (t *tx) CountUsers() (int, error) {
-	return t.count(`SELECT COUNT(*) FROM users`)
-}
-
-// RecordMFAFailure counts one failure with a single UPDATE ... RETURNING,
-// which locks the user's row until commit; racing failures queue on that
-// lock and each sees the count of those before it. It then stores the lock
-// that lock asks for on the row it holds: a later lock already in place is
-// kept, and a hard lock stays.
-func (t *tx) RecordMFAFailure(userID int64, lock func(failures int) (time.Time, bool)) (*mfad.User, error) {
-	u, err := scanUser(t.row(`UPDATE users SET mfa_failures = mfa_failures + 1 WHERE id = $1
-		RETURNING `+userColumns, userID))
-	if err != nil || lock == nil {
-		return u, err
-	}
-	until, hard := lock(u.MFAFailures)
-	if !until.After(u.MFALockedUntil) && (u.MFAHardLocked || !hard) {
-		return u, nil // nothing to change
-	}
-	if until.After(u.MFALockedUntil) {
-		u.MFALockedUntil = stored(until)
-	}
-	u.MFAHardLocked = u.MFAHardLocked || hard
-	_, err = t.exec(`UPDATE users SET mfa_locked_until = $1, mfa_hard_locked = $2 WHERE id = $3`,
-		nanos(u.MFALockedUntil), u.MFAHardLocked, userID)
-	if err != nil {
-		return nil, err
-	}
-	return u, nil
-}
-
-func (t *tx) ResetMFAFailures(userID int64) error {
-	return t.execOne(`UPDATE users SET mfa_failures = 0, mfa_locked_until = NULL, mfa_hard_locked = FALSE
-		WHERE id = $1`, userID)
 }
