@@ -305,7 +305,7 @@ func (s *Service) wrongEnrollmentCode(tx mfad.Tx, a Actor, e *mfad.Enrollment) e
 	return keep(mfad.Errorf(mfad.EInvalidCode, "%s", msg))
 }
 
-// mayConfirm applies DESIGN §2's rule for a pending enrollment confirmed
+// mayConfirm applies the rule of docs/architecture.md §2 for a pending enrollment confirmed
 // without a session: it needs a password proven in this call, or one proven
 // when it was prepared (in the same dialect), or else the session that
 // prepared it still valid. Only a password proof lets it mint a session, so

@@ -9,7 +9,7 @@ import (
 )
 
 // The one check of every secret a client or an administrator brings
-// (DESIGN §2): Prepare with a secret, EnableWithSecret (TwinCAT's
+// (docs/architecture.md §2): Prepare with a secret, EnableWithSecret (TwinCAT's
 // Enable2FA) and ImportFactor all call weakSecret. A secret anyone can
 // compute is no second factor.
 
