@@ -214,6 +214,7 @@ func TestREADMEMultiInstance(t *testing.T) {
 	defer cancel()
 	body := fmt.Sprintf(`{"login":"admin","password":%q}`, strings.TrimSpace(string(pw)))
 	req, _ := http.NewRequestWithContext(ctx, "POST", url+"/v1/login", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
