@@ -41,7 +41,7 @@ func (s *Service) adminTicket(tx mfad.Tx, c Client, t *mfad.Ticket) error {
 // is not one. The refusal commits, so the audit event stays.
 func (s *Service) refuseAdminLogin(tx mfad.Tx, c Client, userID int64) error {
 	a := Anonymous(c)
-	a.UserID = userID
+	a.userID = userID
 	if err := s.audit(tx, a, userID, "login.admin", string(mfad.EForbidden), ""); err != nil {
 		return err
 	}

@@ -80,7 +80,7 @@ func TestCompleteAdminLogin(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CompleteAdminLogin: %v", err)
 	}
-	if a := e.actor(done.Tokens); !a.IsAdmin() || a.SecondFactorAt.IsZero() {
+	if a := e.actor(done.Tokens); !a.IsAdmin() || a.SecondFactorAt().IsZero() {
 		t.Errorf("the admin session: %+v", a)
 	}
 	_, err = e.svc.CompleteAdminLogin(e.ctx, remote, auth.TicketRequest{Ticket: "no-such-ticket", Code: e.code(boss)})

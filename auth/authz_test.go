@@ -207,8 +207,8 @@ func TestEnrollOnly(t *testing.T) {
 		t.Fatalf("login under policy all without 2FA: %+v", res)
 	}
 	a := e.actor(res.Tokens)
-	if a.Scope != mfad.ScopeEnroll {
-		t.Fatalf("actor scope %q, want enroll", a.Scope)
+	if a.Scope() != mfad.ScopeEnroll {
+		t.Fatalf("actor scope %q, want enroll", a.Scope())
 	}
 
 	others := []struct {
@@ -248,8 +248,8 @@ func TestEnrollOnly(t *testing.T) {
 
 	// The same session is now full, with a recent second factor.
 	a = e.actor(res.Tokens)
-	if a.Scope != mfad.ScopeFull {
-		t.Fatalf("after Confirm the session's scope is %q, want full", a.Scope)
+	if a.Scope() != mfad.ScopeFull {
+		t.Fatalf("after Confirm the session's scope is %q, want full", a.Scope())
 	}
 	for _, c := range others {
 		if c.name == "ListUsers" || c.name == "Disable" || c.name == "StepUp" || c.name == "ChangePassword" {

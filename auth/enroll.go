@@ -46,7 +46,7 @@ func (p *Prepared) QRSVG() ([]byte, error) { return otp.QRSVG(p.URI) }
 // Preparing again replaces the pending enrollment; an enabled factor stays in
 // force until the new one is confirmed.
 func (s *Service) Prepare(ctx context.Context, a Actor, req PrepareRequest) (*Prepared, error) {
-	prof := s.Profile(a.Dialect)
+	prof := s.Profile(a.client.Dialect)
 	return s.prepareIn(ctx, a, req, prof, prof.KeepEnrolled && !req.Recreate)
 }
 
@@ -130,8 +130,8 @@ func (s *Service) prepare(tx mfad.Tx, a Actor, req PrepareRequest, key otp.Key, 
 	token, hash := newToken()
 	e := &mfad.Enrollment{
 		UserID: u.ID, TokenHash: hash, Algorithm: key.Algorithm.String(), Digits: key.Digits, Period: key.Period,
-		Form: form, CreatedBy: a.UserID, Dialect: a.Dialect, CreatedAt: now, ExpiresAt: now.Add(ttl),
-		SessionID: a.SessionID, PasswordProof: a.passwordOf == u.ID,
+		Form: form, CreatedBy: a.userID, Dialect: a.client.Dialect, CreatedAt: now, ExpiresAt: now.Add(ttl),
+		SessionID: a.sessionID, PasswordProof: a.passwordOf == u.ID,
 	}
 	if e.Secret, err = s.ring.Seal(key.Secret, mfad.SealAD(mfad.SealEnrollmentSecret, u.ID)); err != nil {
 		return nil, err
@@ -183,18 +183,18 @@ type Confirmed struct {
 func (s *Service) Confirm(ctx context.Context, a Actor, req ConfirmRequest) (*Confirmed, error) {
 	// Without a token the session is the credential; with one, a named
 	// user must still be one the actor may act on.
-	if req.Token == "" || (req.UserID != 0 && a.UserID != 0) {
+	if req.Token == "" || (req.UserID != 0 && a.userID != 0) {
 		if err := s.self(a, req.UserID, true); err != nil {
 			return nil, err
 		}
 	}
-	prof := s.Profile(a.Dialect)
+	prof := s.Profile(a.client.Dialect)
 	if prof.PasswordToEnable {
 		login, err := s.loginOf(ctx, req, a)
 		if err != nil {
 			return nil, err
 		}
-		u, err := s.checkPassword(ctx, a.Client, login, req.Password)
+		u, err := s.checkPassword(ctx, a.client, login, req.Password)
 		if err != nil {
 			return nil, err
 		}
@@ -311,10 +311,10 @@ func (s *Service) wrongEnrollmentCode(tx mfad.Tx, a Actor, e *mfad.Enrollment) e
 // prepared it still valid. Only a password proof lets it mint a session, so
 // an enrollment prepared with a stolen session is no way in by itself.
 func (s *Service) mayConfirm(tx mfad.Tx, a Actor, e *mfad.Enrollment) error {
-	proven := a.passwordOf == e.UserID || (e.PasswordProof && e.Dialect == a.Dialect)
-	withSession := a.SessionID != 0 || a.system
-	fresh := s.Profile(a.Dialect).SessionOnConfirm
-	if fresh && !proven && !(a.SessionID != 0 && a.UserID == e.UserID) {
+	proven := a.passwordOf == e.UserID || (e.PasswordProof && e.Dialect == a.client.Dialect)
+	withSession := a.sessionID != 0 || a.system
+	fresh := s.Profile(a.client.Dialect).SessionOnConfirm
+	if fresh && !proven && !(a.sessionID != 0 && a.userID == e.UserID) {
 		return mfad.Errorf(mfad.EUnauthenticated, "this enrollment was not started with the password; confirm it with the password or in the session that prepared it")
 	}
 	if withSession || proven {
@@ -360,7 +360,7 @@ func (s *Service) findEnrollment(tx mfad.Tx, a Actor, req ConfirmRequest) (*mfad
 	if req.Token != "" && req.UserID != 0 && req.UserID != e.UserID {
 		return nil, mfad.Errorf(mfad.ENoPending, "no pending enrollment for this user")
 	}
-	if req.Token != "" && a.UserID != 0 {
+	if req.Token != "" && a.userID != 0 {
 		if err := s.self(a, e.UserID, true); err != nil {
 			return nil, err
 		}
@@ -407,9 +407,9 @@ func (s *Service) enable(tx mfad.Tx, e *mfad.Enrollment, step int64, codes []str
 // afterEnable revokes what enabling revokes and issues what the front asked.
 func (s *Service) afterEnable(tx mfad.Tx, a Actor, e *mfad.Enrollment, req ConfirmRequest, out *Confirmed) error {
 	current := int64(0)
-	fresh := s.Profile(a.Dialect).SessionOnConfirm
-	if a.UserID == e.UserID && !fresh {
-		current = a.SessionID
+	fresh := s.Profile(a.client.Dialect).SessionOnConfirm
+	if a.userID == e.UserID && !fresh {
+		current = a.sessionID
 	}
 	if err := revoke(tx, e.UserID, revocation{sessions: true, keepSession: current, tickets: true, devices: true}); err != nil {
 		return err
@@ -427,13 +427,13 @@ func (s *Service) afterEnable(tx mfad.Tx, a Actor, e *mfad.Enrollment, req Confi
 		if err != nil {
 			return err
 		}
-		if out.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, true, s.idleFor(a.Client, false), true); err != nil {
+		if out.Tokens, err = s.newSession(tx, a.client, u, mfad.ScopeFull, true, s.idleFor(a.client, false), true); err != nil {
 			return err
 		}
 	}
 	s.observe(tx, "confirm", "ok")
 	detail := ""
-	if a.UserID != 0 && onBehalf(a, e.UserID) {
+	if a.userID != 0 && onBehalf(a, e.UserID) {
 		detail = "on behalf of the user"
 	}
 	if err := s.notify(tx, a, e.UserID, mfad.NotifyEnabled, ""); err != nil {
@@ -458,7 +458,7 @@ func (s *Service) EnableWithSecret(ctx context.Context, a Actor, req EnableReque
 	if err := s.self(a, req.UserID, true); err != nil {
 		return nil, err
 	}
-	prof := s.Profile(a.Dialect)
+	prof := s.Profile(a.client.Dialect)
 	if prof.PasswordToEnable {
 		if err := s.checkOwnPassword(ctx, a, req.Password); err != nil {
 			return nil, err

@@ -31,7 +31,7 @@ func (s *Service) Status(ctx context.Context, a Actor, userID int64) (*Status, e
 	}
 	var st *Status
 	err := s.view(ctx, func(tx mfad.Tx) (err error) {
-		st, err = s.status(tx, a.Client, userID)
+		st, err = s.status(tx, a.client, userID)
 		return err
 	})
 	return st, err
@@ -81,7 +81,7 @@ func (s *Service) StepUp(ctx context.Context, a Actor, code string) error {
 		return err
 	}
 	return s.update(ctx, func(tx mfad.Tx) error {
-		u, err := tx.UserByID(a.UserID)
+		u, err := tx.UserByID(a.userID)
 		if err != nil {
 			return notFound(err, "user")
 		}
@@ -92,10 +92,10 @@ func (s *Service) StepUp(ctx context.Context, a Actor, code string) error {
 		if _, err := s.verifyFactor(tx, a, u, f, code, "2fa.verify"); err != nil {
 			return err
 		}
-		if a.SessionID == 0 {
+		if a.sessionID == 0 {
 			return nil
 		}
-		return tx.SetSecondFactorAt(a.SessionID, s.Now())
+		return tx.SetSecondFactorAt(a.sessionID, s.Now())
 	})
 }
 
@@ -168,7 +168,7 @@ func (s *Service) Disable(ctx context.Context, a Actor, req DisableRequest) erro
 	if onBehalf(a, req.UserID) {
 		return s.Reset(ctx, a, req.UserID)
 	}
-	if s.Profile(a.Dialect).PasswordToDisable {
+	if s.Profile(a.client.Dialect).PasswordToDisable {
 		if err := s.checkOwnPassword(ctx, a, req.Password); err != nil {
 			return err
 		}
@@ -192,7 +192,7 @@ func (s *Service) Disable(ctx context.Context, a Actor, req DisableRequest) erro
 		if err := s.stepUp(tx, a, u, f, req.Code, "2fa.disable"); err != nil {
 			return err
 		}
-		if err := s.wipe(tx, u.ID, revocation{sessions: true, keepSession: a.SessionID, tickets: true, devices: true, appPasswords: true, enrollments: true}); err != nil {
+		if err := s.wipe(tx, u.ID, revocation{sessions: true, keepSession: a.sessionID, tickets: true, devices: true, appPasswords: true, enrollments: true}); err != nil {
 			return err
 		}
 		if err := s.notify(tx, a, u.ID, mfad.NotifyDisabled, ""); err != nil {

@@ -41,7 +41,7 @@ func (s *Service) ImportFactor(ctx context.Context, a Actor, userID int64, key o
 		}
 		now := s.Now()
 		f := &mfad.Factor{UserID: userID, Algorithm: key.Algorithm.String(), Digits: key.Digits, Period: key.Period,
-			LastStep: key.Step(now), Scratch: s.cfg.Scratch, EnabledAt: now, Dialect: a.Dialect}
+			LastStep: key.Step(now), Scratch: s.cfg.Scratch, EnabledAt: now, Dialect: a.client.Dialect}
 		var err error
 		if f.Secret, err = s.ring.Seal(key.Secret, mfad.SealAD(mfad.SealFactorSecret, userID)); err != nil {
 			return err

@@ -23,7 +23,7 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("login without 2FA: want a full session, got %+v", res)
 	}
 	a := e.actor(res.Tokens)
-	if a.UserID != u.ID || a.Role != mfad.RoleUser {
+	if a.UserID() != u.ID || a.Role() != mfad.RoleUser {
 		t.Fatalf("actor = %+v, want user %d", a, u.ID)
 	}
 

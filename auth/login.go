@@ -216,7 +216,7 @@ func (s *Service) login(ctx context.Context, c Client, req LoginRequest, adminOn
 
 func (s *Service) afterPassword(tx mfad.Tx, c Client, u *mfad.User, req LoginRequest) (*LoginResult, error) {
 	a := Anonymous(c)
-	a.UserID = u.ID
+	a.userID = u.ID
 	p, err := s.policy(tx)
 	if err != nil {
 		return nil, err
@@ -260,19 +260,19 @@ func (s *Service) secondStep(tx mfad.Tx, a Actor, u *mfad.User, f *mfad.Factor, 
 		if _, err := s.verifyFactor(tx, a, u, f, req.Code, "login.2fa"); err != nil {
 			return nil, err
 		}
-		if res.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, true, s.idleFor(a.Client, req.Persistent), true); err == nil && req.TrustDevice && !trusted {
+		if res.Tokens, err = s.newSession(tx, a.client, u, mfad.ScopeFull, true, s.idleFor(a.client, req.Persistent), true); err == nil && req.TrustDevice && !trusted {
 			res.Trusted, err = s.trustDevice(tx, a, u.ID, req.DeviceName)
 		}
 	case trusted:
-		res.Tokens, err = s.newSession(tx, a.Client, u, mfad.ScopeFull, false, s.idleFor(a.Client, req.Persistent), true)
+		res.Tokens, err = s.newSession(tx, a.client, u, mfad.ScopeFull, false, s.idleFor(a.client, req.Persistent), true)
 		if err == nil {
 			err = s.audit(tx, a, u.ID, "login", "ok", "trusted device")
 		}
 	default:
 		now := s.Now()
 		token, hash := newToken()
-		ttl := s.Profile(a.Dialect).TicketTTL
-		t := &mfad.Ticket{Hash: hash, UserID: u.ID, Dialect: a.Dialect, RemoteAddr: a.Addr, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+		ttl := s.Profile(a.client.Dialect).TicketTTL
+		t := &mfad.Ticket{Hash: hash, UserID: u.ID, Dialect: a.client.Dialect, RemoteAddr: a.client.Addr, CreatedAt: now, ExpiresAt: now.Add(ttl)}
 		if err = tx.CreateTicket(t); err == nil {
 			res.Ticket, res.TicketExpires = token, t.ExpiresAt
 			err = s.audit(tx, a, u.ID, "login.password", "ok", "second factor required")
@@ -341,7 +341,7 @@ func (s *Service) completeLogin(ctx context.Context, c Client, req TicketRequest
 
 func (s *Service) redeemTicket(tx mfad.Tx, c Client, t *mfad.Ticket, u *mfad.User, f *mfad.Factor, req TicketRequest) (*LoginResult, error) {
 	a := Anonymous(c)
-	a.UserID = u.ID
+	a.userID = u.ID
 	if lerr := lockError(u, s.Now()); lerr != nil {
 		return nil, s.lockedAttempt(tx, a, u, "login.2fa", lerr)
 	}

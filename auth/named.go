@@ -15,7 +15,7 @@ import (
 // probed; admins see anyone.
 func (s *Service) namedUser(tx mfad.Tx, a Actor, login string) (*mfad.User, error) {
 	u, err := tx.UserByLogin(login)
-	if err != nil || (!a.IsAdmin() && u.ID != a.UserID) {
+	if err != nil || (!a.IsAdmin() && u.ID != a.userID) {
 		return nil, mfad.Errorf(mfad.ENotFound, "user not found")
 	}
 	return u, nil
@@ -36,7 +36,7 @@ func (s *Service) StatusOf(ctx context.Context, a Actor, login string) (*Status,
 		if err := s.self(a, u.ID, true); err != nil {
 			return err
 		}
-		st, err = s.status(tx, a.Client, u.ID)
+		st, err = s.status(tx, a.client, u.ID)
 		return err
 	})
 	return st, err
@@ -58,7 +58,7 @@ func (s *Service) ResetOf(ctx context.Context, a Actor, login string) (*Status, 
 		if err := s.resetIn(tx, a, u.ID); err != nil {
 			return err
 		}
-		st, err = s.status(tx, a.Client, u.ID)
+		st, err = s.status(tx, a.client, u.ID)
 		return err
 	})
 	return st, err

@@ -17,7 +17,7 @@ func (s *Service) notify(tx mfad.Tx, a Actor, userID int64, kind, detail string)
 	}
 	for _, target := range s.Notify(kind) {
 		n := &mfad.Notification{Kind: kind, Target: target, UserID: userID, Time: s.Now(),
-			RemoteAddr: a.Addr, Dialect: a.Dialect, Detail: detail}
+			RemoteAddr: a.client.Addr, Dialect: a.client.Dialect, Detail: detail}
 		if err := tx.EnqueueNotification(n); err != nil {
 			return err
 		}

@@ -38,7 +38,7 @@ func (s *Service) report(ctx context.Context, o outcome) {
 		return
 	}
 	s.log.WarnContext(ctx, msg, "event", o.event, "result", o.result, "user_id", o.userID,
-		"client", o.actor.Addr, "dialect", o.actor.Dialect)
+		"client", o.actor.client.Addr, "dialect", o.actor.client.Dialect)
 }
 
 // userNote holds the id of the user a request acts as, or is about (a

@@ -89,7 +89,7 @@ func (s *Service) SetPolicy(ctx context.Context, a Actor, p Policy) error {
 // Authorization. Every rule about who may act on whom is here.
 
 func (s *Service) authenticated(a Actor) error {
-	if a.UserID == 0 && !a.system {
+	if a.userID == 0 && !a.system {
 		return mfad.Errorf(mfad.EUnauthenticated, "authentication required")
 	}
 	return nil
@@ -100,7 +100,7 @@ func (s *Service) full(a Actor) error {
 	if err := s.authenticated(a); err != nil {
 		return err
 	}
-	if a.Scope == mfad.ScopeEnroll {
+	if a.scope == mfad.ScopeEnroll {
 		return mfad.Errorf(mfad.ESetupRequired, "two-factor authentication must be set up first")
 	}
 	return nil
@@ -122,8 +122,8 @@ func (s *Service) self(a Actor, userID int64, enroll bool) error {
 	if err := s.authenticated(a); err != nil {
 		return err
 	}
-	if a.UserID == userID && !a.system {
-		if a.Scope == mfad.ScopeEnroll && !enroll {
+	if a.userID == userID && !a.system {
+		if a.scope == mfad.ScopeEnroll && !enroll {
 			return mfad.Errorf(mfad.ESetupRequired, "two-factor authentication must be set up first")
 		}
 		return nil
@@ -135,7 +135,7 @@ func (s *Service) self(a Actor, userID int64, enroll bool) error {
 }
 
 // onBehalf reports whether an admin acts on another user's account.
-func onBehalf(a Actor, userID int64) bool { return a.system || a.UserID != userID }
+func onBehalf(a Actor, userID int64) bool { return a.system || a.userID != userID }
 
 // stepUp guards a sensitive action on the actor's own enrolled account
 // (docs/architecture.md §2): it needs a code in the request, or a second factor proven in
@@ -146,12 +146,12 @@ func (s *Service) stepUp(tx mfad.Tx, a Actor, u *mfad.User, f *mfad.Factor, code
 		if _, err := s.verifyFactor(tx, a, u, f, code, action); err != nil {
 			return err
 		}
-		if a.SessionID != 0 {
-			return tx.SetSecondFactorAt(a.SessionID, s.Now())
+		if a.sessionID != 0 {
+			return tx.SetSecondFactorAt(a.sessionID, s.Now())
 		}
 		return nil
 	}
-	if a.SessionID != 0 && !a.SecondFactorAt.IsZero() && s.Now().Sub(a.SecondFactorAt) <= s.cfg.StepUpTTL {
+	if a.sessionID != 0 && !a.secondFactorAt.IsZero() && s.Now().Sub(a.secondFactorAt) <= s.cfg.StepUpTTL {
 		return nil
 	}
 	return mfad.Errorf(mfad.EStepUp, "this action needs a current code or a recent second factor")

@@ -98,7 +98,7 @@ func (s *Service) SeedUsers(ctx context.Context, a Actor, seed Seed) ([]Seeded, 
 					return err
 				}
 				f := &mfad.Factor{UserID: u.ID, Secret: sealed, Algorithm: otp.SHA1.String(), Digits: otp.DefaultDigits,
-					Period: otp.DefaultPeriod, LastStep: su.LastStep, Scratch: s.cfg.Scratch, EnabledAt: now, Dialect: a.Dialect}
+					Period: otp.DefaultPeriod, LastStep: su.LastStep, Scratch: s.cfg.Scratch, EnabledAt: now, Dialect: a.client.Dialect}
 				if err := tx.PutFactor(f); err != nil {
 					return err
 				}
@@ -107,7 +107,7 @@ func (s *Service) SeedUsers(ctx context.Context, a Actor, seed Seed) ([]Seeded, 
 			_, rh := newToken()
 			sess := &mfad.Session{UserID: u.ID, AccessHash: ah, AccessExpires: now.Add(ttl), RefreshHash: rh,
 				RefreshExpires: now.Add(ttl), Scope: mfad.ScopeFull, SecondFactorAt: now,
-				Dialect: a.Dialect, RemoteAddr: a.Addr, CreatedAt: now}
+				Dialect: a.client.Dialect, RemoteAddr: a.client.Addr, CreatedAt: now}
 			if err := tx.CreateSession(sess); err != nil {
 				return err
 			}
@@ -146,7 +146,7 @@ func (s *Service) SeedTickets(ctx context.Context, a Actor, logins []string, ttl
 				return notFound(err, "user "+login)
 			}
 			token, hash := newToken()
-			t := &mfad.Ticket{Hash: hash, UserID: u.ID, Dialect: a.Dialect, RemoteAddr: a.Addr, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+			t := &mfad.Ticket{Hash: hash, UserID: u.ID, Dialect: a.client.Dialect, RemoteAddr: a.client.Addr, CreatedAt: now, ExpiresAt: now.Add(ttl)}
 			if err := tx.CreateTicket(t); err != nil {
 				return err
 			}

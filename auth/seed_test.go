@@ -43,7 +43,7 @@ func TestSeedUsers(t *testing.T) {
 
 	// s1: 2FA on, its session is full, the current step is fresh once.
 	a, err := e.svc.Authenticate(e.ctx, remote, out[0].AccessToken)
-	if err != nil || a.UserID != out[0].UserID || a.Scope != mfad.ScopeFull {
+	if err != nil || a.UserID() != out[0].UserID || a.Scope() != mfad.ScopeFull {
 		t.Fatalf("Authenticate s1: %+v, %v", a, err)
 	}
 	if err := e.svc.StepUp(e.ctx, a, key.CodeAt(step-1)); mfad.ErrorCode(err) != mfad.EInvalidCode {

@@ -192,13 +192,16 @@ func (c Client) Remote() bool {
 
 // Actor is who makes a core call: a user through a session, a user who has
 // just proven a password, or the system (the mfad command on the server).
+// Its fields are the core's own: only the core's authentication calls
+// (Authenticate, PasswordActor...), System and Anonymous make one, so no
+// front can make itself an administrator or another user.
 type Actor struct {
-	Client
-	UserID         int64
-	Role           mfad.Role
-	SessionID      int64 // 0 when not acting through a session
-	Scope          mfad.Scope
-	SecondFactorAt time.Time
+	client         Client
+	userID         int64
+	role           mfad.Role
+	sessionID      int64 // 0 when not acting through a session
+	scope          mfad.Scope
+	secondFactorAt time.Time
 	system         bool
 	// passwordOf is the user whose password this very call proved
 	// (PasswordActor; a Confirm that asks for it): an enrollment that user
@@ -209,14 +212,32 @@ type Actor struct {
 // System returns the actor of the mfad command: an administrator that needs
 // no session, audited as actor 0.
 func System(dialect string) Actor {
-	return Actor{Client: Client{Addr: "127.0.0.1", Dialect: dialect}, Role: mfad.RoleAdmin, Scope: mfad.ScopeFull, system: true}
+	return Actor{client: Client{Addr: "127.0.0.1", Dialect: dialect}, role: mfad.RoleAdmin, scope: mfad.ScopeFull, system: true}
 }
 
 // Anonymous returns the actor of an unauthenticated call.
-func Anonymous(c Client) Actor { return Actor{Client: c} }
+func Anonymous(c Client) Actor { return Actor{client: c} }
+
+// Client is where the actor's call comes from.
+func (a Actor) Client() Client { return a.client }
+
+// UserID is the acting user's id; 0 for the system and for nobody.
+func (a Actor) UserID() int64 { return a.userID }
+
+// Role is the acting user's role.
+func (a Actor) Role() mfad.Role { return a.role }
+
+// SessionID is the session the actor acts through; 0 when none.
+func (a Actor) SessionID() int64 { return a.sessionID }
+
+// Scope is what the actor's session may do.
+func (a Actor) Scope() mfad.Scope { return a.scope }
+
+// SecondFactorAt is when the session last proved a second factor.
+func (a Actor) SecondFactorAt() time.Time { return a.secondFactorAt }
 
 // IsAdmin reports whether the actor has the admin role with a full session.
-func (a Actor) IsAdmin() bool { return a.Role == mfad.RoleAdmin && a.Scope == mfad.ScopeFull }
+func (a Actor) IsAdmin() bool { return a.role == mfad.RoleAdmin && a.scope == mfad.ScopeFull }
 
 // committed wraps an error that must not roll back its transaction: a failed
 // code is counted and audited, and only then refused.
@@ -313,8 +334,8 @@ func (s *Service) emit(event, result string) {
 // audit appends an event in tx.
 func (s *Service) audit(tx mfad.Tx, a Actor, userID int64, action, result, detail string) error {
 	return tx.AppendEvent(&mfad.Event{
-		Time: s.Now(), ActorID: a.UserID, UserID: userID, Action: action, Result: result,
-		RemoteAddr: a.Addr, Dialect: a.Dialect, Detail: detail,
+		Time: s.Now(), ActorID: a.userID, UserID: userID, Action: action, Result: result,
+		RemoteAddr: a.client.Addr, Dialect: a.client.Dialect, Detail: detail,
 	})
 }
 

@@ -95,7 +95,7 @@ func (s *Service) Authenticate(ctx context.Context, c Client, accessToken string
 		a = actorOf(c, sess, u)
 		return nil
 	})
-	noteUser(ctx, a.UserID)
+	noteUser(ctx, a.userID)
 	if err != nil || sess.IdleTimeout <= 0 {
 		return a, err
 	}
@@ -107,7 +107,7 @@ func (s *Service) Authenticate(ctx context.Context, c Client, accessToken string
 
 // actorOf is the actor of a session.
 func actorOf(c Client, sess *mfad.Session, u *mfad.User) Actor {
-	return Actor{Client: c, UserID: u.ID, Role: u.Role, SessionID: sess.ID, Scope: sess.Scope, SecondFactorAt: sess.SecondFactorAt}
+	return Actor{client: c, userID: u.ID, role: u.Role, sessionID: sess.ID, scope: sess.Scope, secondFactorAt: sess.SecondFactorAt}
 }
 
 // RenewSession validates an access token and renews it, for clients that
@@ -168,7 +168,7 @@ func (s *Service) RenewSession(ctx context.Context, c Client, accessToken, login
 		t = &Tokens{SessionID: sess.ID, UserID: sess.UserID, Access: accessToken,
 			AccessExpires: sess.AccessExpires, RefreshExpires: sess.RefreshExpires, Scope: sess.Scope}
 		a := Anonymous(c)
-		a.UserID = sess.UserID
+		a.userID = sess.UserID
 		return s.audit(tx, a, sess.UserID, "session.renew", "ok", "")
 	})
 	return t, err
@@ -298,8 +298,8 @@ func (s *Service) revokeReused(tx mfad.Tx, c Client, sessionID int64) error {
 		return err
 	}
 	a := Anonymous(c)
-	a.UserID = sess.UserID
-	if err := s.audit(tx, a, a.UserID, "session.refresh", "reused", ""); err != nil {
+	a.userID = sess.UserID
+	if err := s.audit(tx, a, a.userID, "session.refresh", "reused", ""); err != nil {
 		return err
 	}
 	return keep(mfad.ErrReused)
@@ -322,7 +322,7 @@ func (s *Service) LogoutRefresh(ctx context.Context, c Client, refreshToken stri
 			return err
 		}
 		a := Anonymous(c)
-		a.UserID = sess.UserID
+		a.userID = sess.UserID
 		return s.audit(tx, a, sess.UserID, "logout", "ok", "")
 	})
 }
@@ -347,21 +347,21 @@ func (s *Service) LogoutToken(ctx context.Context, c Client, accessToken string)
 			return err
 		}
 		a := Anonymous(c)
-		a.UserID, a.SessionID = sess.UserID, sess.ID
+		a.userID, a.sessionID = sess.UserID, sess.ID
 		return s.audit(tx, a, sess.UserID, "logout", "ok", "")
 	})
 }
 
 // Logout ends the actor's session.
 func (s *Service) Logout(ctx context.Context, a Actor) error {
-	if a.SessionID == 0 {
+	if a.sessionID == 0 {
 		return mfad.Errorf(mfad.EUnauthenticated, "no session")
 	}
 	return s.update(ctx, func(tx mfad.Tx) error {
-		if err := tx.DeleteSession(a.SessionID); err != nil && !errors.Is(err, mfad.ErrNoRows) {
+		if err := tx.DeleteSession(a.sessionID); err != nil && !errors.Is(err, mfad.ErrNoRows) {
 			return err
 		}
-		return s.audit(tx, a, a.UserID, "logout", "ok", "")
+		return s.audit(tx, a, a.userID, "logout", "ok", "")
 	})
 }
 
@@ -379,7 +379,7 @@ func (s *Service) endSession(tx mfad.Tx, c Client, accessToken string) error {
 		return err
 	}
 	a := Anonymous(c)
-	a.UserID, a.SessionID = sess.UserID, sess.ID
+	a.userID, a.sessionID = sess.UserID, sess.ID
 	return s.audit(tx, a, sess.UserID, "logout", "ok", "")
 }
 

@@ -52,3 +52,15 @@ func findRow(t reflect.Type, rows, seen map[reflect.Type]bool) string {
 	}
 	return ""
 }
+
+// TestActorSealed: no field of auth.Actor is exported, so only the core
+// (Authenticate, PasswordActor, System, Anonymous...) makes an actor; a
+// front cannot make itself an administrator or another user.
+func TestActorSealed(t *testing.T) {
+	at := reflect.TypeOf(auth.Actor{})
+	for i := range at.NumField() {
+		if f := at.Field(i); f.IsExported() {
+			t.Errorf("auth.Actor.%s is exported", f.Name)
+		}
+	}
+}

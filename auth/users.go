@@ -174,7 +174,7 @@ func (s *Service) visibleUser(tx mfad.Tx, a Actor, name string) (*mfad.User, err
 	var u *mfad.User
 	var err error
 	if name == "" {
-		u, err = tx.UserByID(a.UserID)
+		u, err = tx.UserByID(a.userID)
 	} else {
 		// UserByLogin finds names and emails; a name filter keeps names.
 		u, err = tx.UserByLogin(name)
@@ -182,7 +182,7 @@ func (s *Service) visibleUser(tx mfad.Tx, a Actor, name string) (*mfad.User, err
 			return nil, nil
 		}
 	}
-	if errors.Is(err, mfad.ErrNoRows) || (err == nil && !a.IsAdmin() && u.ID != a.UserID) {
+	if errors.Is(err, mfad.ErrNoRows) || (err == nil && !a.IsAdmin() && u.ID != a.userID) {
 		return nil, nil
 	}
 	return u, err
@@ -235,7 +235,7 @@ func (s *Service) LookupUser(ctx context.Context, a Actor, login string) (*UserI
 	var ui UserInfo
 	err := s.view(ctx, func(tx mfad.Tx) error {
 		u, err := tx.UserByLogin(login)
-		if err != nil || (!a.IsAdmin() && u.ID != a.UserID) {
+		if err != nil || (!a.IsAdmin() && u.ID != a.userID) {
 			return mfad.Errorf(mfad.ENotFound, "user not found")
 		}
 		ui, err = s.userInfo(tx, u)
@@ -250,7 +250,7 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor, id int64) error {
 	if err := s.admin(a); err != nil {
 		return err
 	}
-	if id == a.UserID {
+	if id == a.userID {
 		return mfad.Errorf(mfad.EConflict, "you cannot delete your own account")
 	}
 	return s.update(ctx, func(tx mfad.Tx) error {
@@ -276,13 +276,13 @@ func (s *Service) PasswordActor(ctx context.Context, c Client, login, password s
 	if err != nil {
 		return Actor{}, err
 	}
-	return Actor{Client: c, UserID: u.ID, Role: u.Role, Scope: mfad.ScopeEnroll, passwordOf: u.ID}, nil
+	return Actor{client: c, userID: u.ID, role: u.Role, scope: mfad.ScopeEnroll, passwordOf: u.ID}, nil
 }
 
 func (s *Service) checkOwnPassword(ctx context.Context, a Actor, password string) error {
 	var name string
 	if err := s.view(ctx, func(tx mfad.Tx) error {
-		u, err := tx.UserByID(a.UserID)
+		u, err := tx.UserByID(a.userID)
 		if err == nil {
 			name = u.Name
 		}
@@ -290,7 +290,7 @@ func (s *Service) checkOwnPassword(ctx context.Context, a Actor, password string
 	}); err != nil {
 		return err
 	}
-	_, err := s.checkPassword(ctx, a.Client, name, password)
+	_, err := s.checkPassword(ctx, a.client, name, password)
 	return err
 }
 
@@ -342,7 +342,7 @@ func (s *Service) ChangePassword(ctx context.Context, a Actor, req PasswordChang
 		}
 		keepSession := int64(0)
 		if !onBehalf(a, u.ID) {
-			keepSession = a.SessionID
+			keepSession = a.sessionID
 		}
 		if err := revoke(tx, u.ID, revocation{sessions: true, keepSession: keepSession, tickets: true, devices: true, appPasswords: true, enrollments: true}); err != nil {
 			return err

@@ -137,7 +137,7 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request, s *session) {
 
 func (h *handler) securityView(r *http.Request, s *session) (*view, error) {
 	v := h.base(r, s, "Security", "security")
-	st, err := h.svc.Status(r.Context(), s.actor, s.actor.UserID)
+	st, err := h.svc.Status(r.Context(), s.actor, s.actor.UserID())
 	if err != nil {
 		return v, err
 	}
@@ -172,7 +172,7 @@ func (h *handler) security(w http.ResponseWriter, r *http.Request, s *session) {
 // only place the secret appears (and it is not stored by the browser:
 // no-store).
 func (h *handler) enable(w http.ResponseWriter, r *http.Request, s *session) {
-	p, err := h.svc.Prepare(r.Context(), s.actor, auth.PrepareRequest{UserID: s.actor.UserID, Code: r.PostFormValue("code")})
+	p, err := h.svc.Prepare(r.Context(), s.actor, auth.PrepareRequest{UserID: s.actor.UserID(), Code: r.PostFormValue("code")})
 	if err != nil {
 		h.securityError(w, r, s, err, atOwn, "")
 		return
@@ -245,7 +245,7 @@ func (h *handler) confirm(w http.ResponseWriter, r *http.Request, s *session) {
 		h.securityError(w, r, s, mfad.Errorf(mfad.ENoPending, "no pending enrollment"), atConfirm, "")
 		return
 	}
-	out, err := h.svc.Confirm(r.Context(), s.actor, auth.ConfirmRequest{UserID: s.actor.UserID, Token: token, Secret: secret, Code: f.Get("code")})
+	out, err := h.svc.Confirm(r.Context(), s.actor, auth.ConfirmRequest{UserID: s.actor.UserID(), Token: token, Secret: secret, Code: f.Get("code")})
 	if err != nil {
 		if mfad.ErrorCode(err) != mfad.EInvalidCode {
 			h.securityError(w, r, s, err, atConfirm, "")
@@ -258,7 +258,7 @@ func (h *handler) confirm(w http.ResponseWriter, r *http.Request, s *session) {
 			return
 		}
 		v := h.base(r, s, "Turn on two-factor authentication", "security")
-		if st, serr := h.svc.Status(r.Context(), s.actor, s.actor.UserID); serr == nil {
+		if st, serr := h.svc.Status(r.Context(), s.actor, s.actor.UserID()); serr == nil {
 			ev.Expires = st.PendingExpires
 		}
 		v.Enroll = ev
@@ -281,7 +281,7 @@ func sameSecret(uri, secret string) bool {
 }
 
 func (h *handler) regenerate(w http.ResponseWriter, r *http.Request, s *session) {
-	codes, err := h.svc.RegenerateScratchCodes(r.Context(), s.actor, s.actor.UserID, r.PostFormValue("code"))
+	codes, err := h.svc.RegenerateScratchCodes(r.Context(), s.actor, s.actor.UserID(), r.PostFormValue("code"))
 	if err != nil {
 		h.securityError(w, r, s, err, atOwn, "scratch-code")
 		return
@@ -290,7 +290,7 @@ func (h *handler) regenerate(w http.ResponseWriter, r *http.Request, s *session)
 }
 
 func (h *handler) disable(w http.ResponseWriter, r *http.Request, s *session) {
-	err := h.svc.Disable(r.Context(), s.actor, auth.DisableRequest{UserID: s.actor.UserID,
+	err := h.svc.Disable(r.Context(), s.actor, auth.DisableRequest{UserID: s.actor.UserID(),
 		Password: r.PostFormValue("password"), Code: r.PostFormValue("code")})
 	if err != nil {
 		field := "off-code"

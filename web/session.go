@@ -194,10 +194,10 @@ func (h *handler) csrfRefused(w http.ResponseWriter, r *http.Request) {
 func (h *handler) base(r *http.Request, s *session, title, nav string) *view {
 	v := &view{Title: title, Nav: nav, CSRF: s.csrf()}
 	ctx := r.Context()
-	if u, err := h.svc.GetUser(ctx, s.actor, s.actor.UserID); err == nil {
+	if u, err := h.svc.GetUser(ctx, s.actor, s.actor.UserID()); err == nil {
 		v.User = u
 	} else {
-		v.User = &auth.UserInfo{ID: s.actor.UserID}
+		v.User = &auth.UserInfo{ID: s.actor.UserID()}
 	}
 	if c, err := h.svc.Capabilities(s.actor); err == nil {
 		v.Admin = c.Administer

@@ -114,7 +114,7 @@ func (s *server) wrap(rt route) http.Handler {
 		a := auth.Anonymous(httpx.Client(r, Dialect))
 		if !rt.public {
 			var err error
-			if a, err = s.svc.Authenticate(r.Context(), a.Client, httpx.Bearer(r)); err != nil {
+			if a, err = s.svc.Authenticate(r.Context(), a.Client(), httpx.Bearer(r)); err != nil {
 				writeError(w, err, nil)
 				return
 			}

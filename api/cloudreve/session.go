@@ -49,7 +49,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, a auth.Actor) err
 	if err := required("Password", req.Password); err != nil {
 		return err
 	}
-	res, err := s.svc.Login(r.Context(), a.Client, auth.LoginRequest{Login: req.Email, Password: req.Password})
+	res, err := s.svc.Login(r.Context(), a.Client(), auth.LoginRequest{Login: req.Email, Password: req.Password})
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (s *server) login2FA(w http.ResponseWriter, r *http.Request, a auth.Actor) 
 	if err := required("OTP", req.OTP, "SessionID", req.SessionID); err != nil {
 		return err
 	}
-	res, err := s.svc.CompleteLogin(r.Context(), a.Client, auth.TicketRequest{Ticket: req.SessionID, Code: req.OTP})
+	res, err := s.svc.CompleteLogin(r.Context(), a.Client(), auth.TicketRequest{Ticket: req.SessionID, Code: req.OTP})
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func (s *server) refresh(w http.ResponseWriter, r *http.Request, a auth.Actor) e
 	if err := required("RefreshToken", req.RefreshToken); err != nil {
 		return err
 	}
-	t, err := s.svc.Refresh(r.Context(), a.Client, req.RefreshToken)
+	t, err := s.svc.Refresh(r.Context(), a.Client(), req.RefreshToken)
 	if err != nil {
 		return err
 	}
@@ -118,12 +118,12 @@ func (s *server) signOut(w http.ResponseWriter, r *http.Request, a auth.Actor) e
 		return err
 	}
 	if bearer := httpx.Bearer(r); bearer != "" && !present {
-		return s.endSession(w, r, a.Client, bearer)
+		return s.endSession(w, r, a.Client(), bearer)
 	}
 	if err := required("RefreshToken", req.RefreshToken); err != nil {
 		return err
 	}
-	if err := s.svc.LogoutRefresh(r.Context(), a.Client, req.RefreshToken); err != nil {
+	if err := s.svc.LogoutRefresh(r.Context(), a.Client(), req.RefreshToken); err != nil {
 		return err
 	}
 	return ok(w, "")

@@ -9,7 +9,7 @@ import (
 // GET /user/setting: the user's settings; two_fa_enabled is the one that
 // means something here.
 func (s *server) settings(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	st, err := s.svc.Status(r.Context(), a, a.UserID)
+	st, err := s.svc.Status(r.Context(), a, a.UserID())
 	if err != nil {
 		return err
 	}
@@ -20,7 +20,7 @@ func (s *server) settings(w http.ResponseWriter, r *http.Request, a auth.Actor) 
 // pending for 600 s; the client builds the otpauth URI itself. No scratch
 // codes are made: Cloudreve has none.
 func (s *server) init2FA(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	p, err := s.svc.Prepare(r.Context(), a, auth.PrepareRequest{UserID: a.UserID})
+	p, err := s.svc.Prepare(r.Context(), a, auth.PrepareRequest{UserID: a.UserID()})
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func (s *server) patchSettings(w http.ResponseWriter, r *http.Request, a auth.Ac
 		if err := required("NewPassword", *req.NewPassword); err != nil {
 			return err
 		}
-		pc := auth.PasswordChange{UserID: a.UserID, Current: *req.CurrentPassword, New: *req.NewPassword}
+		pc := auth.PasswordChange{UserID: a.UserID(), Current: *req.CurrentPassword, New: *req.NewPassword}
 		if req.TwoFAEnabled == nil {
 			// The code goes to one call only: used twice it would be a replay.
 			pc.Code = deref(req.TwoFACode)
@@ -71,9 +71,9 @@ func (s *server) patchSettings(w http.ResponseWriter, r *http.Request, a auth.Ac
 		code := deref(req.TwoFACode)
 		var err error
 		if *req.TwoFAEnabled {
-			_, err = s.svc.Confirm(r.Context(), a, auth.ConfirmRequest{UserID: a.UserID, Code: code})
+			_, err = s.svc.Confirm(r.Context(), a, auth.ConfirmRequest{UserID: a.UserID(), Code: code})
 		} else {
-			err = s.svc.Disable(r.Context(), a, auth.DisableRequest{UserID: a.UserID, Code: code})
+			err = s.svc.Disable(r.Context(), a, auth.DisableRequest{UserID: a.UserID(), Code: code})
 		}
 		if err != nil {
 			return err

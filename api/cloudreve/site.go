@@ -56,7 +56,7 @@ func (s *server) siteConfig(w http.ResponseWriter, r *http.Request, a auth.Actor
 	}
 	cfg := siteConfig{Title: s.svc.Config().Issuer, Themes: themes, DefaultTheme: defaultTheme, User: &anonymous}
 	if bearer := httpx.Bearer(r); bearer != "" {
-		u, err := s.currentUser(r, a.Client, bearer)
+		u, err := s.currentUser(r, a.Client(), bearer)
 		if err != nil && mfad.ErrorCode(err) != mfad.EUnauthenticated {
 			return err
 		}
@@ -75,7 +75,7 @@ func (s *server) currentUser(r *http.Request, c auth.Client, bearer string) (*us
 	if err != nil {
 		return nil, err
 	}
-	ui, err := s.svc.GetUser(r.Context(), a, a.UserID)
+	ui, err := s.svc.GetUser(r.Context(), a, a.UserID())
 	if err != nil {
 		return nil, err
 	}

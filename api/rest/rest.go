@@ -129,7 +129,7 @@ func (s *server) wrap(rt route) http.Handler {
 		a := auth.Anonymous(httpx.Client(r, Dialect))
 		if !rt.Public && !ownAuth[rt.Method+" "+rt.Path] {
 			var err error
-			if a, err = s.svc.Authenticate(r.Context(), a.Client, httpx.Bearer(r)); err != nil {
+			if a, err = s.svc.Authenticate(r.Context(), a.Client(), httpx.Bearer(r)); err != nil {
 				writeError(w, r, err)
 				return
 			}
@@ -167,7 +167,7 @@ func jsonBody(r *http.Request) bool {
 func userID(r *http.Request, a auth.Actor) (int64, error) {
 	v := r.PathValue("id")
 	if v == "me" {
-		return a.UserID, nil
+		return a.UserID(), nil
 	}
 	id, err := parseID(v)
 	if err != nil {

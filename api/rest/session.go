@@ -43,7 +43,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, a auth.Actor) err
 	if err := require("login", req.Login, "password", req.Password); err != nil {
 		return err
 	}
-	res, err := s.svc.Login(r.Context(), a.Client, auth.LoginRequest{Login: req.Login, Password: req.Password, Code: req.Code, TrustedToken: req.TrustedToken})
+	res, err := s.svc.Login(r.Context(), a.Client(), auth.LoginRequest{Login: req.Login, Password: req.Password, Code: req.Code, TrustedToken: req.TrustedToken})
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (s *server) secondFactor(w http.ResponseWriter, r *http.Request, a auth.Act
 	if err := require("ticket", req.Ticket, "code", req.Code); err != nil {
 		return err
 	}
-	res, err := s.svc.CompleteLogin(r.Context(), a.Client, auth.TicketRequest(req))
+	res, err := s.svc.CompleteLogin(r.Context(), a.Client(), auth.TicketRequest(req))
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func (s *server) refresh(w http.ResponseWriter, r *http.Request, a auth.Actor) e
 	if err := require("refresh_token", req.RefreshToken); err != nil {
 		return err
 	}
-	t, err := s.svc.Refresh(r.Context(), a.Client, req.RefreshToken)
+	t, err := s.svc.Refresh(r.Context(), a.Client(), req.RefreshToken)
 	if err != nil {
 		return err
 	}
@@ -125,11 +125,11 @@ type meResponse struct {
 }
 
 func (s *server) me(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	u, err := s.svc.GetUser(r.Context(), a, a.UserID)
+	u, err := s.svc.GetUser(r.Context(), a, a.UserID())
 	if err != nil {
 		return err
 	}
-	st, err := s.svc.Status(r.Context(), a, a.UserID)
+	st, err := s.svc.Status(r.Context(), a, a.UserID())
 	if err != nil {
 		return err
 	}
@@ -154,7 +154,7 @@ func (s *server) verify(w http.ResponseWriter, r *http.Request, a auth.Actor) er
 	if err := require("code", req.Code); err != nil {
 		return err
 	}
-	if err := s.svc.StepUpToken(r.Context(), a.Client, token, req.Code); err != nil {
+	if err := s.svc.StepUpToken(r.Context(), a.Client(), token, req.Code); err != nil {
 		return err
 	}
 	noContent(w)

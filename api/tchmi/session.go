@@ -111,7 +111,7 @@ func (s *Session) bind(ctx context.Context, sessionID string) error {
 	if err != nil {
 		return err
 	}
-	s.tokens = &auth.Tokens{SessionID: a.SessionID, UserID: a.UserID, Access: sessionID, Scope: a.Scope}
+	s.tokens = &auth.Tokens{SessionID: a.SessionID(), UserID: a.UserID(), Access: sessionID, Scope: a.Scope()}
 	return nil
 }
 

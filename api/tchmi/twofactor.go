@@ -31,7 +31,7 @@ func (c *call) enable2FA() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, err = c.svc.EnableWithSecret(c.ctx, a, auth.EnableRequest{UserID: a.UserID, Secret: *in.Secret, Code: *in.TwoFactorToken,
+	_, err = c.svc.EnableWithSecret(c.ctx, a, auth.EnableRequest{UserID: a.UserID(), Secret: *in.Secret, Code: *in.TwoFactorToken,
 		Password: *in.Password})
 	if err != nil {
 		return nil, err
@@ -55,7 +55,7 @@ func (c *call) disable2FA() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = c.svc.Disable(c.ctx, a, auth.DisableRequest{UserID: a.UserID, Password: *in.Password, Code: *in.TwoFactorToken})
+	err = c.svc.Disable(c.ctx, a, auth.DisableRequest{UserID: a.UserID(), Password: *in.Password, Code: *in.TwoFactorToken})
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func (c *call) status() (any, error) {
 	}
 	var st *auth.Status
 	if name == "" {
-		st, err = c.svc.Status(c.ctx, a, a.UserID)
+		st, err = c.svc.Status(c.ctx, a, a.UserID())
 	} else {
 		st, err = c.svc.StatusOf(c.ctx, a, name)
 	}
@@ -120,7 +120,7 @@ func (c *call) changePassword() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = c.svc.ChangePassword(c.ctx, a, auth.PasswordChange{UserID: a.UserID, Current: *in.CurrentPassword,
+	err = c.svc.ChangePassword(c.ctx, a, auth.PasswordChange{UserID: a.UserID(), Current: *in.CurrentPassword,
 		New: *in.NewPassword, Code: str(in.TwoFactorToken)})
 	return nil, err
 }

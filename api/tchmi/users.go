@@ -55,7 +55,7 @@ func (c *call) getCurrentUser() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, err := c.svc.GetUser(c.ctx, a, a.UserID)
+	u, err := c.svc.GetUser(c.ctx, a, a.UserID())
 	if err != nil {
 		return nil, err
 	}

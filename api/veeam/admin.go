@@ -94,7 +94,7 @@ func (s *server) changeOwnPassword(v *version, w http.ResponseWriter, r *http.Re
 	if req.Current == "" || req.New == "" {
 		return mfad.Errorf(mfad.EInvalidInput, "currentPassword and newPassword are required")
 	}
-	if err := s.svc.ChangePassword(r.Context(), a, auth.PasswordChange{UserID: a.UserID, Current: req.Current, New: req.New}); err != nil {
+	if err := s.svc.ChangePassword(r.Context(), a, auth.PasswordChange{UserID: a.UserID(), Current: req.Current, New: req.New}); err != nil {
 		return err
 	}
 	empty(w, v.noContent)

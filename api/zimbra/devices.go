@@ -8,7 +8,7 @@ import (
 // are trusted and whether this one is ("this device" is the one whose
 // trusted token the client holds). One core call.
 func (c *call) getTrustedDevices() (*node, error) {
-	devices, this, err := c.svc.TrustedDevicesOf(c.ctx, c.actor, c.actor.UserID, c.trustedToken())
+	devices, this, err := c.svc.TrustedDevicesOf(c.ctx, c.actor, c.actor.UserID(), c.trustedToken())
 	if err != nil {
 		return nil, err
 	}
@@ -24,7 +24,7 @@ func (c *call) getTrustedDevices() (*node, error) {
 // revokeTrustedDevice is RevokeTrustedDeviceRequest: this device is
 // trusted no more (nothing to do when it is not).
 func (c *call) revokeTrustedDevice() (*node, error) {
-	if err := c.svc.RevokeTrustedDeviceOf(c.ctx, c.actor, c.actor.UserID, c.trustedToken(), false); err != nil {
+	if err := c.svc.RevokeTrustedDeviceOf(c.ctx, c.actor, c.actor.UserID(), c.trustedToken(), false); err != nil {
 		return nil, err
 	}
 	c.setCookie(cookieTrust, "", -1)
@@ -34,7 +34,7 @@ func (c *call) revokeTrustedDevice() (*node, error) {
 // revokeOtherTrustedDevices is RevokeOtherTrustedDevicesRequest: every
 // trusted device but this one is trusted no more.
 func (c *call) revokeOtherTrustedDevices() (*node, error) {
-	if err := c.svc.RevokeTrustedDeviceOf(c.ctx, c.actor, c.actor.UserID, c.trustedToken(), true); err != nil {
+	if err := c.svc.RevokeTrustedDeviceOf(c.ctx, c.actor, c.actor.UserID(), c.trustedToken(), true); err != nil {
 		return nil, err
 	}
 	return c.answer(), nil
@@ -56,7 +56,7 @@ func (c *call) createAppPassword() (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	pw, err := c.svc.CreateAppPassword(c.ctx, c.actor, c.actor.UserID, name, "")
+	pw, err := c.svc.CreateAppPassword(c.ctx, c.actor, c.actor.UserID(), name, "")
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +66,7 @@ func (c *call) createAppPassword() (*node, error) {
 // getAppPasswords is GetAppSpecificPasswordsRequest: names and times,
 // never the passwords.
 func (c *call) getAppPasswords() (*node, error) {
-	ps, err := c.svc.AppPasswords(c.ctx, c.actor, c.actor.UserID)
+	ps, err := c.svc.AppPasswords(c.ctx, c.actor, c.actor.UserID())
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func (c *call) revokeAppPassword() (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.svc.RevokeAppPassword(c.ctx, c.actor, c.actor.UserID, name); err != nil {
+	if err := c.svc.RevokeAppPassword(c.ctx, c.actor, c.actor.UserID(), name); err != nil {
 		return nil, err
 	}
 	return c.answer(), nil

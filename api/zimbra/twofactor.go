@@ -55,7 +55,7 @@ func (c *call) enable() (*node, error) {
 	case hasPassword:
 		var a auth.Actor
 		if a, err = c.svc.PasswordActor(c.ctx, c.client, name, password); err == nil {
-			conf, err = c.svc.Confirm(c.ctx, a, auth.ConfirmRequest{UserID: a.UserID, Code: code})
+			conf, err = c.svc.Confirm(c.ctx, a, auth.ConfirmRequest{UserID: a.UserID(), Code: code})
 		}
 	default:
 		return nil, mfad.Errorf(mfad.EInvalidLogin, "auth token and password missing")
@@ -101,7 +101,7 @@ func (c *call) enableStart(name, password string) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := c.svc.Prepare(c.ctx, a, auth.PrepareRequest{UserID: a.UserID})
+	p, err := c.svc.Prepare(c.ctx, a, auth.PrepareRequest{UserID: a.UserID()})
 	if mfad.ErrorCode(err) == mfad.EConflict {
 		return c.answer(), nil // already enabled: Zimbra's empty answer
 	}
@@ -119,7 +119,7 @@ func (c *call) enableStart(name, password string) (*node, error) {
 // disable is DisableTwoFactorAuthRequest. Zimbra sends no code with it, so
 // the core asks for a session whose second factor is recent.
 func (c *call) disable() (*node, error) {
-	if err := c.svc.Disable(c.ctx, c.actor, auth.DisableRequest{UserID: c.actor.UserID}); err != nil {
+	if err := c.svc.Disable(c.ctx, c.actor, auth.DisableRequest{UserID: c.actor.UserID()}); err != nil {
 		return nil, err
 	}
 	return c.answer(), nil
@@ -128,7 +128,7 @@ func (c *call) disable() (*node, error) {
 // getScratchCodes is GetScratchCodesRequest: the unused scratch codes
 // again (a sensitive action: a recent second factor).
 func (c *call) getScratchCodes() (*node, error) {
-	codes, err := c.svc.ScratchCodes(c.ctx, c.actor, c.actor.UserID, "")
+	codes, err := c.svc.ScratchCodes(c.ctx, c.actor, c.actor.UserID(), "")
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +138,7 @@ func (c *call) getScratchCodes() (*node, error) {
 // generateScratchCodes is GenerateScratchCodesRequest: a new set, the old
 // one void (a sensitive action: a recent second factor).
 func (c *call) generateScratchCodes() (*node, error) {
-	codes, err := c.svc.RegenerateScratchCodes(c.ctx, c.actor, c.actor.UserID, "")
+	codes, err := c.svc.RegenerateScratchCodes(c.ctx, c.actor, c.actor.UserID(), "")
 	if err != nil {
 		return nil, err
 	}
