@@ -46,7 +46,7 @@ func (p *Prepared) QRSVG() ([]byte, error) { return otp.QRSVG(p.URI) }
 // Preparing again replaces the pending enrollment; an enabled factor stays in
 // force until the new one is confirmed.
 func (s *Service) Prepare(ctx context.Context, a Actor, req PrepareRequest) (*Prepared, error) {
-	prof := s.Profile(a.client.Dialect)
+	prof := s.profileOf(a.client.Dialect)
 	return s.prepareIn(ctx, a, req, prof, prof.KeepEnrolled && !req.Recreate)
 }
 
@@ -188,7 +188,7 @@ func (s *Service) Confirm(ctx context.Context, a Actor, req ConfirmRequest) (*Co
 			return nil, err
 		}
 	}
-	prof := s.Profile(a.client.Dialect)
+	prof := s.profileOf(a.client.Dialect)
 	if prof.PasswordToEnable {
 		login, err := s.loginOf(ctx, req, a)
 		if err != nil {
@@ -313,7 +313,7 @@ func (s *Service) wrongEnrollmentCode(tx mfad.Tx, a Actor, e *mfad.Enrollment) e
 func (s *Service) mayConfirm(tx mfad.Tx, a Actor, e *mfad.Enrollment) error {
 	proven := a.passwordOf == e.UserID || (e.PasswordProof && e.Dialect == a.client.Dialect)
 	withSession := a.sessionID != 0 || a.system
-	fresh := s.Profile(a.client.Dialect).SessionOnConfirm
+	fresh := s.profileOf(a.client.Dialect).SessionOnConfirm
 	if fresh && !proven && !(a.sessionID != 0 && a.userID == e.UserID) {
 		return mfad.Errorf(mfad.EUnauthenticated, "this enrollment was not started with the password; confirm it with the password or in the session that prepared it")
 	}
@@ -407,7 +407,7 @@ func (s *Service) enable(tx mfad.Tx, e *mfad.Enrollment, step int64, codes []str
 // afterEnable revokes what enabling revokes and issues what the front asked.
 func (s *Service) afterEnable(tx mfad.Tx, a Actor, e *mfad.Enrollment, req ConfirmRequest, out *Confirmed) error {
 	current := int64(0)
-	fresh := s.Profile(a.client.Dialect).SessionOnConfirm
+	fresh := s.profileOf(a.client.Dialect).SessionOnConfirm
 	if a.userID == e.UserID && !fresh {
 		current = a.sessionID
 	}
@@ -458,7 +458,7 @@ func (s *Service) EnableWithSecret(ctx context.Context, a Actor, req EnableReque
 	if err := s.self(a, req.UserID, true); err != nil {
 		return nil, err
 	}
-	prof := s.Profile(a.client.Dialect)
+	prof := s.profileOf(a.client.Dialect)
 	if prof.PasswordToEnable {
 		if err := s.checkOwnPassword(ctx, a, req.Password); err != nil {
 			return nil, err

@@ -74,9 +74,9 @@ func (s *Service) status(tx mfad.Tx, c Client, userID int64) (*Status, error) {
 	return st, nil
 }
 
-// StepUp verifies a second factor for the actor's own session (a TOTP or a
+// stepUpSession verifies a second factor for the actor's own session (a TOTP or a
 // scratch code) and records it as recent proof for sensitive actions.
-func (s *Service) StepUp(ctx context.Context, a Actor, code string) error {
+func (s *Service) stepUpSession(ctx context.Context, a Actor, code string) error {
 	if err := s.full(a); err != nil {
 		return err
 	}
@@ -168,7 +168,7 @@ func (s *Service) Disable(ctx context.Context, a Actor, req DisableRequest) erro
 	if onBehalf(a, req.UserID) {
 		return s.Reset(ctx, a, req.UserID)
 	}
-	if s.Profile(a.client.Dialect).PasswordToDisable {
+	if s.profileOf(a.client.Dialect).PasswordToDisable {
 		if err := s.checkOwnPassword(ctx, a, req.Password); err != nil {
 			return err
 		}

@@ -271,7 +271,7 @@ func (s *Service) secondStep(tx mfad.Tx, a Actor, u *mfad.User, f *mfad.Factor, 
 	default:
 		now := s.Now()
 		token, hash := newToken()
-		ttl := s.Profile(a.client.Dialect).TicketTTL
+		ttl := s.profileOf(a.client.Dialect).TicketTTL
 		t := &mfad.Ticket{Hash: hash, UserID: u.ID, Dialect: a.client.Dialect, RemoteAddr: a.client.Addr, CreatedAt: now, ExpiresAt: now.Add(ttl)}
 		if err = tx.CreateTicket(t); err == nil {
 			res.Ticket, res.TicketExpires = token, t.ExpiresAt

@@ -68,9 +68,9 @@ func (s *Service) RegisterProfile(dialect string, p Profile) {
 	s.profiles[dialect] = p
 }
 
-// Profile returns the effective profile of dialect: what was registered,
+// profileOf returns the effective profile of dialect: what was registered,
 // its zero fields filled from the Config.
-func (s *Service) Profile(dialect string) Profile {
+func (s *Service) profileOf(dialect string) Profile {
 	s.profilesMu.RLock()
 	p := s.profiles[dialect]
 	s.profilesMu.RUnlock()

@@ -133,7 +133,7 @@ func New(store mfad.Store, ring *seal.Ring, cfg Config, opts ...Option) *Service
 }
 
 // accessTTL is the access token lifetime of a session made through c.
-func (s *Service) accessTTL(c Client) time.Duration { return s.Profile(c.Dialect).AccessTTL }
+func (s *Service) accessTTL(c Client) time.Duration { return s.profileOf(c.Dialect).AccessTTL }
 
 // Config returns the effective configuration.
 func (s *Service) Config() Config { return s.cfg }

@@ -34,7 +34,7 @@ func (s *Service) newSession(tx mfad.Tx, c Client, u *mfad.User, scope mfad.Scop
 	now := s.Now()
 	access, ah := newToken()
 	refresh, rh := newToken()
-	prof := s.Profile(c.Dialect)
+	prof := s.profileOf(c.Dialect)
 	sess := &mfad.Session{
 		UserID: u.ID, AccessHash: ah, AccessExpires: now.Add(prof.AccessTTL),
 		RefreshHash: rh, RefreshExpires: now.Add(prof.RefreshTTL),
@@ -57,7 +57,7 @@ func (s *Service) newSession(tx mfad.Tx, c Client, u *mfad.User, scope mfad.Scop
 // idleFor is the idle timeout of a session made for c: 0 (fixed
 // lifetimes) unless its dialect's sessions idle out.
 func (s *Service) idleFor(c Client, persistent bool) time.Duration {
-	prof := s.Profile(c.Dialect)
+	prof := s.profileOf(c.Dialect)
 	switch {
 	case !prof.IdleSessions:
 		return 0
@@ -242,7 +242,7 @@ const maxChain = 8
 func (s *Service) rotate(tx mfad.Tx, c Client, refreshToken string, now time.Time) (*mfad.Session, pair, error) {
 	key, _ := newToken()
 	p := derive([]byte(key), refreshToken)
-	prof := s.Profile(c.Dialect)
+	prof := s.profileOf(c.Dialect)
 	next := &mfad.Session{AccessHash: hashToken(p.access), AccessExpires: now.Add(prof.AccessTTL),
 		RefreshHash: hashToken(p.refresh), RefreshExpires: now.Add(prof.RefreshTTL)}
 	sess, err := tx.RotateRefresh(hashToken(refreshToken), now, next, []byte(key))
