@@ -262,3 +262,65 @@ func TestLockout(t *testing.T) {
 		}
 	})
 }
+
+// TestOwnerNotLockedOutByGuessers is issue 14 item 3 in the core: failures
+// from elsewhere throttle the account for new clients, but not the owner's
+// correct password from an address she logged in from, nor from a device
+// she trusted (its token), wherever it now is.
+func TestOwnerNotLockedOutByGuessers(t *testing.T) {
+	e := newEnv(t)
+	u, _ := e.enrolledUser("u")
+	home := auth.Client{Addr: "203.0.113.77", Dialect: "test"}
+	res := e.login(u, home) // her address is known from now on
+	if res.Ticket == "" {
+		t.Fatalf("login: %+v", res)
+	}
+	dev, err := e.svc.CompleteLogin(e.ctx, home, auth.TicketRequest{Ticket: res.Ticket, Code: e.code(u), TrustDevice: true, DeviceName: "laptop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evil := auth.Client{Addr: "198.51.100.66", Dialect: "test"}
+	guess := func() { // by name and by email alike: one budget
+		t.Helper()
+		for i := range 12 {
+			login := u.Name
+			if i%2 == 1 {
+				login = u.Email
+			}
+			_, err := e.svc.Login(e.ctx, evil, auth.LoginRequest{Login: login, Password: "a wrong guess"})
+			if i < 5 {
+				checkCode(t, "guess", err, mfad.EInvalidLogin)
+			} else {
+				checkCode(t, "guess", err, mfad.EThrottled)
+			}
+		}
+	}
+	guess()
+	// A correct password forgets the failures, so each success below is
+	// tried after a fresh round of guesses.
+	right := auth.LoginRequest{Login: u.Name, Password: u.Password}
+	for _, tc := range []struct {
+		name   string
+		c      auth.Client
+		device string
+		want   mfad.Code
+	}{
+		{"a new address", auth.Client{Addr: "192.0.2.200", Dialect: "test"}, "", mfad.EThrottled},
+		{"the guesser's address", evil, "", mfad.EThrottled},
+		{"a token that is no device's", auth.Client{Addr: "192.0.2.202", Dialect: "test"}, "not-a-token", mfad.EThrottled},
+		{"her trusted device from a new address", auth.Client{Addr: "192.0.2.201", Dialect: "test"}, dev.Trusted.Token, ""},
+		{"her address", home, "", ""},
+	} {
+		req := right
+		req.TrustedToken = tc.device
+		_, err := e.svc.Login(e.ctx, tc.c, req)
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tc.name, err)
+			}
+			guess()
+		} else {
+			checkCode(t, tc.name, err, tc.want)
+		}
+	}
+}
