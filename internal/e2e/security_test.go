@@ -399,3 +399,67 @@ func TestNativeAPIWantsJSON(t *testing.T) {
 		t.Errorf("GET without a body: %d", st)
 	}
 }
+
+// TestForwardedForFailsClosed is issue 14 item 5: behind a trusted proxy on
+// the same machine, an X-Forwarded-For entry that did not parse (a port, a
+// bracketed IPv6 address, "unknown") fell back to the proxy's loopback
+// address, so under the "remote clients only" policy the client counted as
+// local and no code was asked.
+func TestForwardedForFailsClosed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs mfad")
+	}
+	srv := e2e.Start(t, e2e.Options{Args: []string{"--trusted-proxies", "127.0.0.1,::1"}})
+	const pw = "remote-user-password"
+	srv.AddUser("roamer", pw)
+	var admin, user struct {
+		AccessToken string `json:"access_token"`
+	}
+	srv.Do("POST", "/v1/login", "", map[string]string{"login": "admin", "password": e2e.AdminPassword}, &admin)
+	if st, _ := srv.Do("PUT", "/v1/policy", admin.AccessToken, map[string]string{"policy": "remote"}, nil); st != 200 && st != 204 {
+		t.Fatalf("set policy: %d", st)
+	}
+	srv.Do("POST", "/v1/login", "", map[string]string{"login": "roamer", "password": pw}, &user)
+	var prep struct {
+		Secret          string `json:"secret"`
+		EnrollmentToken string `json:"enrollment_token"`
+	}
+	srv.Do("POST", "/v1/users/me/2fa/prepare", user.AccessToken, map[string]string{}, &prep)
+	secret, err := otp.DecodeSecret(prep.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := otp.Key{Secret: secret, Algorithm: otp.SHA1, Digits: 6, Period: 30}.Code(srv.Now())
+	if st, _ := srv.Do("POST", "/v1/users/me/2fa/confirm", user.AccessToken,
+		map[string]string{"enrollment_token": prep.EnrollmentToken, "code": code}, nil); st != 200 {
+		t.Fatalf("confirm: %d", st)
+	}
+	for _, tc := range []struct {
+		xff, want string
+	}{
+		{"", "ok"}, // the proxy's own request: local
+		{"203.0.113.9", "second_factor_required"},
+		{"203.0.113.9:4711", "second_factor_required"},
+		{"[2001:db8::1]:443", "second_factor_required"},
+		{"unknown", "second_factor_required"},
+		{"198.51.100.1, not-an-address", "second_factor_required"},
+	} {
+		req, _ := http.NewRequest("POST", srv.URL+"/v1/login", strings.NewReader(`{"login":"roamer","password":"`+pw+`"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if tc.xff != "" {
+			req.Header.Set("X-Forwarded-For", tc.xff)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out struct {
+			Status string `json:"status"`
+		}
+		json.NewDecoder(res.Body).Decode(&out)
+		res.Body.Close()
+		if out.Status != tc.want {
+			t.Errorf("X-Forwarded-For %q: status %q (HTTP %d), want %q", tc.xff, out.Status, res.StatusCode, tc.want)
+		}
+	}
+}
