@@ -121,3 +121,58 @@ func auditFilter(r *http.Request) (mfad.AuditFilter, error) {
 	}
 	return f, nil
 }
+
+type notificationJSON struct {
+	ID         int64  `json:"id"`
+	Kind       string `json:"kind"`
+	Target     string `json:"target"`
+	UserID     int64  `json:"user_id"`
+	Time       stamp  `json:"time"`
+	RemoteAddr string `json:"remote_addr"`
+	Dialect    string `json:"dialect"`
+	Detail     string `json:"detail"`
+	State      string `json:"state"`
+	Attempts   int    `json:"attempts"`
+	LastError  string `json:"last_error"`
+	DoneAt     *stamp `json:"done_at"`
+}
+
+type notificationsResponse struct {
+	Notifications []notificationJSON `json:"notifications"`
+	NextBeforeID  *int64             `json:"next_before_id"`
+}
+
+// notifications reads the delivery log of notifications (the outbox),
+// newest first; state=pending|sent|failed selects.
+func (s *server) notifications(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	af, err := auditFilter(r)
+	if err != nil {
+		return err
+	}
+	f := mfad.NotificationFilter{UserID: af.UserID, BeforeID: af.BeforeID, Limit: af.Limit}
+	switch st := r.URL.Query().Get("state"); st {
+	case "", mfad.NotifyPending, mfad.NotifySent, mfad.NotifyFailed:
+		f.State = st
+	default:
+		return mfad.Errorf(mfad.EInvalidInput, "state must be pending, sent or failed")
+	}
+	rows, err := s.svc.Notifications(r.Context(), a, f)
+	if err != nil {
+		return err
+	}
+	out := notificationsResponse{Notifications: make([]notificationJSON, len(rows))}
+	for i, n := range rows {
+		j := notificationJSON{ID: n.ID, Kind: n.Kind, Target: n.Target, UserID: n.UserID, Time: stamp(n.Time),
+			RemoteAddr: n.RemoteAddr, Dialect: n.Dialect, Detail: n.Detail, State: n.State, Attempts: n.Attempts,
+			LastError: n.LastError}
+		if !n.DoneAt.IsZero() {
+			d := stamp(n.DoneAt)
+			j.DoneAt = &d
+		}
+		out.Notifications[i] = j
+	}
+	if n := len(rows); n > 0 && n == f.Limit {
+		out.NextBeforeID = &rows[n-1].ID
+	}
+	return writeJSON(w, http.StatusOK, out)
+}

@@ -88,6 +88,7 @@ var routes = []route{
 	{Route{"GET", "/v1/policy", false}, (*server).getPolicy},
 	{Route{"PUT", "/v1/policy", false}, (*server).setPolicy},
 	{Route{"GET", "/v1/audit", false}, (*server).audit},
+	{Route{"GET", "/v1/notifications", false}, (*server).notifications},
 }
 
 // Routes returns the route table.

@@ -46,7 +46,12 @@ type config struct {
 	ArgonTime      int
 	ArgonParallel  int
 	HashConcurrent int
-	NoMigrate      bool // PostgreSQL: do not migrate at start; refuse a schema with pending migrations
+	Webhooks       string // notification endpoints: NAME=URL[;events=KIND,KIND] ...
+	SMTPAddr       string // host:port of the mail server for notifications; "": no email
+	SMTPFrom       string
+	SMTPUser       string
+	SMTPTLS        string // starttls, tls or none
+	NoMigrate      bool   // PostgreSQL: do not migrate at start; refuse a schema with pending migrations
 
 	settings []setting // the settings bind registered, in order, with where each came from
 }
@@ -94,6 +99,11 @@ func (c *config) bind(fs *flag.FlagSet) {
 	fs.IntVar(&c.ArgonTime, "argon-time", int(d.Password.Time), "argon2id passes (MFAD_ARGON_TIME)")
 	fs.IntVar(&c.ArgonParallel, "argon-parallel", int(d.Password.Threads), "argon2id lanes (MFAD_ARGON_PARALLEL)")
 	fs.IntVar(&c.HashConcurrent, "hash-concurrency", d.Password.Concurrent, "password hashes computed at once (MFAD_HASH_CONCURRENCY)")
+	str(&c.Webhooks, "webhooks", "MFAD_WEBHOOKS", "", "notification webhooks, space-separated NAME=URL[;events=KIND,KIND]; signed with MFAD_WEBHOOK_SECRET_<NAME> or MFAD_WEBHOOK_SECRET (docs/notifications.md)")
+	str(&c.SMTPAddr, "smtp-addr", "MFAD_SMTP_ADDR", "", "mail server (host:port) for emailing users about their second factor; empty: no email")
+	str(&c.SMTPFrom, "smtp-from", "MFAD_SMTP_FROM", "mfad@localhost", "sender address of notification emails")
+	str(&c.SMTPUser, "smtp-user", "MFAD_SMTP_USER", "", "SMTP AUTH user (its password: MFAD_SMTP_PASSWORD)")
+	str(&c.SMTPTLS, "smtp-tls", "MFAD_SMTP_TLS", "starttls", "SMTP transport security: starttls, tls (implicit, port 465) or none (a relay on this machine)")
 	fs.BoolVar(&c.NoMigrate, "no-migrate", false, "PostgreSQL: do not apply pending migrations at start, refuse to start while any is pending; run mfad migrate instead (MFAD_NO_MIGRATE)")
 }
 

@@ -31,6 +31,7 @@ Usage:
   mfad load --url URL --scenario S   seed users with 2FA and measure a running server (mfad load -h)
   mfad config                        print the effective configuration, secrets redacted
   mfad audit export [--since T] [--user NAME]   the audit log as JSON lines, oldest first
+  mfad notifications [--state S] [--limit N]    the delivery log of notifications (webhooks, email), newest first
   mfad backup FILE                   a consistent copy of the SQLite database, taken while it is in use
   mfad import [--format uri|csv] [--force] FILE   turn 2FA on for existing users with their existing secrets
   mfad zimbra preauth-key DOMAIN     set (MFAD_PREAUTH_KEY) or make and print the domain's key for Zimbra preauth
@@ -96,6 +97,8 @@ func dispatch(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return env.configCmd(args[1:])
 	case "audit":
 		return env.audit(ctx, args[1:])
+	case "notifications":
+		return env.notificationsCmd(ctx, args[1:])
 	case "backup":
 		return env.backup(ctx, args[1:])
 	case "import":

@@ -63,6 +63,9 @@ func (e *cmdEnv) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	mux := a.routes()
+	if err := a.startNotifications(ctx); err != nil {
+		return err
+	}
 	mux.Handle("GET /metrics", m.Handler())
 	srv := &http.Server{
 		Handler:           httpx.Wrap(m.Instrument(mux), proxies, a.log),

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/auth"
+	"github.com/mfad/mfad/notify"
+)
+
+// webhookSpec is one endpoint of --webhooks: NAME=URL[;events=KIND,KIND].
+type webhookSpec struct {
+	Name, URL string
+	Kinds     []string
+}
+
+// parseWebhooks reads --webhooks: endpoints separated by spaces, each
+// NAME=URL with an optional ";events=KIND,KIND" filter (default: all).
+func parseWebhooks(s string) ([]webhookSpec, error) {
+	var out []webhookSpec
+	seen := map[string]bool{}
+	for _, item := range strings.Fields(s) {
+		spec, filter, _ := strings.Cut(item, ";")
+		name, raw, ok := strings.Cut(spec, "=")
+		if !ok || name == "" || strings.ContainsAny(name, ":/") {
+			return nil, fmt.Errorf("webhooks: %q is not NAME=URL", item)
+		}
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, fmt.Errorf("webhooks: %s: want an http(s) URL", name)
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("webhooks: %s named twice", name)
+		}
+		seen[name] = true
+		w := webhookSpec{Name: name, URL: raw}
+		if filter != "" {
+			kinds, ok := strings.CutPrefix(filter, "events=")
+			if !ok {
+				return nil, fmt.Errorf("webhooks: %s: after ; want events=KIND,KIND", name)
+			}
+			for _, k := range strings.Split(kinds, ",") {
+				if !slices.Contains(mfad.NotifyKinds, k) {
+					return nil, fmt.Errorf("webhooks: %s: unknown event %q (known: %s)", name, k, strings.Join(mfad.NotifyKinds, ", "))
+				}
+				w.Kinds = append(w.Kinds, k)
+			}
+		}
+		out = append(out, w)
+	}
+	return out, nil
+}
+
+// webhookSecret is the signing secret of endpoint name: from
+// MFAD_WEBHOOK_SECRET_<NAME>, else MFAD_WEBHOOK_SECRET (environment only,
+// never a flag or the file: flags show in ps).
+func webhookSecret(name string) (string, error) {
+	env := "MFAD_WEBHOOK_SECRET_" + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(name))
+	if s := os.Getenv(env); s != "" {
+		return s, nil
+	}
+	if s := os.Getenv("MFAD_WEBHOOK_SECRET"); s != "" {
+		return s, nil
+	}
+	return "", fmt.Errorf("webhook %s has no signing secret: set %s or MFAD_WEBHOOK_SECRET", name, env)
+}
+
+// notifier builds the delivery worker of the configured targets and the
+// core's Notify (which targets want a kind). Without targets it returns a
+// nil worker and Notify names none, so nothing is queued.
+func (a *app) notifier() (*notify.Worker, func(kind string) []string, error) {
+	specs, err := parseWebhooks(a.cfg.Webhooks)
+	if err != nil {
+		return nil, nil, err
+	}
+	senders := map[string]notify.Sender{}
+	wants := map[string][]string{} // kind -> targets
+	for _, s := range specs {
+		secret, err := webhookSecret(s.Name)
+		if err != nil {
+			return nil, nil, err
+		}
+		h := &notify.Webhook{Name: s.Name, URL: s.URL, Secret: []byte(secret)}
+		for _, k := range s.Kinds {
+			if h.Kinds == nil {
+				h.Kinds = map[string]bool{}
+			}
+			h.Kinds[k] = true
+		}
+		target := mfad.TargetWebhookPrefix + s.Name
+		senders[target] = h
+		for _, k := range mfad.NotifyKinds {
+			if h.Wants(k) {
+				wants[k] = append(wants[k], target)
+			}
+		}
+	}
+	if m, err := a.mailer(); err != nil {
+		return nil, nil, err
+	} else if m != nil {
+		senders[mfad.TargetEmail] = m
+		for _, k := range notify.EmailKinds {
+			wants[k] = append(wants[k], mfad.TargetEmail)
+		}
+	}
+	if len(senders) == 0 {
+		return nil, func(string) []string { return nil }, nil
+	}
+	w := &notify.Worker{Store: a.store, Senders: senders, Now: a.clock.Now, Log: a.log}
+	return w, func(kind string) []string { return wants[kind] }, nil
+}
+
+// startNotifications sets the core's Notify and runs the delivery worker
+// until ctx ends.
+func (a *app) startNotifications(ctx context.Context) error {
+	w, wants, err := a.notifier()
+	if err != nil {
+		return err
+	}
+	a.svc.Notify = wants
+	if w != nil {
+		w.CrashPoint = a.svc.CrashPoint // the test build's, set by testHooks in routes
+		a.log.Info("notifications", "targets", len(w.Senders))
+		go w.Run(ctx)
+	}
+	return nil
+}
+
+// notificationsCmd prints the delivery log of notifications as JSON lines,
+// newest first.
+//
+//	mfad notifications [--state pending|sent|failed] [--limit N]
+func (e *cmdEnv) notificationsCmd(ctx context.Context, args []string) error {
+	const usage = "notifications [--state pending|sent|failed] [--limit N]"
+	var state string
+	var limit int
+	extra := func(fs *flag.FlagSet) {
+		fs.StringVar(&state, "state", "", "only rows in this state: pending, sent or failed")
+		fs.IntVar(&limit, "limit", 100, "at most this many rows")
+	}
+	return e.withApp(ctx, "notifications", args, extra, 0, usage, func(a *app, act auth.Actor, rest []string) error {
+		rows, err := a.svc.Notifications(ctx, act, mfad.NotificationFilter{State: state, Limit: limit})
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(e.stdout)
+		for _, n := range rows {
+			if err := enc.Encode(n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// mailer is the email sender of --smtp-addr, nil without one.
+func (a *app) mailer() (*notify.Mailer, error) {
+	c := a.cfg
+	if c.SMTPAddr == "" {
+		return nil, nil
+	}
+	switch c.SMTPTLS {
+	case notify.SMTPStartTLS, notify.SMTPTLS, notify.SMTPPlain:
+	default:
+		return nil, fmt.Errorf("smtp-tls %q: want starttls, tls or none", c.SMTPTLS)
+	}
+	return &notify.Mailer{Addr: c.SMTPAddr, From: c.SMTPFrom, User: c.SMTPUser,
+		Password: os.Getenv("MFAD_SMTP_PASSWORD"), TLS: c.SMTPTLS}, nil
+}
