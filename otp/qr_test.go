@@ -20,10 +20,10 @@ import (
 func qrURIs(t *testing.T) []string {
 	t.Helper()
 	secret := []byte("12345678901234567890")
-	long, err := GenerateSecret(64)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// A fixed long secret, not a random one: gozxing's finder search misses
+	// about 1 code in 170 whose data holds a finder-like run, so a random
+	// secret would make this test fail now and then for the decoder's sake.
+	long := bytes.Repeat([]byte("0123456789abcdefghijklmnopqrstuv"), 2)
 	return []string{
 		// perf-anchors section 3's URI: version 8, 49x49 modules at level M.
 		"otpauth://totp/Example%20Corp:alice@example.com?algorithm=SHA1&digits=6&issuer=Example%20Corp&period=30&secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
