@@ -32,6 +32,10 @@ func (s *Service) PruneAudit(ctx context.Context, keep time.Duration) (int, erro
 			if n, err = tx.DeleteEventsBefore(s.Now().Add(-keep)); err != nil {
 				return err
 			}
+			// The delivery log of notifications is kept as long as the audit log.
+			if _, err = tx.DeleteNotificationsBefore(s.Now().Add(-keep)); err != nil {
+				return err
+			}
 		}
 		return tx.DeleteExpired(s.Now())
 	})

@@ -3,6 +3,7 @@ package auth_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/auth"
@@ -135,4 +136,34 @@ func TestNotifyRolledBack(t *testing.T) {
 	// Others may not read the delivery log.
 	_, err = e.svc.Notifications(e.ctx, e.actor(tok), mfad.NotificationFilter{})
 	wantCode(t, err, mfad.EForbidden)
+}
+
+// TestNotifyPrune: pruning the audit log prunes delivered and failed
+// notifications of the same age; pending ones stay whatever their age.
+func TestNotifyPrune(t *testing.T) {
+	e := newEnv(t)
+	e.svc.Notify = func(string) []string { return []string{mfad.TargetEmail} }
+	u := e.newUser("carol", mfad.RoleUser)
+	for range 2 {
+		if err := e.svc.Reset(e.ctx, e.sys, u.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := e.svc.Notifications(e.ctx, e.sys, mfad.NotificationFilter{})
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("rows %v %v", rows, err)
+	}
+	if err := e.store.Update(e.ctx, func(tx mfad.Tx) error {
+		return tx.FinishNotification(rows[0].ID, mfad.NotifySent, "", time.Time{}, e.clock.Now())
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(48 * time.Hour)
+	if _, err := e.svc.PruneAudit(e.ctx, 24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	left, _ := e.svc.Notifications(e.ctx, e.sys, mfad.NotificationFilter{})
+	if len(left) != 1 || left[0].ID != rows[1].ID || left[0].State != mfad.NotifyPending {
+		t.Fatalf("after pruning: %+v", left)
+	}
 }

@@ -2,9 +2,11 @@ package main_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -60,7 +62,12 @@ func (h *hookReceiver) deliveries() (kinds []string, dups, bad int) {
 // notifyEnv is the environment of a server that sends replay webhooks to
 // h and email to the SMTP server m.
 func notifyEnv(h *hookReceiver, m *smtptest.Server) []string {
-	return []string{"MFAD_WEBHOOKS=ops=" + h.srv.URL + ";events=code.replayed",
+	return notifyEnvFor(h, m, "code.replayed")
+}
+
+// notifyEnvFor is notifyEnv with the webhook's event filter.
+func notifyEnvFor(h *hookReceiver, m *smtptest.Server, events string) []string {
+	return []string{"MFAD_WEBHOOKS=ops=" + h.srv.URL + ";events=" + events,
 		"MFAD_WEBHOOK_SECRET=" + hookSecret, "MFAD_SMTP_ADDR=" + m.Addr, "MFAD_SMTP_TLS=none",
 		"MFAD_SMTP_FROM=mfad@example.org"}
 }
@@ -164,4 +171,40 @@ func TestNotifyCrashRedelivers(t *testing.T) {
 		t.Errorf("webhooks %v, duplicates %d, bad signatures %d", kinds, dups, bad)
 	}
 	checkReplayMail(t, m)
+}
+
+// TestNotifyTwoInstances: two mfad serve on one PostgreSQL database, each
+// running its delivery worker (FOR UPDATE SKIP LOCKED claims): every event
+// arrives at least once as a webhook and as a mail; duplicates are
+// counted and logged (at-least-once allows them; the lease makes them rare).
+func TestNotifyTwoInstances(t *testing.T) {
+	if os.Getenv("MFAD_TEST_POSTGRES") == "" {
+		t.Skip("MFAD_TEST_POSTGRES not set")
+	}
+	h, m := newHookReceiver(t), smtptest.Start(t, nil, "", "")
+	c := newCluster(t)
+	env := append(notifyEnvFor(h, m, "2fa.reset"), "MFAD_MASTER_KEY="+c.key)
+	for range 2 {
+		srv := e2e.Start(t, e2e.Options{Args: []string{"--db", c.dsn}, Env: env})
+		c.srvs, c.alive = append(c.srvs, srv), append(c.alive, true)
+	}
+	admin := str(c.login(c.srvs[0], "admin", e2e.AdminPassword), "access_token")
+	id := c.createUser(c.srvs[0], admin, "alice", "alice-password-1")
+	const events = 40
+	for i := range events {
+		c.do(c.srvs[i%2], "POST", fmt.Sprintf("/v1/users/%d/2fa/reset", id), admin, map[string]any{}, 204)
+	}
+	waitFor(t, "every event delivered", func() bool {
+		h.mu.Lock()
+		n := len(h.byID)
+		h.mu.Unlock()
+		return n >= events && len(m.Messages()) >= events
+	})
+	kinds, dups, bad := h.deliveries()
+	mails := len(m.Messages())
+	t.Logf("%d events: %d webhook deliveries (%d duplicates), %d mails (%d duplicates)",
+		events, len(kinds), dups, mails, mails-events)
+	if bad != 0 {
+		t.Errorf("%d deliveries with a bad signature", bad)
+	}
 }
