@@ -14,22 +14,23 @@ import (
 type Code string
 
 const (
-	EInvalidInput    Code = "invalid_input"    // malformed or missing input
-	EInvalidCode     Code = "invalid_code"     // wrong, replayed or unknown second-factor code
-	EInvalidLogin    Code = "invalid_login"    // unknown user or wrong password: one answer for both
-	EUnauthenticated Code = "unauthenticated"  // no, expired or forged token
-	EForbidden       Code = "forbidden"        // authenticated but not allowed
-	ENotFound        Code = "not_found"        // no such user, enrollment, ticket, device...
-	EConflict        Code = "conflict"         // the state does not allow it (already enabled, name taken)
-	ELocked          Code = "locked"           // second factor locked; RetryAfter says until when
-	EThrottled       Code = "throttled"        // too many wrong passwords; RetryAfter says when to retry
-	EExpired         Code = "expired"          // an enrollment, ticket or token that has expired
-	EStepUp          Code = "step_up_required" // a sensitive action needs a fresh second factor
-	ENotEnrolled     Code = "not_enrolled"     // the action needs 2FA on, and it is off
-	ENoPending       Code = "no_pending"       // confirm without a pending enrollment
-	ESetupRequired   Code = "setup_required"   // policy requires 2FA and the session may only enroll
-	EPolicy          Code = "policy"           // policy forbids it (e.g. disabling required 2FA)
-	EInternal        Code = "internal"         // anything else; details go to the log only
+	EInvalidInput    Code = "invalid_input"        // malformed or missing input
+	EInvalidCode     Code = "invalid_code"         // wrong, replayed or unknown second-factor code
+	EInvalidLogin    Code = "invalid_login"        // unknown user or wrong password: one answer for both
+	EUnauthenticated Code = "unauthenticated"      // no, expired or forged token
+	EForbidden       Code = "forbidden"            // authenticated but not allowed
+	ENotFound        Code = "not_found"            // no such user, enrollment, ticket, device...
+	EConflict        Code = "conflict"             // the state does not allow it (already enabled, name taken)
+	ELocked          Code = "locked"               // second factor locked; RetryAfter says until when
+	EThrottled       Code = "throttled"            // too many wrong passwords; RetryAfter says when to retry
+	EExpired         Code = "expired"              // an enrollment, ticket or token that has expired
+	EStepUp          Code = "step_up_required"     // a sensitive action needs a fresh second factor
+	ENotEnrolled     Code = "not_enrolled"         // the action needs 2FA on, and it is off
+	ENoPending       Code = "no_pending"           // confirm without a pending enrollment
+	ESetupRequired   Code = "setup_required"       // policy requires 2FA and the session may only enroll
+	EPolicy          Code = "policy"               // policy forbids it (e.g. disabling required 2FA)
+	EAppIgnored      Code = "app_ignored_settings" // the confirming code is SHA-1/6 digits: the app ignored the prepared algorithm or digits
+	EInternal        Code = "internal"             // anything else; details go to the log only
 )
 
 // codes is the registry: every Code the core may return, in the order of
@@ -37,7 +38,7 @@ const (
 var codes = []Code{
 	EInvalidInput, EInvalidCode, EInvalidLogin, EUnauthenticated, EForbidden,
 	ENotFound, EConflict, ELocked, EThrottled, EExpired, EStepUp,
-	ENotEnrolled, ENoPending, ESetupRequired, EPolicy, EInternal,
+	ENotEnrolled, ENoPending, ESetupRequired, EPolicy, EAppIgnored, EInternal,
 }
 
 // Codes returns every error code the core may return. A front's error

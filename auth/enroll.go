@@ -4,6 +4,9 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +25,11 @@ type PrepareRequest struct {
 	// dialect's profile keeps enrolled users' factors (KeepEnrolled):
 	// Veeam's recreate.
 	Recreate bool
+	// Algorithm, Digits and Period choose the TOTP parameters among those
+	// the operator allows (Config.Allowed); zero values take SHA1, 6, 30.
+	Algorithm string
+	Digits    int
+	Period    int
 }
 
 // Prepared is a pending enrollment as the client sees it, once.
@@ -60,6 +68,9 @@ func (s *Service) prepareIn(ctx context.Context, a Actor, req PrepareRequest, pr
 	if err != nil {
 		return nil, err
 	}
+	if err := s.choose(&key, req); err != nil {
+		return nil, err
+	}
 	if err := checkForm(*prof.Scratch); err != nil { // the Config's form is checked here
 		return nil, err
 	}
@@ -91,6 +102,40 @@ func (s *Service) newKey(client string, size int) (otp.Key, error) {
 	secret, err := otp.GenerateSecret(size)
 	key.Secret = secret
 	return key, err
+}
+
+// choose sets the algorithm, digits and period the request asks for,
+// refusing any the operator does not allow.
+func (s *Service) choose(key *otp.Key, req PrepareRequest) error {
+	allowed := s.cfg.Allowed
+	if req.Algorithm != "" {
+		alg, err := otp.ParseAlgorithm(req.Algorithm)
+		if err != nil || !slices.Contains(allowed.Algorithms, alg.String()) {
+			return mfad.Errorf(mfad.EInvalidInput, "algorithm: allowed are %s", strings.Join(allowed.Algorithms, ", "))
+		}
+		key.Algorithm = alg
+	}
+	if req.Digits != 0 {
+		if !slices.Contains(allowed.Digits, req.Digits) {
+			return mfad.Errorf(mfad.EInvalidInput, "digits: allowed are %s", joinInts(allowed.Digits))
+		}
+		key.Digits = req.Digits
+	}
+	if req.Period != 0 {
+		if !slices.Contains(allowed.Periods, req.Period) {
+			return mfad.Errorf(mfad.EInvalidInput, "period: allowed are %s seconds", joinInts(allowed.Periods))
+		}
+		key.Period = req.Period
+	}
+	return nil
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ", ")
 }
 
 func checkForm(f mfad.ScratchForm) error {
@@ -263,7 +308,10 @@ func (s *Service) confirm(tx mfad.Tx, a Actor, req ConfirmRequest) (*Confirmed, 
 	step, ok := s.verifyKey(key, code, s.Now())
 	if !ok || len(code) != key.Digits {
 		s.observeFor(tx, &a, e.UserID, "confirm", "invalid")
-		return nil, s.wrongEnrollmentCode(tx, a, e)
+		if s.appIgnoredSettings(key, code) {
+			return nil, s.wrongEnrollmentCode(tx, a, e, mfad.EAppIgnored, appIgnoredMessage(key))
+		}
+		return nil, s.wrongEnrollmentCode(tx, a, e, mfad.EInvalidCode, "invalid code")
 	}
 	codes, err := s.ring.Open(e.Scratch, mfad.SealAD(mfad.SealEnrollmentCodes, e.UserID))
 	if err != nil {
@@ -280,29 +328,61 @@ func (s *Service) confirm(tx mfad.Tx, a Actor, req ConfirmRequest) (*Confirmed, 
 	return out, s.afterEnable(tx, a, e, req, out)
 }
 
+// appIgnoredSettings reports whether code, wrong for a key that is not
+// SHA-1 with 6 digits, is right for SHA-1 with 6 digits (or with the key's
+// digits) in the same window: the app ignored the otpauth URI's algorithm
+// or digits, as some do silently, and the user would otherwise retry in
+// vain. It is checked only after the code failed, so it widens nothing:
+// the code is still refused and counted.
+func (s *Service) appIgnoredSettings(key otp.Key, code string) bool {
+	if key.Algorithm == otp.SHA1 && key.Digits == otp.DefaultDigits {
+		return false
+	}
+	for _, digits := range []int{otp.DefaultDigits, key.Digits} {
+		plain := key
+		plain.Algorithm, plain.Digits = otp.SHA1, digits
+		if (key.Algorithm == otp.SHA1 && key.Digits == digits) || len(code) != digits {
+			continue
+		}
+		if _, ok := s.verifyKey(plain, code, s.Now()); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// appIgnoredMessage says what the app ignored and what to do about it.
+func appIgnoredMessage(key otp.Key) string {
+	return fmt.Sprintf("your authenticator app ignored the settings (%s, %d digits) and shows SHA-1, 6-digit codes; "+
+		"enroll again with SHA-1 and 6 digits, or use an app that supports %s and %d digits",
+		key.Algorithm, key.Digits, key.Algorithm, key.Digits)
+}
+
 // enrollmentFailures wrong codes void a pending enrollment: its token and
 // secret are a credential while it lives, and 10^6 codes are few.
 const enrollmentFailures = 5
 
 // wrongEnrollmentCode counts and audits a wrong confirming code (and voids
-// the enrollment at the limit), then refuses it; the transaction commits.
-func (s *Service) wrongEnrollmentCode(tx mfad.Tx, a Actor, e *mfad.Enrollment) error {
+// the enrollment at the limit), then refuses it with code and msg; the
+// transaction commits. A code the app made with ignored settings counts
+// as wrong too: it is not the prepared secret's code.
+func (s *Service) wrongEnrollmentCode(tx mfad.Tx, a Actor, e *mfad.Enrollment, code mfad.Code, msg string) error {
 	n, err := tx.AddEnrollmentFailure(e.UserID)
 	if err != nil {
 		return err
 	}
-	detail, msg := "", "invalid code"
+	detail := ""
 	if n >= enrollmentFailures {
 		if err := tx.DeleteEnrollment(e.UserID); err != nil {
 			return err
 		}
 		detail = "enrollment void after repeated wrong codes"
-		msg = "invalid code; too many wrong codes, so the enrollment is void: prepare 2FA again"
+		msg += "; too many wrong codes, so the enrollment is void: prepare 2FA again"
 	}
-	if err := s.audit(tx, a, e.UserID, "2fa.confirm", string(mfad.EInvalidCode), detail); err != nil {
+	if err := s.audit(tx, a, e.UserID, "2fa.confirm", string(code), detail); err != nil {
 		return err
 	}
-	return keep(mfad.Errorf(mfad.EInvalidCode, "%s", msg))
+	return keep(mfad.Errorf(code, "%s", msg))
 }
 
 // mayConfirm applies the rule of docs/architecture.md §2 for a pending enrollment confirmed

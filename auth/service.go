@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/otp"
 	"github.com/mfad/mfad/seal"
 )
 
@@ -47,6 +48,17 @@ type Config struct {
 	Scratch           mfad.ScratchForm
 	Password          PasswordParams
 	MaxAppPasswords   int
+	// Allowed limits the algorithm, digits and period a user may ask for
+	// at prepare (as Authelia's allowed_algorithms); an empty list allows
+	// only the default (SHA1, 6, 30), so a choice is the operator's.
+	Allowed OTPChoices
+}
+
+// OTPChoices are the TOTP parameters the operator allows at enrollment.
+type OTPChoices struct {
+	Algorithms []string // "SHA1", "SHA256", "SHA512"
+	Digits     []int    // 6, 7, 8
+	Periods    []int    // seconds
 }
 
 // DefaultConfig returns the documented defaults.
@@ -172,6 +184,15 @@ func withDefaults(c Config) Config {
 	}
 	if c.MaxAppPasswords == 0 {
 		c.MaxAppPasswords = d.MaxAppPasswords
+	}
+	if len(c.Allowed.Algorithms) == 0 {
+		c.Allowed.Algorithms = []string{otp.SHA1.String()}
+	}
+	if len(c.Allowed.Digits) == 0 {
+		c.Allowed.Digits = []int{otp.DefaultDigits}
+	}
+	if len(c.Allowed.Periods) == 0 {
+		c.Allowed.Periods = []int{otp.DefaultPeriod}
 	}
 	return c
 }

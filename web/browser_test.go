@@ -263,6 +263,37 @@ func (b *tab) enable(srv *e2e.Server, shots bool) (string, []string) {
 	return shown, codes
 }
 
+// browserContext starts a headless Chromium at path for t's lifetime.
+func browserContext(t *testing.T, path string) context.Context {
+	t.Helper()
+	profile := t.TempDir()
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.Headless,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("password-store", "basic"),
+		chromedp.UserDataDir(profile),
+	)
+	t.Cleanup(cancelA)
+	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil { // starts the browser, with no timeout
+		t.Fatalf("starting %s: %v", path, err)
+	}
+	return ctx
+}
+
 func TestBrowser(t *testing.T) {
 	path := chromium()
 	if testing.Short() && os.Getenv("MFAD_REQUIRE_BROWSER") != "1" {
@@ -290,31 +321,7 @@ func TestBrowser(t *testing.T) {
 	srv.AddUser("alice", alicePW, "--email", "alice@example.test")
 	srv.AddUser("bob", bobPW, "--email", "bob@example.test")
 
-	profile := t.TempDir()
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.Headless,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("password-store", "basic"),
-		chromedp.UserDataDir(profile),
-	)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	defer cancel()
-	if err := chromedp.Do(ctx); err != nil { // starts the browser, with no timeout
-		t.Fatalf("starting %s: %v", path, err)
-	}
+	ctx := browserContext(t, path)
 	b := &tab{t: t, ctx: ctx, base: srv.URL, shots: shots}
 	origin := srv.URL
 	for _, perm := range []string{"clipboard-read", "clipboard-write"} {

@@ -27,6 +27,7 @@ const (
 	MsgHardLocked   = "Too many wrong codes: your second factor is locked until an administrator unlocks it."
 	MsgExpiredSetup = "This setup has expired before it was finished, so nothing was turned on. Start again: you will get a new QR code."
 	MsgExpiredLogin = "Your login took too long and has expired. Log in again."
+	MsgAppIgnored   = "Your authenticator app ignored the settings of this QR code: it shows SHA-1, 6-digit codes. Start again with SHA-1 and 6 digits, or use an app that supports these settings."
 )
 
 // explanation is how the page answers one core error code: its status,
@@ -89,6 +90,7 @@ var explanations = map[mfad.Code]explanation{
 	mfad.ENotFound:        {http.StatusNotFound, coreSentence},
 	mfad.EConflict:        {http.StatusConflict, coreSentence},
 	mfad.EInvalidInput:    {http.StatusBadRequest, coreSentence},
+	mfad.EAppIgnored:      {http.StatusBadRequest, fixed(MsgAppIgnored)},
 	mfad.EInternal:        internalError,
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/mfad/mfad"
@@ -142,6 +143,9 @@ func (h *handler) securityView(r *http.Request, s *session) (*view, error) {
 		return v, err
 	}
 	v.Status = st
+	if c := h.svc.Config().Allowed; len(c.Algorithms) > 1 || len(c.Digits) > 1 || len(c.Periods) > 1 {
+		v.Choices = &c
+	}
 	return v, nil
 }
 
@@ -172,8 +176,12 @@ func (h *handler) security(w http.ResponseWriter, r *http.Request, s *session) {
 // only place the secret appears (and it is not stored by the browser:
 // no-store).
 func (h *handler) enable(w http.ResponseWriter, r *http.Request, s *session) {
-	p, err := h.svc.Prepare(r.Context(), s.actor, auth.PrepareRequest{UserID: s.actor.UserID(), Code: r.PostFormValue("code")})
-	if err != nil {
+	req := auth.PrepareRequest{UserID: s.actor.UserID(), Code: r.PostFormValue("code"), Algorithm: r.PostFormValue("algorithm")}
+	digits, derr := formInt(r, "digits")
+	period, perr := formInt(r, "period")
+	req.Digits, req.Period = digits, period
+	p, err := h.svc.Prepare(r.Context(), s.actor, req)
+	if err = errors.Join(derr, perr, err); err != nil {
 		h.securityError(w, r, s, err, atOwn, "")
 		return
 	}
@@ -187,6 +195,19 @@ func (h *handler) enable(w http.ResponseWriter, r *http.Request, s *session) {
 	h.render(w, r, http.StatusOK, "enroll", v)
 }
 
+// formInt reads an optional number of a form: absent is 0.
+func formInt(r *http.Request, name string) (int, error) {
+	v := r.PostFormValue(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, mfad.Errorf(mfad.EInvalidInput, "%s: not a number", name)
+	}
+	return n, nil
+}
+
 func enrollOf(p *auth.Prepared) (*enrollView, error) {
 	link, err := phoneLink(p.URI, p.Secret)
 	if err != nil {
@@ -194,6 +215,9 @@ func enrollOf(p *auth.Prepared) (*enrollView, error) {
 	}
 	ev := &enrollView{Secret: p.Secret, URI: p.URI, Token: p.Token, Expires: p.ExpiresAt,
 		Groups: strings.Fields(groups(p.Secret)), Link: link}
+	if k, err := otp.ParseURI(p.URI); err == nil {
+		ev.Key = otp.Key{Algorithm: k.Algorithm, Digits: k.Digits, Period: k.Period}.Normalize()
+	}
 	if png, err := p.QRPNG(256); err == nil {
 		ev.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))
 		return ev, nil
@@ -247,7 +271,9 @@ func (h *handler) confirm(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	out, err := h.svc.Confirm(r.Context(), s.actor, auth.ConfirmRequest{UserID: s.actor.UserID(), Token: token, Secret: secret, Code: f.Get("code")})
 	if err != nil {
-		if mfad.ErrorCode(err) != mfad.EInvalidCode {
+		// A wrong code, or one of an app that ignored the settings: the
+		// same QR code may still be scanned by another app.
+		if c := mfad.ErrorCode(err); c != mfad.EInvalidCode && c != mfad.EAppIgnored {
 			h.securityError(w, r, s, err, atConfirm, "")
 			return
 		}

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/mfad/mfad/auth"
+	"github.com/mfad/mfad/otp"
 )
 
 //go:embed templates/*.html
@@ -155,6 +156,7 @@ type view struct {
 	Login   string // the name typed at login, kept after an error
 	Field   string // the field an error is about, for aria-invalid
 	Status  *auth.Status
+	Choices *auth.OTPChoices // what the operator lets users choose at enrollment; nil: nothing
 	Enroll  *enrollView
 	Codes   []string
 	Users   []auth.UserInfo
@@ -189,6 +191,7 @@ type enrollView struct {
 	URI     string
 	Token   string
 	Expires time.Time
+	Key     otp.Key // the URI's algorithm, digits and period (not its secret), to say what the app must use
 }
 
 type eventView struct {

@@ -57,6 +57,7 @@ var codes = map[mfad.Code]wireError{
 	mfad.EConflict:        {409, ""},               // CodeConflict
 	mfad.ELocked:          {40090, msgRateLimited}, // CodeRateLimited: see docs/dialects/cloudreve.md
 	mfad.EThrottled:       {40090, msgRateLimited}, // CodeRateLimited
+	mfad.EAppIgnored:      {40022, ""},             // Code2FACodeErr, with the core's message: what the app ignored and what to do
 	mfad.EInternal:        {50001, msgInternal},    // CodeDBError: the store is all that can fail
 }
 

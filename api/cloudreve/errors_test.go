@@ -31,6 +31,7 @@ var wantCodes = map[mfad.Code]struct {
 	mfad.EConflict:        {409, ""},
 	mfad.ELocked:          {40090, "Too many requests, please try again later."},
 	mfad.EThrottled:       {40090, "Too many requests, please try again later."},
+	mfad.EAppIgnored:      {40022, ""}, // "": the envelope carries the core's message, what the app ignored
 	mfad.EInternal:        {50001, "Internal error"},
 }
 

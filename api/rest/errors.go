@@ -30,6 +30,7 @@ var statuses = map[mfad.Code]int{
 	mfad.EExpired:         http.StatusGone,
 	mfad.ELocked:          http.StatusLocked,
 	mfad.EThrottled:       http.StatusTooManyRequests,
+	mfad.EAppIgnored:      http.StatusUnprocessableEntity, // the code is SHA-1/6 digits: a different answer from a wrong one
 	mfad.EInternal:        http.StatusInternalServerError,
 }
 

@@ -34,6 +34,7 @@ func TestStatusTable(t *testing.T) {
 		{mfad.EExpired, 410},
 		{mfad.ELocked, 423},
 		{mfad.EThrottled, 429},
+		{mfad.EAppIgnored, 422},
 		{mfad.EInternal, 500},
 	}
 	for _, c := range table {

@@ -41,8 +41,14 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	return newEnvConfig(t, auth.Config{})
+}
+
+// newEnvConfig is newEnv with a core configuration (zero: the defaults).
+func newEnvConfig(t testing.TB, cfg auth.Config) *env {
+	t.Helper()
 	ctx := context.Background()
-	core := coretest.New(t, coretest.Options{Start: time.Date(2030, 1, 1, 0, 0, 5, 0, time.UTC)})
+	core := coretest.New(t, coretest.Options{Config: cfg, Start: time.Date(2030, 1, 1, 0, 0, 5, 0, time.UTC)})
 	svc, clk := core.Svc, core.Clock
 	if _, err := svc.Bootstrap(ctx, "admin", "admin@mfad.local", adminPassword); err != nil {
 		t.Fatal(err)

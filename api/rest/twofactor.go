@@ -26,6 +26,10 @@ func (s *server) status(w http.ResponseWriter, r *http.Request, a auth.Actor) er
 type prepareRequest struct {
 	Secret string `json:"secret"` // a client-made base32 secret; "" makes one
 	Code   string `json:"code"`   // re-enrolling an enrolled user is sensitive
+	// The TOTP parameters, among those the operator allows; zero: defaults.
+	Algorithm string `json:"algorithm"`
+	Digits    int    `json:"digits"`
+	Period    int    `json:"period"`
 }
 
 type prepareResponse struct {
@@ -48,7 +52,8 @@ func (s *server) prepare(w http.ResponseWriter, r *http.Request, a auth.Actor) e
 	if err := decodeOptional(r, &req); err != nil {
 		return err
 	}
-	p, err := s.svc.Prepare(r.Context(), a, auth.PrepareRequest{UserID: id, Secret: req.Secret, Code: req.Code})
+	p, err := s.svc.Prepare(r.Context(), a, auth.PrepareRequest{UserID: id, Secret: req.Secret, Code: req.Code,
+		Algorithm: req.Algorithm, Digits: req.Digits, Period: req.Period})
 	if err != nil {
 		return err
 	}

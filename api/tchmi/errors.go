@@ -80,6 +80,7 @@ var errorTable = map[mfad.Code]wire{
 	mfad.ENotEnrolled:     {CodeFail, DomainServer, "FAIL"},
 	mfad.ENoPending:       {CodeFail, DomainServer, "FAIL"},
 	mfad.EExpired:         {CodeFail, DomainServer, "FAIL"},
+	mfad.EAppIgnored:      {CodeInvalidToken, DomainUsers, "INVALID_TWO_FACTOR_TOKEN"},
 	mfad.EInternal:        {CodeUnexpected, DomainServer, "UNEXPECTED"},
 }
 

@@ -35,6 +35,7 @@ func TestErrorTable(t *testing.T) {
 		{mfad.ENotEnrolled, 257, srv, "FAIL"},
 		{mfad.ENoPending, 257, srv, "FAIL"},
 		{mfad.EExpired, 257, srv, "FAIL"},
+		{mfad.EAppIgnored, 0x3003, users, "INVALID_TWO_FACTOR_TOKEN"},
 		{mfad.EInternal, 258, srv, "UNEXPECTED"},
 		{"a_code_missing_from_the_table", 258, srv, "UNEXPECTED"},
 	}

@@ -38,6 +38,7 @@ var wireErrors = map[mfad.Code]wireError{
 	mfad.EExpired:         {http.StatusBadRequest, http.StatusBadRequest, "invalid_grant"},
 	mfad.ELocked:          {http.StatusLocked, http.StatusBadRequest, "invalid_grant"},
 	mfad.EThrottled:       {http.StatusTooManyRequests, http.StatusTooManyRequests, "temporarily_unavailable"},
+	mfad.EAppIgnored:      {http.StatusBadRequest, http.StatusBadRequest, "invalid_grant"},
 	mfad.EInternal:        {http.StatusInternalServerError, http.StatusInternalServerError, "server_error"},
 }
 

@@ -37,6 +37,7 @@ func TestErrorTable(t *testing.T) {
 		{mfad.EExpired, 400, 400, "invalid_grant"},
 		{mfad.ELocked, 423, 400, "invalid_grant"},
 		{mfad.EThrottled, 429, 429, "temporarily_unavailable"},
+		{mfad.EAppIgnored, 400, 400, "invalid_grant"},
 		{mfad.EInternal, 500, 500, "server_error"},
 	}
 	covered := map[mfad.Code]bool{}

@@ -54,6 +54,7 @@ var faults = map[mfad.Code]wire{
 	mfad.ENoPending:       {codeAuthFailed, soapSender},
 	mfad.ESetupRequired:   {codeSetupRequired, soapSender},
 	mfad.EPolicy:          {codeCannotDisable, soapSender},
+	mfad.EAppIgnored:      {codeTwoFactorFailed, soapSender},
 	mfad.EInternal:        {codeFailure, soapReceive},
 }
 

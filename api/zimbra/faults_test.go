@@ -37,6 +37,7 @@ func TestFaultTable(t *testing.T) {
 		{mfad.ENoPending, "account.AUTH_FAILED", false, "account.AUTH_FAILED", "account.AUTH_FAILED"},
 		{mfad.ESetupRequired, "account.TWO_FACTOR_SETUP_REQUIRED", false, "account.TWO_FACTOR_SETUP_REQUIRED", "account.TWO_FACTOR_SETUP_REQUIRED"},
 		{mfad.EPolicy, "account.CANNOT_DISABLE_TWO_FACTOR_AUTH", false, "account.CANNOT_DISABLE_TWO_FACTOR_AUTH", "account.CANNOT_ENABLE_TWO_FACTOR_AUTH"},
+		{mfad.EAppIgnored, "account.TWO_FACTOR_AUTH_FAILED", false, "account.TWO_FACTOR_AUTH_FAILED", "account.TWO_FACTOR_AUTH_FAILED"},
 		{mfad.EInternal, "service.FAILURE", true, "service.FAILURE", "service.FAILURE"},
 	}
 	for _, tt := range tests {

@@ -4,11 +4,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/mfad/mfad/api/zimbra"
 	"github.com/mfad/mfad/auth"
+	"github.com/mfad/mfad/otp"
 )
 
 // config is every setting of mfad. Each comes from a flag, else from its
@@ -34,6 +36,9 @@ type config struct {
 	TLSCert        string
 	TLSKey         string
 	Window         int
+	AllowedAlgs    string // comma-separated algorithms users may choose at enrollment
+	AllowedDigits  string // comma-separated digit counts
+	AllowedPeriods string // comma-separated periods in seconds
 	PendingTTL     time.Duration
 	AccessTTL      time.Duration
 	RefreshTTL     time.Duration
@@ -84,6 +89,9 @@ func (c *config) bind(fs *flag.FlagSet) {
 	str(&c.TLSCert, "tls-cert", "MFAD_TLS_CERT", "", "TLS certificate file: serve HTTPS")
 	str(&c.TLSKey, "tls-key", "MFAD_TLS_KEY", "", "TLS key file")
 	fs.IntVar(&c.Window, "window", d.Window, "accepted TOTP steps either side of now (MFAD_WINDOW)")
+	str(&c.AllowedAlgs, "allowed-algorithms", "MFAD_ALLOWED_ALGORITHMS", "SHA1", "comma-separated TOTP algorithms users may choose at enrollment (SHA1, SHA256, SHA512)")
+	str(&c.AllowedDigits, "allowed-digits", "MFAD_ALLOWED_DIGITS", "6", "comma-separated code lengths users may choose at enrollment (6, 7, 8)")
+	str(&c.AllowedPeriods, "allowed-periods", "MFAD_ALLOWED_PERIODS", "30", "comma-separated code periods in seconds users may choose at enrollment")
 	dur := func(p *time.Duration, name, env string, def time.Duration, help string) {
 		fs.DurationVar(p, name, def, help+" ("+env+")")
 	}
@@ -123,7 +131,53 @@ func (c *config) authConfig() (auth.Config, error) {
 	a.DialectAccessTTL = map[string]time.Duration{zimbra.Dialect: c.ZimbraTokenTTL}
 	a.Password.Memory, a.Password.Time, a.Password.Threads = uint32(c.ArgonMemoryKiB), uint32(c.ArgonTime), uint8(c.ArgonParallel)
 	a.Password.Concurrent = c.HashConcurrent
+	var err error
+	if a.Allowed, err = c.choices(); err != nil {
+		return auth.Config{}, err
+	}
 	return a, nil
+}
+
+// choices parses the allowed-* settings; the first of each list is not a
+// default: a user who asks for nothing gets SHA1, 6 digits, 30 s.
+func (c *config) choices() (auth.OTPChoices, error) {
+	var ch auth.OTPChoices
+	for _, s := range splitList(c.AllowedAlgs) {
+		a, err := otp.ParseAlgorithm(s)
+		if err != nil {
+			return ch, fmt.Errorf("allowed-algorithms: %v", err)
+		}
+		ch.Algorithms = append(ch.Algorithms, a.String())
+	}
+	ints := func(name, list string, ok func(int) bool) ([]int, error) {
+		var out []int
+		for _, s := range splitList(list) {
+			n, err := strconv.Atoi(s)
+			if err != nil || !ok(n) {
+				return nil, fmt.Errorf("%s: %q is not allowed", name, s)
+			}
+			out = append(out, n)
+		}
+		return out, nil
+	}
+	var err error
+	if ch.Digits, err = ints("allowed-digits", c.AllowedDigits, func(n int) bool { return n >= 6 && n <= 8 }); err != nil {
+		return ch, err
+	}
+	if ch.Periods, err = ints("allowed-periods", c.AllowedPeriods, func(n int) bool { return n >= 15 && n <= 300 }); err != nil {
+		return ch, err
+	}
+	return ch, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func (c *config) postgres() bool {

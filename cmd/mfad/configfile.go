@@ -217,17 +217,25 @@ func setFromFile(f *flag.Flag, kind string, v any) error {
 		switch x := v.(type) {
 		case string:
 			text = x
+		case int64:
+			if !listSettings[f.Name] {
+				return fmt.Errorf("want a string, not %s", tomlType(v))
+			}
+			text = strconv.FormatInt(x, 10)
 		case []any:
-			if f.Name != "trusted-proxies" && f.Name != "public-hosts" && f.Name != "tchmi-origins" && f.Name != "cors-origins" {
+			if !listSettings[f.Name] {
 				return fmt.Errorf("want a string, not an array")
 			}
 			parts := make([]string, len(x))
 			for i, e := range x {
-				s, ok := e.(string)
-				if !ok {
+				switch v := e.(type) {
+				case string:
+					parts[i] = v
+				case int64: // allowed_digits = [6, 8]
+					parts[i] = strconv.FormatInt(v, 10)
+				default:
 					return fmt.Errorf("want an array of strings")
 				}
-				parts[i] = s
 			}
 			text = strings.Join(parts, ",")
 		default:
@@ -239,6 +247,11 @@ func setFromFile(f *flag.Flag, kind string, v any) error {
 	}
 	return nil
 }
+
+// listSettings are the string settings that are lists: the file may give
+// them as arrays.
+var listSettings = map[string]bool{"trusted-proxies": true, "public-hosts": true, "tchmi-origins": true, "cors-origins": true,
+	"allowed-algorithms": true, "allowed-digits": true, "allowed-periods": true}
 
 func tomlType(v any) string {
 	switch v.(type) {
