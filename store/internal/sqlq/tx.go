@@ -19,8 +19,9 @@ type Runner interface {
 type Scanner interface{ Scan(dest ...any) error }
 
 // Tx implements the methods of mfad.Tx whose SQL is the same on every SQL
-// store (app passwords, trusted devices, throttles, settings, expiry); a
-// store's tx embeds it, so a method the store defines itself wins.
+// store (app passwords, trusted devices, throttles, settings, expiry,
+// scratch codes, ...); a store's tx embeds it, so a method the store
+// defines itself wins.
 type Tx struct{ R Runner }
 
 func (t Tx) exec(query string, args ...any) (int64, error) { return t.R.Exec(query, args...) }
