@@ -57,6 +57,7 @@ type config struct {
 	SMTPUser       string
 	SMTPTLS        string // starttls, tls or none
 	NoMigrate      bool   // PostgreSQL: do not migrate at start; refuse a schema with pending migrations
+	PprofAddr      string // loopback host:port of the net/http/pprof listener; "": off
 
 	settings []setting // the settings bind registered, in order, with where each came from
 }
@@ -112,6 +113,7 @@ func (c *config) bind(fs *flag.FlagSet) {
 	str(&c.SMTPFrom, "smtp-from", "MFAD_SMTP_FROM", "mfad@localhost", "sender address of notification emails")
 	str(&c.SMTPUser, "smtp-user", "MFAD_SMTP_USER", "", "SMTP AUTH user (its password: MFAD_SMTP_PASSWORD)")
 	str(&c.SMTPTLS, "smtp-tls", "MFAD_SMTP_TLS", "starttls", "SMTP transport security: starttls, tls (implicit, port 465) or none (a relay on this machine)")
+	str(&c.PprofAddr, "pprof-addr", "MFAD_PPROF_ADDR", "", "loopback address (127.0.0.1:6060) of a separate listener serving Go profiles at /debug/pprof/; empty: off")
 	fs.BoolVar(&c.NoMigrate, "no-migrate", false, "PostgreSQL: do not apply pending migrations at start, refuse to start while any is pending; run mfad migrate instead (MFAD_NO_MIGRATE)")
 }
 

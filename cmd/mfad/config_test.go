@@ -186,6 +186,9 @@ func TestConfigErrors(t *testing.T) {
 		{name: "window range", args: []string{"--window", "1000"}, want: "window 1000"},
 		{name: "negative ttl", env: map[string]string{"MFAD_ACCESS_TTL": "-1h"}, want: "access-ttl -1h0m0s"},
 		{name: "argon", args: []string{"--argon-parallel", "0"}, want: "argon2id"},
+		{name: "pprof on all interfaces", args: []string{"--pprof-addr", ":6060"}, want: "pprof-addr \":6060\": want a loopback address"},
+		{name: "pprof on a public address", env: map[string]string{"MFAD_PPROF_ADDR": "192.0.2.1:6060"}, want: "want a loopback address"},
+		{name: "pprof without a port", file: "pprof_addr = \"127.0.0.1\"\n", want: "pprof-addr"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cleanEnv(t)

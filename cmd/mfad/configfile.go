@@ -314,6 +314,9 @@ func (c *config) validate() error {
 	if c.Addr == "" || c.DataDir == "" {
 		bad("addr and data-dir must not be empty")
 	}
+	if err := checkPprofAddr(c.PprofAddr); err != nil {
+		bad("pprof-addr %q: %v", c.PprofAddr, err)
+	}
 	return errors.Join(errs...)
 }
 

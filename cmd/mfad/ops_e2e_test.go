@@ -467,3 +467,51 @@ func TestBackupAndImportEndToEnd(t *testing.T) {
 	}
 	noSecretAtRest(t, c)
 }
+
+// TestPprofEndToEnd: profiles are off by default (the main listener has no
+// /debug/pprof/ and no second listener starts); with --pprof-addr they are
+// served on that listener only, never on the main one.
+func TestPprofEndToEnd(t *testing.T) {
+	const index = "Types of profiles available"
+	get := func(url string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatalf("GET %s: %v", url, err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	pprofLine := regexp.MustCompile(`msg="pprof listening" addr=(\S+)`)
+
+	off := e2e.Start(t, e2e.Options{})
+	if code, body := get(off.URL + "/debug/pprof/"); code == 200 || strings.Contains(body, index) {
+		t.Fatalf("default: main listener serves /debug/pprof/: %d", code)
+	}
+	if strings.Contains(off.Logs(), "pprof") {
+		t.Fatalf("default: a pprof listener started:\n%s", off.Logs())
+	}
+
+	on := e2e.Start(t, e2e.Options{Env: []string{"MFAD_PPROF_ADDR=127.0.0.1:0"}})
+	m := pprofLine.FindStringSubmatch(on.Logs())
+	if m == nil {
+		t.Fatalf("no pprof listening line:\n%s", on.Logs())
+	}
+	base := "http://" + m[1]
+	if base == on.URL {
+		t.Fatal("pprof shares the main listener")
+	}
+	if code, body := get(base + "/debug/pprof/"); code != 200 || !strings.Contains(body, index) {
+		t.Fatalf("pprof index: %d %.200s", code, body)
+	}
+	if code, body := get(base + "/debug/pprof/goroutine?debug=1"); code != 200 || !strings.Contains(body, "goroutine profile:") {
+		t.Fatalf("goroutine profile: %d %.200s", code, body)
+	}
+	if code, body := get(on.URL + "/debug/pprof/"); code == 200 || strings.Contains(body, index) {
+		t.Fatalf("main listener serves /debug/pprof/ too: %d", code)
+	}
+	if code, _ := get(base + "/healthz"); code != 404 {
+		t.Fatalf("the pprof listener serves the API: /healthz %d", code)
+	}
+}

@@ -63,6 +63,10 @@ func (e *cmdEnv) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	mux := a.routes()
+	if err := servePprof(ctx, c.PprofAddr, a.log); err != nil {
+		ln.Close()
+		return err
+	}
 	if err := a.startNotifications(ctx); err != nil {
 		return err
 	}
