@@ -486,11 +486,11 @@ func TestPprofEndToEnd(t *testing.T) {
 	pprofLine := regexp.MustCompile(`msg="pprof listening" addr=(\S+)`)
 
 	off := e2e.Start(t, e2e.Options{})
+	if pprofLine.MatchString(off.Logs()) {
+		t.Fatalf("default: a pprof listener started:\n%s", off.Logs())
+	}
 	if code, body := get(off.URL + "/debug/pprof/"); code == 200 || strings.Contains(body, index) {
 		t.Fatalf("default: main listener serves /debug/pprof/: %d", code)
-	}
-	if strings.Contains(off.Logs(), "pprof") {
-		t.Fatalf("default: a pprof listener started:\n%s", off.Logs())
 	}
 
 	on := e2e.Start(t, e2e.Options{Env: []string{"MFAD_PPROF_ADDR=127.0.0.1:0"}})
