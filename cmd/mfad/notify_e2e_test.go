@@ -1,76 +1,15 @@
 package main_test
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/mfad/mfad/internal/e2e"
-	"github.com/mfad/mfad/internal/smtptest"
-	"github.com/mfad/mfad/notify"
+	"github.com/mfad/mfad/internal/notifytest"
 )
-
-const hookSecret = "whsec-e2e-test"
-
-// hookReceiver is a real webhook endpoint: it verifies each delivery's
-// signature and counts the deliveries of each outbox id.
-type hookReceiver struct {
-	mu     sync.Mutex
-	byID   map[int64]int
-	kinds  []string
-	badSig int
-	srv    *httptest.Server
-}
-
-func newHookReceiver(t *testing.T) *hookReceiver {
-	h := &hookReceiver{byID: map[int64]int{}}
-	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		if notify.Verify([]byte(hookSecret), r.Header.Get(notify.SignatureHeader), body, time.Now(), 5*time.Minute) != nil {
-			h.badSig++
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		var p notify.Payload
-		_ = json.Unmarshal(body, &p)
-		h.byID[p.ID]++
-		h.kinds = append(h.kinds, p.Kind)
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	t.Cleanup(h.srv.Close)
-	return h
-}
-
-func (h *hookReceiver) deliveries() (kinds []string, dups, bad int) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, n := range h.byID {
-		dups += n - 1
-	}
-	return append([]string(nil), h.kinds...), dups, h.badSig
-}
-
-// notifyEnv is the environment of a server that sends replay webhooks to
-// h and email to the SMTP server m.
-func notifyEnv(h *hookReceiver, m *smtptest.Server) []string {
-	return notifyEnvFor(h, m, "code.replayed")
-}
-
-// notifyEnvFor is notifyEnv with the webhook's event filter.
-func notifyEnvFor(h *hookReceiver, m *smtptest.Server, events string) []string {
-	return []string{"MFAD_WEBHOOKS=ops=" + h.srv.URL + ";events=" + events,
-		"MFAD_WEBHOOK_SECRET=" + hookSecret, "MFAD_SMTP_ADDR=" + m.Addr, "MFAD_SMTP_TLS=none",
-		"MFAD_SMTP_FROM=mfad@example.org"}
-}
 
 // replay makes alice, turns her 2FA on through REST, logs in with a fresh
 // code and then offers that code again: a replay (ASVS 2.8.5).
@@ -88,89 +27,45 @@ func replay(t *testing.T, c *client) {
 	}
 }
 
-// waitFor polls cond for up to 30 s (the worker polls every 2 s).
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for range 300 {
-		if cond() {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s", what)
-}
-
-// checkReplayMail: exactly one mail, to alice, about the replay, with no
-// code in it.
-func checkReplayMail(t *testing.T, m *smtptest.Server) {
-	t.Helper()
-	msgs := m.Messages()
-	if len(msgs) != 1 {
-		t.Fatalf("%d mails, want 1", len(msgs))
-	}
-	data := string(msgs[0].Data)
-	if msgs[0].To[0] != "alice@example.org" || !strings.Contains(data, "Subject: A used sign-in code was tried again") ||
-		!strings.Contains(data, "multipart/alternative") {
-		t.Errorf("mail %+v\n%s", msgs[0], data)
-	}
-}
-
 // TestNotifyReplayEndToEnd: a replayed code through the REST front of a
 // real mfad serve produces exactly one signed webhook and one email, and
-// the delivery log shows both sent (to an admin only).
+// the delivery log shows both sent, to an admin only (REST and the CLI).
 func TestNotifyReplayEndToEnd(t *testing.T) {
-	h, m := newHookReceiver(t), smtptest.Start(t, nil, "", "")
-	srv := e2e.Start(t, e2e.Options{Env: notifyEnv(h, m)})
+	r := notifytest.Start(t)
+	srv := e2e.Start(t, e2e.Options{Env: r.Env("code.replayed")})
 	c := &client{t: t, srv: srv}
 	replay(t, c)
-	waitFor(t, "a webhook and a mail", func() bool {
-		kinds, _, _ := h.deliveries()
-		return len(kinds) >= 1 && len(m.Messages()) >= 1
-	})
+	r.WantOneReplay(t, "rest", "alice@example.org")
 	admin := c.adminToken()
-	waitFor(t, "both rows sent", func() bool {
-		out := c.do("GET", "/v1/notifications?state=sent", admin, nil, 200)
-		rows, _ := out["notifications"].([]any)
-		return len(rows) == 2
-	})
-	kinds, dups, bad := h.deliveries()
-	if strings.Join(kinds, ",") != "code.replayed" || dups != 0 || bad != 0 {
-		t.Errorf("webhooks %v, duplicates %d, bad signatures %d", kinds, dups, bad)
+	out := c.do("GET", "/v1/notifications?state=sent", admin, nil, 200)
+	if rows, _ := out["notifications"].([]any); len(rows) != 2 {
+		t.Errorf("delivery log: %v", out)
 	}
-	checkReplayMail(t, m)
 	c.createUser(admin, "bob", "bob-password-1") // not an admin: the log is not his to read
 	c.do("GET", "/v1/notifications", str(c.login("bob", "bob-password-1"), "access_token"), nil, 403)
-	if out := srv.CLI("", "notifications", "--state=sent"); strings.Count(out, "code.replayed") != 2 {
+	if out := srv.CLI("", "notifications", "--state=sent"); strings.Count(out, `"Kind":"code.replayed"`) != 2 {
 		t.Errorf("mfad notifications:\n%s", out)
 	}
 }
 
 // TestNotifyCrashRedelivers: mfad serve dies (exit 137, as kill -9) after
 // its worker claimed the replay's rows and before it sent anything; after
-// a restart, once the claim's lease has run out, both still arrive.
+// a restart, once the claim's lease has run out, both still arrive, once.
 func TestNotifyCrashRedelivers(t *testing.T) {
-	h, m := newHookReceiver(t), smtptest.Start(t, nil, "", "")
-	env := notifyEnv(h, m)
+	r := notifytest.Start(t)
+	env := r.Env("code.replayed")
 	srv := e2e.Start(t, e2e.Options{Env: append(env, "MFAD_CRASH_AT=notify.claimed")})
 	c := &client{t: t, srv: srv}
 	replay(t, c)
 	if code := srv.Wait(30 * time.Second); code != 137 {
 		t.Fatalf("exit code %d, want 137 from the crash point", code)
 	}
-	if kinds, _, _ := h.deliveries(); len(kinds) != 0 || len(m.Messages()) != 0 {
-		t.Fatalf("delivered before the crash: %v, %d mails", kinds, len(m.Messages()))
+	if kinds, _, _ := r.Webhooks(); len(kinds) != 0 || len(r.Mail.Messages()) != 0 {
+		t.Fatalf("delivered before the crash: %v, %d mails", kinds, len(r.Mail.Messages()))
 	}
 	srv.Restart(env...)
 	srv.Advance(3 * time.Minute) // past the dead claimer's 2-minute lease
-	waitFor(t, "the webhook and the mail after the restart", func() bool {
-		kinds, _, _ := h.deliveries()
-		return len(kinds) >= 1 && len(m.Messages()) >= 1
-	})
-	kinds, dups, bad := h.deliveries()
-	if strings.Join(kinds, ",") != "code.replayed" || dups != 0 || bad != 0 {
-		t.Errorf("webhooks %v, duplicates %d, bad signatures %d", kinds, dups, bad)
-	}
-	checkReplayMail(t, m)
+	r.WantOneReplay(t, "rest", "alice@example.org")
 }
 
 // TestNotifyTwoInstances: two mfad serve on one PostgreSQL database, each
@@ -181,9 +76,9 @@ func TestNotifyTwoInstances(t *testing.T) {
 	if os.Getenv("MFAD_TEST_POSTGRES") == "" {
 		t.Skip("MFAD_TEST_POSTGRES not set")
 	}
-	h, m := newHookReceiver(t), smtptest.Start(t, nil, "", "")
+	r := notifytest.Start(t)
 	c := newCluster(t)
-	env := append(notifyEnvFor(h, m, "2fa.reset"), "MFAD_MASTER_KEY="+c.key)
+	env := append(r.Env("2fa.reset"), "MFAD_MASTER_KEY="+c.key)
 	for range 2 {
 		srv := e2e.Start(t, e2e.Options{Args: []string{"--db", c.dsn}, Env: env})
 		c.srvs, c.alive = append(c.srvs, srv), append(c.alive, true)
@@ -194,14 +89,11 @@ func TestNotifyTwoInstances(t *testing.T) {
 	for i := range events {
 		c.do(c.srvs[i%2], "POST", fmt.Sprintf("/v1/users/%d/2fa/reset", id), admin, map[string]any{}, 204)
 	}
-	waitFor(t, "every event delivered", func() bool {
-		h.mu.Lock()
-		n := len(h.byID)
-		h.mu.Unlock()
-		return n >= events && len(m.Messages()) >= events
+	notifytest.WaitFor(t, "every event delivered", func() bool {
+		return r.Distinct() >= events && len(r.Mail.Messages()) >= events
 	})
-	kinds, dups, bad := h.deliveries()
-	mails := len(m.Messages())
+	kinds, dups, bad := r.Webhooks()
+	mails := len(r.Mail.Messages())
 	t.Logf("%d events: %d webhook deliveries (%d duplicates), %d mails (%d duplicates)",
 		events, len(kinds), dups, mails, mails-events)
 	if bad != 0 {

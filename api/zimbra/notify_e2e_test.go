@@ -1,0 +1,42 @@
+package zimbra_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/mfad/mfad/internal/e2e"
+	"github.com/mfad/mfad/internal/notifytest"
+	"github.com/mfad/mfad/otp"
+)
+
+// TestNotifyReplay: a replayed code through the Zimbra front (AuthRequest
+// with twoFactorCode, twice with one code) produces exactly one webhook and
+// one email (ASVS 2.8.5; docs/notifications.md).
+func TestNotifyReplay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs mfad")
+	}
+	r := notifytest.Start(t)
+	srv := e2e.Start(t, e2e.Options{Env: r.Env("code.replayed")})
+	c := &live{t: t, srv: srv, form: "json"}
+	const name, email, pw = "u1001", "u1001@example.org", "u1001-password-e2e"
+	srv.AddUser(name, pw, "--email", email, "--id", "1001")
+	acct := E("account", at{"by", "name"}, email)
+	login := func(parts ...any) *answer {
+		return c.do(rq{body: Account("AuthRequest", append([]any{acct}, parts...)...)})
+	}
+	ticket := func() string { return c.ok("AuthRequest with the password", login(E("password", pw))).get("authToken") }
+	a := c.ok("enable step 1", c.do(rq{body: Account("EnableTwoFactorAuthRequest", E("name", email), E("password", pw))}))
+	secret, err := otp.DecodeSecret(a.get("secret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := otp.Key{Secret: secret}
+	c.ok("enable step 2", c.do(rq{body: Account("EnableTwoFactorAuthRequest", at{"csrfTokenSecured", "1"},
+		E("name", email), E("authToken", at{"verifyAccount", "1"}, a.get("authToken")), E("twoFactorCode", key.Code(srv.Now())))}))
+	srv.Advance(30 * time.Second)
+	right := key.Code(srv.Now())
+	c.ok("right code", login(E("authToken", at{"verifyAccount", "1"}, ticket()), E("twoFactorCode", right)))
+	c.fault("replayed code", login(E("authToken", ticket()), E("twoFactorCode", right)), "account.TWO_FACTOR_AUTH_FAILED")
+	r.WantOneReplay(t, "zimbra", email)
+}
