@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/mfad/mfad"
@@ -16,6 +17,13 @@ func (s *Service) notify(tx mfad.Tx, a Actor, userID int64, kind, detail string)
 		return nil
 	}
 	for _, target := range s.Notify(kind) {
+		if target == mfad.TargetEmail && lowRisk[kind] {
+			if out, err := optedOut(tx, userID); err != nil {
+				return err
+			} else if out {
+				continue
+			}
+		}
 		n := &mfad.Notification{Kind: kind, Target: target, UserID: userID, Time: s.Now(),
 			RemoteAddr: a.client.Addr, Dialect: a.client.Dialect, Detail: detail}
 		if err := tx.EnqueueNotification(n); err != nil {
@@ -49,4 +57,54 @@ func (s *Service) Notifications(ctx context.Context, a Actor, f mfad.Notificatio
 		return err
 	})
 	return out, err
+}
+
+// lowRisk are the email kinds a user may turn off; the others (replay,
+// lockout, 2FA off or reset, password change) she always gets.
+var lowRisk = map[string]bool{mfad.NotifyScratchUsed: true, mfad.NotifyTrusted: true}
+
+// optOutKey is the setting that records a user's opt-out of low-risk mail.
+func optOutKey(userID int64) string { return fmt.Sprintf("notify.optout.%d", userID) }
+
+func optedOut(tx mfad.Tx, userID int64) (bool, error) {
+	v, err := tx.Setting(optOutKey(userID))
+	if errors.Is(err, mfad.ErrNoRows) {
+		return false, nil
+	}
+	return v == "1", err
+}
+
+// SetLowRiskEmail turns the user's low-risk notification mails (a scratch
+// code used, a new trusted device) on or off: the user herself or an
+// admin. The others cannot be turned off.
+func (s *Service) SetLowRiskEmail(ctx context.Context, a Actor, userID int64, on bool) error {
+	if err := s.self(a, userID, false); err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx mfad.Tx) error {
+		if _, err := tx.UserByID(userID); err != nil {
+			return notFound(err, "user")
+		}
+		v, detail := "0", "low-risk email on"
+		if !on {
+			v, detail = "1", "low-risk email off"
+		}
+		if err := tx.PutSetting(optOutKey(userID), v); err != nil {
+			return err
+		}
+		return s.audit(tx, a, userID, "notify.settings", "ok", detail)
+	})
+}
+
+// LowRiskEmail reports whether the user gets low-risk notification mails.
+func (s *Service) LowRiskEmail(ctx context.Context, a Actor, userID int64) (bool, error) {
+	if err := s.self(a, userID, false); err != nil {
+		return false, err
+	}
+	var out bool
+	err := s.view(ctx, func(tx mfad.Tx) (err error) {
+		out, err = optedOut(tx, userID)
+		return err
+	})
+	return !out, err
 }

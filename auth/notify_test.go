@@ -167,3 +167,40 @@ func TestNotifyPrune(t *testing.T) {
 		t.Fatalf("after pruning: %+v", left)
 	}
 }
+
+// TestNotifyLowRiskOptOut: a user who turns low-risk mail off gets no mail
+// for a used scratch code (webhooks still hear of it), but still gets one
+// for a replay; another user may not change her choice, an admin may.
+func TestNotifyLowRiskOptOut(t *testing.T) {
+	e := newEnv(t)
+	e.svc.Notify = func(string) []string { return []string{mfad.TargetEmail, "webhook:ops"} }
+	u, tok := e.enrolledUser("dave")
+	_, otherTok := e.enrolledUser("erin")
+	wantCode(t, e.svc.SetLowRiskEmail(e.ctx, e.actor(otherTok), u.ID, false), mfad.EForbidden)
+	if err := e.svc.SetLowRiskEmail(e.ctx, e.actor(tok), u.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if on, err := e.svc.LowRiskEmail(e.ctx, e.actor(tok), u.ID); err != nil || on {
+		t.Fatalf("LowRiskEmail after opting out: %v %v", on, err)
+	}
+	last := lastID(e)
+	if err := e.complete(e.ticket(u), u.Scratch[0]); err != nil {
+		t.Fatal(err)
+	}
+	got, last := e.outbox(last)
+	if strings.Join(got, "|") != "scratch.used webhook:ops remaining=9" {
+		t.Errorf("scratch code used, opted out: %q", got)
+	}
+	code := e.code(u)
+	if err := e.complete(e.ticket(u), code); err != nil {
+		t.Fatal(err)
+	}
+	checkCode(t, "replay", e.complete(e.ticket(u), code), mfad.EInvalidCode)
+	got, _ = e.outbox(last)
+	if strings.Join(got, "|") != "code.replayed email login.2fa|code.replayed webhook:ops login.2fa" {
+		t.Errorf("replay, opted out of low-risk mail: %q", got)
+	}
+	if err := e.svc.SetLowRiskEmail(e.ctx, e.sys, u.ID, true); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -176,3 +176,39 @@ func (s *server) notifications(w http.ResponseWriter, r *http.Request, a auth.Ac
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
+
+// notifySettings is a user's choice of notification mail: the low-risk
+// kinds (a scratch code used, a new trusted device) may be turned off.
+type notifySettings struct {
+	LowRiskEmail *bool `json:"low_risk_email"`
+}
+
+func (s *server) getNotifySettings(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	id, err := userID(r, a)
+	if err != nil {
+		return err
+	}
+	on, err := s.svc.LowRiskEmail(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, notifySettings{LowRiskEmail: &on})
+}
+
+func (s *server) setNotifySettings(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	id, err := userID(r, a)
+	if err != nil {
+		return err
+	}
+	var req notifySettings
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if req.LowRiskEmail == nil {
+		return mfad.Errorf(mfad.EInvalidInput, "low_risk_email is required")
+	}
+	if err := s.svc.SetLowRiskEmail(r.Context(), a, id, *req.LowRiskEmail); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, req)
+}

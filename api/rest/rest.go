@@ -89,6 +89,8 @@ var routes = []route{
 	{Route{"PUT", "/v1/policy", false}, (*server).setPolicy},
 	{Route{"GET", "/v1/audit", false}, (*server).audit},
 	{Route{"GET", "/v1/notifications", false}, (*server).notifications},
+	{Route{"GET", "/v1/users/{id}/notification-settings", false}, (*server).getNotifySettings},
+	{Route{"PUT", "/v1/users/{id}/notification-settings", false}, (*server).setNotifySettings},
 }
 
 // Routes returns the route table.

@@ -42,7 +42,15 @@ func TestNotifyReplayEndToEnd(t *testing.T) {
 		t.Errorf("delivery log: %v", out)
 	}
 	c.createUser(admin, "bob", "bob-password-1") // not an admin: the log is not his to read
-	c.do("GET", "/v1/notifications", str(c.login("bob", "bob-password-1"), "access_token"), nil, 403)
+	bob := str(c.login("bob", "bob-password-1"), "access_token")
+	c.do("GET", "/v1/notifications", bob, nil, 403)
+	// Low-risk mail is each user's choice; another user's is not bob's.
+	c.do("PUT", "/v1/users/me/notification-settings", bob, map[string]any{"low_risk_email": false}, 200)
+	if out := c.do("GET", "/v1/users/me/notification-settings", bob, nil, 200); out["low_risk_email"] != false {
+		t.Errorf("notification settings after turning low-risk mail off: %v", out)
+	}
+	c.do("PUT", "/v1/users/2/notification-settings", bob, map[string]any{"low_risk_email": false}, 403)
+	c.do("PUT", "/v1/users/me/notification-settings", bob, map[string]any{}, 400)
 	if out := srv.CLI("", "notifications", "--state=sent"); strings.Count(out, `"Kind":"code.replayed"`) != 2 {
 		t.Errorf("mfad notifications:\n%s", out)
 	}
