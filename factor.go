@@ -13,6 +13,10 @@ type Factor struct {
 	Digits    int
 	Period    int   // seconds
 	LastStep  int64 // the last accepted time step; codes at or before it are replays
+	// ClockOffset is the step of the last accepted code less the server's
+	// step then (-1, 0, +1 in the default window): the phone's clock drift,
+	// shown to the user and to admins.
+	ClockOffset int
 	Scratch   ScratchForm
 	EnabledAt time.Time
 	Dialect   string // the front that enabled it

@@ -76,7 +76,7 @@ type Tx interface {
 	// UPDATE ... SET last_step = step WHERE user_id = ? AND last_step < step.
 	// It reports whether it did; false means a replay. Two transactions
 	// racing on the same step get exactly one true.
-	AdvanceStep(userID, step int64) (bool, error)
+	AdvanceStep(userID, step int64, offset int) (bool, error)
 	CountFactors() (int, error)
 
 	// Pending enrollments, one per user.

@@ -218,6 +218,10 @@ type Confirmed struct {
 	UserID       int64
 	ScratchCodes []string
 	Tokens       *Tokens // where the profile says SessionOnConfirm
+	// ClockDrift is non-zero when the confirming code matched only a
+	// neighbouring step: the phone's clock is off by about this much
+	// (DriftText says it in words), worth a warning.
+	ClockDrift time.Duration
 }
 
 // Confirm enables 2FA: in one transaction the pending secret becomes the
@@ -321,7 +325,9 @@ func (s *Service) confirm(tx mfad.Tx, a Actor, req ConfirmRequest) (*Confirmed, 
 	if len(codes) > 0 {
 		out.ScratchCodes = strings.Split(string(codes), ",")
 	}
-	if err := s.enable(tx, e, step, out.ScratchCodes); err != nil {
+	offset := int(step - key.Step(s.Now()))
+	out.ClockDrift = time.Duration(offset*key.Normalize().Period) * time.Second
+	if err := s.enable(tx, e, step, offset, out.ScratchCodes); err != nil {
 		return nil, err
 	}
 	s.crash("confirm")
@@ -455,9 +461,9 @@ func (s *Service) findEnrollment(tx mfad.Tx, a Actor, req ConfirmRequest) (*mfad
 }
 
 // enable turns the enrollment into the user's factor and scratch codes.
-func (s *Service) enable(tx mfad.Tx, e *mfad.Enrollment, step int64, codes []string) error {
+func (s *Service) enable(tx mfad.Tx, e *mfad.Enrollment, step int64, offset int, codes []string) error {
 	f := &mfad.Factor{UserID: e.UserID, Algorithm: e.Algorithm, Digits: e.Digits, Period: e.Period,
-		LastStep: step, Scratch: e.Form, EnabledAt: s.Now(), Dialect: e.Dialect}
+		LastStep: step, ClockOffset: offset, Scratch: e.Form, EnabledAt: s.Now(), Dialect: e.Dialect}
 	key, err := s.ring.Open(e.Secret, mfad.SealAD(mfad.SealEnrollmentSecret, e.UserID))
 	if err != nil {
 		return err

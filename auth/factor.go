@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/mfad/mfad"
@@ -22,6 +23,22 @@ type Status struct {
 	HardLocked       bool
 	LockedUntil      time.Time
 	Policy           Policy
+	// ClockDrift is how far the phone's clock was off at the last accepted
+	// code, in whole periods (its step offset times the period): positive
+	// ahead, negative behind, zero in step.
+	ClockDrift time.Duration
+}
+
+// DriftText says in words how far a phone's clock runs off, or "" when it
+// is in step: "this phone's clock runs about 30 s behind".
+func DriftText(d time.Duration) string {
+	switch {
+	case d > 0:
+		return fmt.Sprintf("this phone's clock runs about %d s ahead", int(d.Seconds()))
+	case d < 0:
+		return fmt.Sprintf("this phone's clock runs about %d s behind", int(-d.Seconds()))
+	}
+	return ""
 }
 
 // Status returns a user's 2FA state, judged for the actor's client.
@@ -56,6 +73,7 @@ func (s *Service) status(tx mfad.Tx, c Client, userID int64) (*Status, error) {
 	switch {
 	case err == nil:
 		st.Enabled, st.EnabledAt, st.Asked = true, f.EnabledAt, p.asks(c)
+		st.ClockDrift = time.Duration(f.ClockOffset*f.Period) * time.Second
 		codes, err := tx.ScratchCodes(u.ID)
 		if err != nil {
 			return nil, err

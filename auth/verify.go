@@ -181,14 +181,15 @@ func (s *Service) checkTOTP(tx mfad.Tx, f *mfad.Factor, code string, now time.Ti
 	if !ok {
 		return "invalid", nil
 	}
-	advanced, err := tx.AdvanceStep(f.UserID, step)
+	offset := int(step - key.Step(now))
+	advanced, err := tx.AdvanceStep(f.UserID, step, offset)
 	if err != nil {
 		return "", err
 	}
 	if !advanced {
 		return "replay", nil
 	}
-	f.LastStep = step
+	f.LastStep, f.ClockOffset = step, offset
 	return "ok", nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/auth"
 )
 
 // Scratch codes are shown after a POST (turning 2FA on, making new codes)
@@ -94,6 +95,11 @@ func (h *handler) codesPage(w http.ResponseWriter, r *http.Request, s *session) 
 	v.Notice = "New scratch codes were made. The old ones no longer work."
 	if r.URL.Query().Get("kind") == "enabled" {
 		v.Title, v.Notice = "Save your scratch codes", "Two-factor authentication is on."
+		// The confirming code matched only a neighbouring step: warn now,
+		// before the drift grows past the window.
+		if st, err := h.svc.Status(r.Context(), s.actor, s.actor.UserID()); err == nil && st.ClockDrift != 0 {
+			v.Notice += " But " + auth.DriftText(st.ClockDrift) + ": set your phone's time automatically, or its codes may soon fail."
+		}
 	}
 	v.Codes = codes
 	h.render(w, r, http.StatusOK, "scratch", v)

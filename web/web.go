@@ -210,6 +210,7 @@ func parsePages(h *handler) map[string]*template.Template {
 		"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"stamp":     func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
 		"errorHTML": errorHTML,
+		"drift":     auth.DriftText,
 		"plural": func(n int, one, many string) string {
 			if n == 1 {
 				return one

@@ -59,13 +59,32 @@ type statusJSON struct {
 	HardLocked            bool        `json:"hard_locked"`
 	LockedUntil           stamp       `json:"locked_until"`
 	Policy                auth.Policy `json:"policy"`
+	ClockDriftSeconds     int         `json:"clock_drift_seconds"` // the phone's clock at the last accepted code: + ahead, - behind
+	ClockDrift            string      `json:"clock_drift"`         // the same in words; "" in step
 }
 
 func statusOf2FA(st *auth.Status) statusJSON {
 	return statusJSON{UserID: st.UserID, Enabled: st.Enabled, EnabledAt: stamp(st.EnabledAt),
 		Pending: st.Pending, PendingExpiresAt: stamp(st.PendingExpires), Required: st.Required, Asked: st.Asked,
 		ScratchCodesRemaining: st.ScratchRemaining, Locked: st.Locked, HardLocked: st.HardLocked,
-		LockedUntil: stamp(st.LockedUntil), Policy: st.Policy}
+		LockedUntil: stamp(st.LockedUntil), Policy: st.Policy,
+		ClockDriftSeconds: int(st.ClockDrift.Seconds()), ClockDrift: auth.DriftText(st.ClockDrift)}
+}
+
+// confirmedJSON is the answer to confirm: the scratch codes, and a
+// warning when the code matched only a neighbouring step.
+type confirmedJSON struct {
+	ScratchCodes      []string `json:"scratch_codes"`
+	ClockDriftSeconds int      `json:"clock_drift_seconds"`
+	Warning           string   `json:"warning,omitempty"`
+}
+
+func confirmedOf(c *auth.Confirmed) confirmedJSON {
+	out := confirmedJSON{ScratchCodes: scratchOf(c.ScratchCodes).ScratchCodes, ClockDriftSeconds: int(c.ClockDrift.Seconds())}
+	if t := auth.DriftText(c.ClockDrift); t != "" {
+		out.Warning = "2FA is on, but " + t + ": set the phone's time automatically, or its codes may soon fail"
+	}
+	return out
 }
 
 type scratchJSON struct {

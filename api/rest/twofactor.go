@@ -91,7 +91,7 @@ func (s *server) confirm(w http.ResponseWriter, r *http.Request, a auth.Actor) e
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, scratchOf(c.ScratchCodes))
+	return writeJSON(w, http.StatusOK, confirmedOf(c))
 }
 
 type disableRequest struct {

@@ -93,7 +93,7 @@ func TestTwoHandles(t *testing.T) {
 		wg.Go(func() {
 			<-start
 			err := db.Update(t.Context(), func(tx mfad.Tx) error {
-				ok, err := tx.AdvanceStep(u.ID, 1)
+				ok, err := tx.AdvanceStep(u.ID, 1, 0)
 				if err != nil {
 					return err
 				}

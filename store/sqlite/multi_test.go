@@ -34,7 +34,7 @@ func TestTwoHandles(t *testing.T) {
 		db := []*sqlite.DB{a, b}[i%2]
 		wg.Go(func() {
 			err := db.Update(t.Context(), func(tx mfad.Tx) error {
-				ok, err := tx.AdvanceStep(u.ID, 1)
+				ok, err := tx.AdvanceStep(u.ID, 1, 0)
 				if err != nil {
 					return err
 				}

@@ -85,29 +85,30 @@ func testAdvanceStep(t *testing.T, s mfad.Store) {
 	none := createUser(t, s, "bob", "")
 	putFactor(t, s, u.ID) // LastStep 100
 	tests := []struct {
-		user int64
-		step int64
-		want bool
+		user   int64
+		step   int64
+		offset int
+		want   bool
 	}{
-		{u.ID, 100, false}, // the last step again: a replay
-		{u.ID, 99, false},
-		{u.ID, 101, true},
-		{u.ID, 101, false},
-		{u.ID, 105, true},
-		{u.ID, 103, false},
-		{none.ID, 200, false}, // no factor
-		{999, 200, false},     // no user
+		{u.ID, 100, 0, false}, // the last step again: a replay
+		{u.ID, 99, 0, false},
+		{u.ID, 101, 1, true},
+		{u.ID, 101, 0, false},
+		{u.ID, 105, -1, true},
+		{u.ID, 103, 1, false},    // a replay changes no offset either
+		{none.ID, 200, 0, false}, // no factor
+		{999, 200, 0, false},     // no user
 	}
 	for _, tt := range tests {
 		update(t, s, func(tx mfad.Tx) error {
-			ok, err := tx.AdvanceStep(tt.user, tt.step)
+			ok, err := tx.AdvanceStep(tt.user, tt.step, tt.offset)
 			if err != nil || ok != tt.want {
 				t.Errorf("AdvanceStep(%d, %d) = %v, %v; want %v", tt.user, tt.step, ok, err, tt.want)
 			}
 			return nil
 		})
 	}
-	if f := getFactor(t, s, u.ID); f == nil || f.LastStep != 105 {
-		t.Errorf("LastStep = %+v; want 105", f)
+	if f := getFactor(t, s, u.ID); f == nil || f.LastStep != 105 || f.ClockOffset != -1 {
+		t.Errorf("factor = %+v; want LastStep 105, ClockOffset -1 (the last accepted code's)", f)
 	}
 }

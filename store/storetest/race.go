@@ -72,7 +72,7 @@ func testRaceAdvanceStep(t *testing.T, s mfad.Store) {
 	putFactor(t, s, u.ID) // LastStep 100
 	var w won
 	errs := race(t, s, 100, func(_ int, tx mfad.Tx) error {
-		ok, err := tx.AdvanceStep(u.ID, 101)
+		ok, err := tx.AdvanceStep(u.ID, 101, 0)
 		w.add(ok)
 		return err
 	})

@@ -41,7 +41,7 @@ const (
 	UserColumns   = `u.id, u.name, u.email, u.role, u.password_hash, u.created_at, u.password_changed_at,
 	u.mfa_failures, u.mfa_locked_until, u.mfa_hard_locked`
 	FactorColumns = `f.user_id, f.secret, f.algorithm, f.digits, f.period, f.last_step,
-	f.scratch_count, f.scratch_length, f.scratch_alphabet, f.enabled_at, f.dialect`
+	f.scratch_count, f.scratch_length, f.scratch_alphabet, f.enabled_at, f.dialect, f.clock_offset`
 )
 
 // SessionForVerifySQL reads a session by its access-token hash with its user
@@ -84,7 +84,7 @@ func User(u *mfad.User) []any {
 // Factor returns the scan destinations of FactorColumns.
 func Factor(f *mfad.Factor) []any {
 	return []any{&f.UserID, &f.Secret, &f.Algorithm, &f.Digits, &f.Period, &f.LastStep,
-		&f.Scratch.Count, &f.Scratch.Length, &f.Scratch.Alphabet, column.Time{T: &f.EnabledAt}, &f.Dialect}
+		&f.Scratch.Count, &f.Scratch.Length, &f.Scratch.Alphabet, column.Time{T: &f.EnabledAt}, &f.Dialect, &f.ClockOffset}
 }
 
 // Join concatenates scan destinations.
