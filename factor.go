@@ -17,9 +17,9 @@ type Factor struct {
 	// step then (-1, 0, +1 in the default window): the phone's clock drift,
 	// shown to the user and to admins.
 	ClockOffset int
-	Scratch   ScratchForm
-	EnabledAt time.Time
-	Dialect   string // the front that enabled it
+	Scratch     ScratchForm
+	EnabledAt   time.Time
+	Dialect     string // the front that enabled it
 }
 
 // ScratchForm is the shape of a user's scratch codes. A dialect may ask for its
