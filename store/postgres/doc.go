@@ -36,7 +36,8 @@
 // DeleteTicket and DeleteEnrollment report ErrNoRows to the loser. The
 // case-folded namespace of names and emails is the table logins (folded
 // text PRIMARY KEY, user_id): each user's folded name and email are rows of
-// it, so the unique index decides between racing creations.
+// it, so the unique index decides between racing creations (the same SQL
+// on SQLite since its migration 0007: store/internal/sqlq/logins.go).
 //
 // User ids: CreateUser takes the next id from the row "users" of
 // id_counters (UPDATE ... SET last = last + 1 RETURNING last), and a preset

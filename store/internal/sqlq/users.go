@@ -9,9 +9,10 @@ import (
 	"github.com/mfad/mfad/store/internal/column"
 )
 
-// userColumns are the columns of a user in both stores; what each store
-// adds for the namespace of names and emails (and how it allocates ids)
-// stays in its own CreateUser, UpdateUser and UserByLogin.
+// userColumns are the columns of a user in both stores; how each store
+// allocates ids stays in its own CreateUser (and SQLite's UpdateUser keeps
+// its folded columns up to date); the namespace of names and emails is
+// logins.go.
 const userColumns = `id, name, email, role, password_hash, created_at, password_changed_at,
 	mfa_failures, mfa_locked_until, mfa_hard_locked`
 
