@@ -243,20 +243,22 @@ type importEntry struct {
 // importCmd turns 2FA on for existing users with the TOTP secrets they
 // already have in another product.
 //
-//	mfad import [--format auto|uri|csv] [--force] FILE|-
+//	mfad import [--format auto|uri|migration|csv] [--force] FILE|-
 //
 // uri: one otpauth://totp/ URI per line; the account of its label names
 // the user (name or email). csv: user,secret[,algorithm,digits,period],
 // defaults SHA1, 6, 30; a first line "user,secret,..." is a header. Lines
-// starting with # are comments.
+// starting with # are comments. migration: Google Authenticator's
+// "Transfer accounts" export, otpauth-migration://offline?data=... (what
+// its QR code holds), one per line; each account's name is the user.
 func (e *cmdEnv) importCmd(ctx context.Context, args []string) error {
 	var format string
 	var force bool
 	extra := func(fs *flag.FlagSet) {
-		fs.StringVar(&format, "format", "auto", "auto, uri (otpauth:// URIs, one per line) or csv (user,secret,algorithm,digits,period)")
+		fs.StringVar(&format, "format", "auto", "auto, uri (otpauth:// URIs, one per line), migration (Google Authenticator's otpauth-migration:// export) or csv (user,secret,algorithm,digits,period)")
 		fs.BoolVar(&force, "force", false, "import secrets under 80 bits and published example secrets too")
 	}
-	return e.withApp(ctx, "import", args, extra, 1, "import [--format auto|uri|csv] [--force] FILE|-", func(a *app, act auth.Actor, rest []string) error {
+	return e.withApp(ctx, "import", args, extra, 1, "import [--format auto|uri|migration|csv] [--force] FILE|-", func(a *app, act auth.Actor, rest []string) error {
 		data, err := e.readInput(rest[0])
 		if err != nil {
 			return err
@@ -327,16 +329,46 @@ func parseImport(data []byte, format string) ([]importEntry, error) {
 			if len(line) >= 10 && strings.EqualFold(line[:10], "otpauth://") {
 				format = "uri"
 			}
+			if len(line) >= 20 && strings.EqualFold(line[:20], "otpauth-migration://") {
+				format = "migration"
+			}
 			break
 		}
 	}
 	switch format {
 	case "uri":
 		return parseURIs(data)
+	case "migration":
+		return parseMigrations(data)
 	case "csv":
 		return parseCSV(data)
 	}
-	return nil, fmt.Errorf("--format %q: want auto, uri or csv", format)
+	return nil, fmt.Errorf("--format %q: want auto, uri, migration or csv", format)
+}
+
+// parseMigrations reads Google Authenticator exports, one per line; a
+// line holds several accounts.
+func parseMigrations(data []byte) ([]importEntry, error) {
+	var out []importEntry
+	n := 0
+	for line := range strings.Lines(string(data)) {
+		n++
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		keys, err := otp.ParseMigrationURI(line)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %v", n, err)
+		}
+		for i, k := range keys {
+			if k.Account == "" {
+				return nil, fmt.Errorf("line %d: account %d has no name to find its user by", n, i+1)
+			}
+			out = append(out, importEntry{line: n, user: k.Account, key: k})
+		}
+	}
+	return out, nil
 }
 
 func parseURIs(data []byte) ([]importEntry, error) {

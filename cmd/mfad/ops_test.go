@@ -327,7 +327,7 @@ func TestParseImport(t *testing.T) {
 		"uri without account":  {"otpauth://totp/?secret=" + secret + "\n", "uri", "line 1"},
 		"not a uri":            {"alice," + secret + "\n", "uri", "line 1"},
 		"hotp":                 {"otpauth://hotp/x:alice?secret=" + secret + "&counter=1\n", "auto", "hotp"},
-		"unknown format":       {"", "xml", "want auto, uri or csv"},
+		"unknown format":       {"", "xml", "want auto, uri, migration or csv"},
 		"second bad uri line":  {"otpauth://totp/a?secret=" + secret + "\notpauth://totp/b?secret=0\n", "auto", "line 2"},
 		"error names the line": {"user,secret\nalice," + secret + "\nbob,A\n", "csv", "line 3"},
 	} {
