@@ -204,3 +204,21 @@ func TestNotifyLowRiskOptOut(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestNotifyHardLock: every lockout is notified, and the hundredth failure
+// in a row, which locks until an admin unlocks, as a hard lock.
+func TestNotifyHardLock(t *testing.T) {
+	e := newEnv(t)
+	e.svc.Notify = func(string) []string { return []string{mfad.TargetEmail} }
+	u, _ := e.enrolledUser("frank")
+	last := lastID(e)
+	for range 20 {
+		e.failCodes(u, e.ticket(u), 5)
+		e.clock.Add(16 * time.Minute) // past the longest timed lock
+	}
+	got, _ := e.outbox(last)
+	want := strings.Repeat("2fa.locked email |", 19) + "2fa.hard_locked email "
+	if strings.Join(got, "|") != want {
+		t.Errorf("outbox %q\nwant %q", got, want)
+	}
+}
