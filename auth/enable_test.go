@@ -1,6 +1,8 @@
 package auth_test
 
 import (
+	"context"
+	"log/slog"
 	"testing"
 
 	"github.com/mfad/mfad"
@@ -46,4 +48,45 @@ func TestEnableWithSecret(t *testing.T) {
 		t.Fatalf("after enabling: %+v", st)
 	}
 	wantCode(t, enable(u.Password, key.Code(e.clock.Now())), mfad.EConflict)
+}
+
+// updateCounter counts the write transactions a service runs.
+type updateCounter struct {
+	mfad.Store
+	n int
+}
+
+func (c *updateCounter) Update(ctx context.Context, fn func(mfad.Tx) error) error {
+	c.n++
+	return c.Store.Update(ctx, fn)
+}
+
+// Enable2FA is one wire operation: prepare and confirm run in one write
+// transaction, whether the code is right or wrong (they were two).
+func TestEnableWithSecretOneTransaction(t *testing.T) {
+	e := newEnv(t)
+	u := e.newUser("hmi", mfad.RoleUser)
+	a := e.actor(e.session(u))
+	counter := &updateCounter{Store: e.store}
+	svc := auth.New(counter, e.ring, auth.Config{Window: 1, Password: testPasswordParams},
+		auth.WithClock(e.clock.Now), auth.WithLogger(slog.New(slog.DiscardHandler)))
+	svc.RegisterProfile("test", auth.Profile{})
+	key := otp.Key{Secret: []byte("0123456789abcdef"), Algorithm: otp.SHA1, Digits: 6, Period: 30}
+	for _, tc := range []struct {
+		name, code string
+		want       mfad.Code
+	}{
+		{"wrong code", "000000", mfad.EInvalidCode},
+		{"right code", key.Code(e.clock.Now()), ""},
+	} {
+		counter.n = 0
+		_, err := svc.EnableWithSecret(e.ctx, a, auth.EnableRequest{UserID: u.ID,
+			Secret: otp.EncodeSecret(key.Secret), Code: tc.code})
+		if got := mfad.ErrorCode(err); got != tc.want {
+			t.Fatalf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+		if counter.n != 1 {
+			t.Errorf("%s: %d write transactions, want 1", tc.name, counter.n)
+		}
+	}
 }

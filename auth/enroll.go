@@ -64,14 +64,8 @@ func (s *Service) prepareIn(ctx context.Context, a Actor, req PrepareRequest, pr
 	if err := s.self(a, req.UserID, true); err != nil {
 		return nil, err
 	}
-	key, err := s.newKey(req.Secret, prof.SecretSize)
+	key, err := s.preparedKey(req, prof)
 	if err != nil {
-		return nil, err
-	}
-	if err := s.choose(&key, req); err != nil {
-		return nil, err
-	}
-	if err := checkForm(*prof.Scratch); err != nil { // the Config's form is checked here
 		return nil, err
 	}
 	var p *Prepared
@@ -80,6 +74,19 @@ func (s *Service) prepareIn(ctx context.Context, a Actor, req PrepareRequest, pr
 		return err
 	})
 	return p, err
+}
+
+// preparedKey is the key a preparation under prof stores: the client's
+// secret checked, or a new one, with the parameters req chose.
+func (s *Service) preparedKey(req PrepareRequest, prof Profile) (otp.Key, error) {
+	key, err := s.newKey(req.Secret, prof.SecretSize)
+	if err != nil {
+		return key, err
+	}
+	if err := s.choose(&key, req); err != nil {
+		return key, err
+	}
+	return key, checkForm(*prof.Scratch) // the Config's form is checked here
 }
 
 // newKey decodes and checks a client's secret, or makes one of size bytes.
@@ -550,8 +557,21 @@ func (s *Service) EnableWithSecret(ctx context.Context, a Actor, req EnableReque
 			return nil, err
 		}
 	}
-	if _, err := s.prepareIn(ctx, a, PrepareRequest{UserID: req.UserID, Secret: req.Secret}, prof, true); err != nil {
+	preq := PrepareRequest{UserID: req.UserID, Secret: req.Secret}
+	key, err := s.preparedKey(preq, prof)
+	if err != nil {
 		return nil, err
 	}
-	return s.confirmIn(ctx, a, ConfirmRequest{UserID: req.UserID, Secret: req.Secret, Code: req.Code})
+	// Prepare and confirm in one transaction: a wrong code keeps the
+	// pending enrollment and its counted failure (as Confirm does), and
+	// nothing is half done if the store fails between them.
+	var out *Confirmed
+	err = s.update(ctx, func(tx mfad.Tx) error {
+		if _, err := s.prepare(tx, a, preq, key, *prof.Scratch, prof.PendingTTL, true); err != nil {
+			return err
+		}
+		out, err = s.confirm(tx, a, ConfirmRequest{UserID: req.UserID, Secret: req.Secret, Code: req.Code})
+		return err
+	})
+	return out, err
 }
