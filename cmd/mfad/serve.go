@@ -52,6 +52,7 @@ func (e *cmdEnv) serve(ctx context.Context, args []string) error {
 	if err := a.bootstrap(ctx); err != nil {
 		return err
 	}
+	a.logSelftest(ctx)
 	var tlsCfg *tls.Config
 	if c.TLSCert != "" {
 		if tlsCfg, err = tlsConfig(c.TLSCert, c.TLSKey, a.log); err != nil {

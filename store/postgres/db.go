@@ -158,3 +158,12 @@ func (db *DB) Close() error {
 	db.pool.Close()
 	return nil
 }
+
+// ServerTime returns the database server's clock (SELECT now()), for
+// mfad selftest and the check at start: TOTP needs this machine's clock
+// and the other instances' to agree, and the server is the common witness.
+func (db *DB) ServerTime(ctx context.Context) (time.Time, error) {
+	var t time.Time
+	err := db.pool.QueryRow(ctx, `SELECT now()`).Scan(&t)
+	return t, err
+}

@@ -176,3 +176,17 @@ func TestFailedStatementPoisons(t *testing.T) {
 		t.Errorf("Setting after the failed transaction: %v; want ErrNoRows", err)
 	}
 }
+
+// TestServerTime: the server's clock, for mfad selftest, is this machine's
+// within a minute (both run here).
+func TestServerTime(t *testing.T) {
+	db, err := postgres.Open(t.Context(), pgtest.Schema(t), postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	st, err := db.ServerTime(t.Context())
+	if err != nil || st.Sub(time.Now()).Abs() > time.Minute {
+		t.Fatalf("ServerTime = %v, %v", st, err)
+	}
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/mfad/mfad/auth"
+	"github.com/mfad/mfad/otp"
+)
+
+// maxClockSkew is how far this machine's clock may be from the database
+// server's before selftest fails: a third of a TOTP step, so instances
+// that each pass cannot disagree on a step by much.
+const maxClockSkew = 10 * time.Second
+
+// check is one line of the selftest report.
+type check struct {
+	name, result string
+	ok           bool
+}
+
+// selftest runs the checks and returns the report and whether all passed.
+func (a *app) selftest(ctx context.Context) ([]check, bool) {
+	var out []check
+	add := func(name string, err error, okText string) {
+		if err != nil {
+			out = append(out, check{name, "FAIL: " + err.Error(), false})
+			return
+		}
+		out = append(out, check{name, okText, true})
+	}
+	add("otp", otp.SelfTest(), "ok (RFC 4226 and RFC 6238 vectors, SHA1/SHA256/SHA512)")
+	add("keys", a.svc.CheckKeys(ctx), "ok (the key ring opens the database's key check values)")
+	type serverClock interface {
+		ServerTime(context.Context) (time.Time, error)
+	}
+	if sc, ok := a.store.(serverClock); ok {
+		before := time.Now()
+		t, err := sc.ServerTime(ctx)
+		rtt := time.Since(before)
+		if err == nil {
+			skew := t.Sub(before.Add(rtt / 2))
+			if skew.Abs() > maxClockSkew {
+				way := "behind"
+				if skew < 0 {
+					way = "ahead of"
+				}
+				err = fmt.Errorf("this machine's clock is %s %s the database server's (at most %s; TOTP steps are 30 s): fix NTP", skew.Abs().Round(time.Second), way, maxClockSkew)
+			}
+			add("clock", err, fmt.Sprintf("ok (%s apart from the database server's)", skew.Abs().Round(time.Millisecond)))
+		} else {
+			add("clock", err, "")
+		}
+	} else {
+		out = append(out, check{"clock", "skipped (SQLite has no server clock to compare with)", true})
+	}
+	ok := true
+	for _, c := range out {
+		ok = ok && c.ok
+	}
+	return out, ok
+}
+
+// writeSelftest prints the report: one line per check and a verdict that
+// names the build and the time, for pasting into a ticket.
+func writeSelftest(w io.Writer, checks []check, ok bool, now time.Time) {
+	for _, c := range checks {
+		fmt.Fprintf(w, "%-6s %s\n", c.name+":", c.result)
+	}
+	verdict := "PASS"
+	if !ok {
+		verdict = "FAIL"
+	}
+	fmt.Fprintf(w, "mfad selftest: %s (%s, %s)\n", verdict, strings.TrimSpace(version()), now.UTC().Format(time.RFC3339))
+}
+
+// logSelftest runs the checks at serve start and logs them: a failure is
+// logged as an error for the operator, and the server still starts (the
+// key ring was already checked when it opened the database).
+func (a *app) logSelftest(ctx context.Context) {
+	checks, ok := a.selftest(ctx)
+	for _, c := range checks {
+		if c.ok {
+			a.log.Info("selftest", "check", c.name, "result", c.result)
+		} else {
+			a.log.Error("selftest", "check", c.name, "result", c.result)
+		}
+	}
+	if !ok {
+		a.log.Error("selftest failed: run mfad selftest for the report")
+	}
+}
+
+// selftestCmd is mfad selftest: the same checks as at serve start.
+func (e *cmdEnv) selftestCmd(ctx context.Context, args []string) error {
+	return e.withApp(ctx, "selftest", args, nil, 0, "selftest", func(a *app, _ auth.Actor, _ []string) error {
+		checks, ok := a.selftest(ctx)
+		writeSelftest(e.stdout, checks, ok, a.clock.Now())
+		if !ok {
+			return errors.New("selftest failed")
+		}
+		return nil
+	})
+}

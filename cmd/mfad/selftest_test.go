@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mfad/mfad"
+)
+
+// TestSelftestCommand: on SQLite every check passes and the clock is
+// skipped with a note; the report ends in one verdict line.
+func TestSelftestCommand(t *testing.T) {
+	cleanEnv(t)
+	dir := t.TempDir()
+	if _, errs, err := opsRun(t, dir, "", 1, "init"); err != nil {
+		t.Fatal(err, errs)
+	}
+	out, errs, err := opsRun(t, dir, "", 1, "selftest")
+	if err != nil {
+		t.Fatalf("selftest: %v\n%s\n%s", err, out, errs)
+	}
+	want := regexp.MustCompile(`^otp:   ok \(RFC 4226 and RFC 6238 vectors, SHA1/SHA256/SHA512\)
+keys:  ok \(the key ring opens the database's key check values\)
+clock: skipped \(SQLite has no server clock to compare with\)
+mfad selftest: PASS \(\S+, \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)
+$`)
+	if !want.MatchString(out) {
+		t.Errorf("report:\n%s", out)
+	}
+	// Another master key: nothing opens, and it says which key.
+	t.Setenv("MFAD_MASTER_KEY", "k9:"+strings.Repeat("A", 43)+"=")
+	if _, _, err := opsRun(t, dir, "", 1, "selftest"); err == nil {
+		t.Error("selftest passed with another master key")
+	}
+}
+
+// clockStore is a store whose server clock is off by skew (or fails).
+type clockStore struct {
+	mfad.Store
+	skew time.Duration
+	err  error
+}
+
+func (c clockStore) ServerTime(context.Context) (time.Time, error) {
+	return time.Now().Add(c.skew), c.err
+}
+
+// TestSelftestClock: a database server clock within 10 s passes, beyond
+// fails with the skew named, and an unreachable server fails.
+func TestSelftestClock(t *testing.T) {
+	a, _ := opsApp(t)
+	real := a.store
+	tests := []struct {
+		name string
+		st   clockStore
+		ok   bool
+		text string
+	}{
+		{"in step", clockStore{skew: time.Second}, true, "clock: ok ("},
+		{"45 s ahead", clockStore{skew: 45 * time.Second}, false, "clock: FAIL: this machine's clock is 45s behind the database server's"},
+		{"a minute behind", clockStore{skew: -time.Minute}, false, "clock: FAIL: this machine's clock is 1m0s ahead of the database server's"},
+		{"no server", clockStore{err: errors.New("connection refused")}, false, "clock: FAIL: connection refused"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.st.Store = real
+			a.store = tt.st
+			checks, ok := a.selftest(t.Context())
+			var b bytes.Buffer
+			writeSelftest(&b, checks, ok, time.Now())
+			if ok != tt.ok || !strings.Contains(b.String(), tt.text) {
+				t.Errorf("ok %v, report:\n%s", ok, b.String())
+			}
+			verdict := "mfad selftest: PASS"
+			if !tt.ok {
+				verdict = "mfad selftest: FAIL"
+			}
+			if !strings.Contains(b.String(), verdict) {
+				t.Errorf("no %q in:\n%s", verdict, b.String())
+			}
+		})
+	}
+	a.store = real
+}
