@@ -33,7 +33,7 @@ Usage:
   mfad audit export [--since T] [--user NAME]   the audit log as JSON lines, oldest first
   mfad notifications [--state S] [--limit N]    the delivery log of notifications (webhooks, email), newest first
   mfad backup FILE                   a consistent copy of the SQLite database, taken while it is in use
-  mfad import [--format uri|migration|csv] [--force] FILE   turn 2FA on for existing users with their existing secrets
+  mfad import [--format uri|migration|pskc|csv] [--force] FILE   turn 2FA on for existing users with their existing secrets
   mfad selftest                                   check the build's TOTP code, the key ring and the clock; prints a verdict
   mfad zimbra preauth-key DOMAIN     set (MFAD_PREAUTH_KEY) or make and print the domain's key for Zimbra preauth
   mfad version                       (also mfad --version)

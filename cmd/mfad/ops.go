@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -235,9 +236,10 @@ func (e *cmdEnv) backup(ctx context.Context, args []string) error {
 
 // importEntry is one secret to import: a user and a key.
 type importEntry struct {
-	line int
-	user string
-	key  otp.Key
+	line   int
+	user   string
+	key    otp.Key
+	refuse string // why this entry cannot be imported (a PSKC HOTP key), counted as not imported
 }
 
 // importCmd turns 2FA on for existing users with the TOTP secrets they
@@ -252,23 +254,35 @@ type importEntry struct {
 // "Transfer accounts" export, otpauth-migration://offline?data=... (what
 // its QR code holds), one per line; each account's name is the user.
 func (e *cmdEnv) importCmd(ctx context.Context, args []string) error {
-	var format string
+	var format, pskcKeyFile string
 	var force bool
 	extra := func(fs *flag.FlagSet) {
-		fs.StringVar(&format, "format", "auto", "auto, uri (otpauth:// URIs, one per line), migration (Google Authenticator's otpauth-migration:// export) or csv (user,secret,algorithm,digits,period)")
+		fs.StringVar(&pskcKeyFile, "pskc-key-file", "", "file holding the pre-shared AES-128 key (32 hex digits) of an encrypted PSKC file")
+		fs.StringVar(&format, "format", "auto", "auto, uri (otpauth:// URIs, one per line), migration (Google Authenticator's otpauth-migration:// export), pskc (RFC 6030 XML; the UserId names the user) or csv (user,secret,algorithm,digits,period)")
 		fs.BoolVar(&force, "force", false, "import secrets under 80 bits and published example secrets too")
 	}
-	return e.withApp(ctx, "import", args, extra, 1, "import [--format auto|uri|migration|csv] [--force] FILE|-", func(a *app, act auth.Actor, rest []string) error {
+	return e.withApp(ctx, "import", args, extra, 1, "import [--format auto|uri|migration|pskc|csv] [--pskc-key-file FILE] [--force] FILE|-", func(a *app, act auth.Actor, rest []string) error {
 		data, err := e.readInput(rest[0])
 		if err != nil {
 			return err
 		}
-		entries, err := parseImport(data, format)
+		var psk []byte
+		if pskcKeyFile != "" {
+			if psk, err = readPSK(pskcKeyFile); err != nil {
+				return err
+			}
+		}
+		entries, err := parseImportKey(data, format, psk)
 		if err != nil {
 			return err
 		}
 		failed := 0
 		for _, en := range entries {
+			if en.refuse != "" {
+				failed++
+				fmt.Fprintf(e.stderr, "key %d: %s: not imported: %s\n", en.line, en.user, en.refuse)
+				continue
+			}
 			err := importOne(ctx, a.svc, act, en, force)
 			if err != nil {
 				failed++
@@ -314,6 +328,45 @@ func (e *cmdEnv) readInput(name string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: larger than %d MiB", name, limit>>20)
 	}
 	return b, nil
+}
+
+// readPSK reads a PSKC pre-shared key: 32 hex digits in a file.
+func readPSK(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	k, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(k) != 16 {
+		return nil, fmt.Errorf("%s: want 32 hex digits (an AES-128 key)", path)
+	}
+	return k, nil
+}
+
+// parseImportKey is parseImport with PSKC (RFC 6030) files too: a file
+// that starts as XML is one; psk opens its encrypted keys.
+func parseImportKey(data []byte, format string, psk []byte) ([]importEntry, error) {
+	if format == "auto" && strings.HasPrefix(strings.TrimSpace(string(data)), "<") {
+		format = "pskc"
+	}
+	if format != "pskc" {
+		return parseImport(data, format)
+	}
+	keys, err := otp.ParsePSKC(data, psk)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]importEntry, len(keys))
+	for i, k := range keys {
+		out[i] = importEntry{line: i + 1, user: k.UserID, key: k.Key}
+		switch {
+		case k.Type != "totp":
+			out[i].refuse = "an HOTP (counter) key: mfad is TOTP only"
+		case k.UserID == "":
+			out[i].refuse = "no UserId names its user"
+		}
+	}
+	return out, nil
 }
 
 // parseImport reads the entries of an import file. Errors name the line
