@@ -399,9 +399,9 @@ func parseImport(data []byte, format string) ([]importEntry, error) {
 	return nil, fmt.Errorf("--format %q: want auto, uri, migration or csv", format)
 }
 
-// parseMigrations reads Google Authenticator exports, one per line; a
-// line holds several accounts.
-func parseMigrations(data []byte) ([]importEntry, error) {
+// parseLines runs entries on each line of data that is neither blank nor a
+// # comment, numbering lines from 1 for the errors.
+func parseLines(data []byte, entries func(n int, line string) ([]importEntry, error)) ([]importEntry, error) {
 	var out []importEntry
 	n := 0
 	for line := range strings.Lines(string(data)) {
@@ -410,39 +410,45 @@ func parseMigrations(data []byte) ([]importEntry, error) {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		keys, err := otp.ParseMigrationURI(line)
+		es, err := entries(n, line)
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %v", n, err)
 		}
-		for i, k := range keys {
-			if k.Account == "" {
-				return nil, fmt.Errorf("line %d: account %d has no name to find its user by", n, i+1)
-			}
-			out = append(out, importEntry{line: n, user: k.Account, key: k})
-		}
+		out = append(out, es...)
 	}
 	return out, nil
 }
 
-func parseURIs(data []byte) ([]importEntry, error) {
-	var out []importEntry
-	n := 0
-	for line := range strings.Lines(string(data)) {
-		n++
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
+// parseMigrations reads Google Authenticator exports, one per line; a
+// line holds several accounts.
+func parseMigrations(data []byte) ([]importEntry, error) {
+	return parseLines(data, func(n int, line string) ([]importEntry, error) {
+		keys, err := otp.ParseMigrationURI(line)
+		if err != nil {
+			return nil, err
 		}
+		out := make([]importEntry, 0, len(keys))
+		for i, k := range keys {
+			if k.Account == "" {
+				return nil, fmt.Errorf("account %d has no name to find its user by", i+1)
+			}
+			out = append(out, importEntry{line: n, user: k.Account, key: k})
+		}
+		return out, nil
+	})
+}
+
+func parseURIs(data []byte) ([]importEntry, error) {
+	return parseLines(data, func(n int, line string) ([]importEntry, error) {
 		k, err := otp.ParseURI(line)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: %v", n, err)
+			return nil, err
 		}
 		if k.Account == "" {
-			return nil, fmt.Errorf("line %d: the URI's label names no account (otpauth://totp/Issuer:USER?...)", n)
+			return nil, errors.New("the URI's label names no account (otpauth://totp/Issuer:USER?...)")
 		}
-		out = append(out, importEntry{line: n, user: k.Account, key: k})
-	}
-	return out, nil
+		return []importEntry{{line: n, user: k.Account, key: k}}, nil
+	})
 }
 
 func parseCSV(data []byte) ([]importEntry, error) {
