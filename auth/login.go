@@ -88,6 +88,21 @@ func (p settlement) settle(tx mfad.Tx) error {
 	return tx.RememberAddress(p.user, p.s.addrHash(p.addr), p.s.Now().Add(knownAddressTTL))
 }
 
+// reserveAttempt finds the user login names (nil if none: an unknown name
+// is throttled all the same) and counts the attempt on its throttles in tx,
+// before anything is judged; it returns the keys to settle.
+func (s *Service) reserveAttempt(tx mfad.Tx, login, addr, device string) (*mfad.User, []string, error) {
+	u, err := tx.UserByLogin(login)
+	if errors.Is(err, mfad.ErrNoRows) {
+		u, err = nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, err := s.reserveLogin(tx, u, login, addr, device)
+	return u, keys, err
+}
+
 // checkPasswordFrom is checkPassword with the trusted-device token the
 // client holds, if any: like an address the user logged in from before, it
 // keeps her correct password from being refused for failures elsewhere.
@@ -98,15 +113,8 @@ func (s *Service) checkPasswordFrom(ctx context.Context, c Client, login, passwo
 	}
 	var u *mfad.User
 	var keys []string
-	err := s.update(ctx, func(tx mfad.Tx) error {
-		var err error
-		if u, err = tx.UserByLogin(login); errors.Is(err, mfad.ErrNoRows) {
-			u, err = nil, nil
-		}
-		if err != nil {
-			return err
-		}
-		keys, err = s.reserveLogin(tx, u, login, c.Addr, device)
+	err := s.update(ctx, func(tx mfad.Tx) (err error) {
+		u, keys, err = s.reserveAttempt(tx, login, c.Addr, device)
 		return err
 	})
 	if err != nil {

@@ -154,15 +154,8 @@ func (s *Service) checkPreauth(ctx context.Context, c Client, login string, p *P
 	}
 	var u *mfad.User
 	var keys []string
-	err := s.update(ctx, func(tx mfad.Tx) error {
-		var err error
-		if u, err = tx.UserByLogin(login); errors.Is(err, mfad.ErrNoRows) {
-			u, err = nil, nil
-		}
-		if err != nil {
-			return err
-		}
-		if keys, err = s.reserveLogin(tx, u, login, c.Addr, ""); err != nil {
+	err := s.update(ctx, func(tx mfad.Tx) (err error) {
+		if u, keys, err = s.reserveAttempt(tx, login, c.Addr, ""); err != nil {
 			return err
 		}
 		ok := false
