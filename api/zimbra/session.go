@@ -72,6 +72,10 @@ const (
 	markNoCSRF = "0_"
 )
 
+// accessTokenLen is the length of the core's access tokens: 32 random
+// bytes in unpadded base64url.
+const accessTokenLen = 43
+
 // cookieValue returns the auth token cookie of an access token.
 func cookieValue(access string, csrf bool) string {
 	if csrf {
@@ -84,6 +88,12 @@ func cookieValue(access string, csrf bool) string {
 // copied from one) and whether the cookie needs the CSRF token. A token
 // without a mark needs it.
 func splitToken(wire string) (access string, csrf bool) {
+	// Only a value of a mark's and an access token's length is marked: a
+	// bare access token (base64url) begins with "0_" or "1_" once in 2,048
+	// and must not lose its first two characters.
+	if len(wire) != len(markCSRF)+accessTokenLen {
+		return wire, true
+	}
 	switch {
 	case strings.HasPrefix(wire, markNoCSRF):
 		return wire[len(markNoCSRF):], false
