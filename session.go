@@ -8,6 +8,10 @@ type Scope string
 const (
 	ScopeFull   Scope = "full"
 	ScopeEnroll Scope = "enroll" // policy requires 2FA the user lacks: may only enroll
+	// ScopeUser may do what a full session may, except what needs an
+	// administrator: the session of a login vouched for by another system
+	// (Zimbra's preauth), whose key must not be a way to an admin's rights.
+	ScopeUser Scope = "user"
 )
 
 // Session is a logged-in client. Its tokens are stored as hashes only.
@@ -49,6 +53,7 @@ type Ticket struct {
 	RemoteAddr string
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
+	Scope      Scope // of the session it becomes; empty reads as full
 }
 
 // TrustedDevice lets a user skip the second factor on one device for a while

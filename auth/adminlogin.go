@@ -31,7 +31,7 @@ func (s *Service) adminTicket(tx mfad.Tx, c Client, t *mfad.Ticket) error {
 	if err != nil {
 		return err
 	}
-	if u.Role != mfad.RoleAdmin {
+	if u.Role != mfad.RoleAdmin || (t.Scope != "" && t.Scope != mfad.ScopeFull) { // a preauth login's ticket is no admin's
 		return s.refuseAdminLogin(tx, c, u.ID)
 	}
 	return nil

@@ -497,6 +497,15 @@ func (s *Service) enable(tx mfad.Tx, e *mfad.Enrollment, step int64, offset int,
 	return tx.ResetMFAFailures(e.UserID)
 }
 
+// confirmScope is the scope of a session a confirmation hands out: no
+// more than the confirming session's (a preauth session's stays ScopeUser).
+func confirmScope(a Actor) mfad.Scope {
+	if a.scope == mfad.ScopeUser {
+		return mfad.ScopeUser
+	}
+	return mfad.ScopeFull
+}
+
 // afterEnable revokes what enabling revokes and issues what the front asked.
 func (s *Service) afterEnable(tx mfad.Tx, a Actor, e *mfad.Enrollment, req ConfirmRequest, out *Confirmed) error {
 	current := int64(0)
@@ -511,8 +520,10 @@ func (s *Service) afterEnable(tx mfad.Tx, a Actor, e *mfad.Enrollment, req Confi
 		if err := tx.SetSecondFactorAt(current, s.Now()); err != nil {
 			return err
 		}
-		if err := tx.SetSessionScope(current, mfad.ScopeFull); err != nil {
-			return err
+		if a.scope == mfad.ScopeEnroll { // a ScopeUser session stays one
+			if err := tx.SetSessionScope(current, mfad.ScopeFull); err != nil {
+				return err
+			}
 		}
 	}
 	if fresh {
@@ -520,7 +531,7 @@ func (s *Service) afterEnable(tx mfad.Tx, a Actor, e *mfad.Enrollment, req Confi
 		if err != nil {
 			return err
 		}
-		if out.Tokens, err = s.newSession(tx, a.client, u, mfad.ScopeFull, true, s.idleFor(a.client, false), true); err != nil {
+		if out.Tokens, err = s.newSession(tx, a.client, u, confirmScope(a), true, s.idleFor(a.client, false), true); err != nil {
 			return err
 		}
 	}

@@ -197,6 +197,12 @@ func (s *Service) login(ctx context.Context, c Client, req LoginRequest, adminOn
 	var pending settlement
 	var err error
 	if req.Preauth != nil {
+		if adminOnly { // as Zimbra's admin namespace: a domain's key is no admin's proof
+			return nil, mfad.Errorf(mfad.EForbidden, "preauth is not accepted for administrators' logins")
+		}
+		// A preauth session never has an enroll-only stage: confirming
+		// would promote it to a full one.
+		req.NoEnrollSession = true
 		u, pending, err = s.checkPreauth(ctx, c, req.Login, req.Preauth)
 	} else {
 		u, pending, err = s.checkPasswordFrom(ctx, c, req.Login, req.Password, req.TrustedToken)
@@ -220,6 +226,25 @@ func (s *Service) login(ctx context.Context, c Client, req LoginRequest, adminOn
 		return s.endSession(tx, c, req.Replace)
 	})
 	return res, err
+}
+
+// fullScope is the scope of a session a login hands out once every factor
+// it asks for is proven: ScopeUser for a preauth login, since a domain's
+// preauth key vouches for a user, never for an administrator's rights.
+func (req LoginRequest) fullScope() mfad.Scope {
+	if req.Preauth != nil {
+		return mfad.ScopeUser
+	}
+	return mfad.ScopeFull
+}
+
+// loginDetail is the detail of a login's audit event: how the first
+// factor was proven, when not by a password.
+func loginDetail(req LoginRequest, detail string) string {
+	if req.Preauth != nil {
+		return "preauth"
+	}
+	return detail
 }
 
 func (s *Service) afterPassword(tx mfad.Tx, c Client, u *mfad.User, req LoginRequest) (*LoginResult, error) {
@@ -248,13 +273,13 @@ func (s *Service) afterPassword(tx mfad.Tx, c Client, u *mfad.User, req LoginReq
 		res.SetupRequired = true
 		res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeEnroll, false, s.idleFor(c, req.Persistent), false)
 	default:
-		res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeFull, false, s.idleFor(c, req.Persistent), f != nil)
+		res.Tokens, err = s.newSession(tx, c, u, req.fullScope(), false, s.idleFor(c, req.Persistent), f != nil)
 	}
 	if err != nil {
 		return nil, err
 	}
 	res.User = new(info(u, f != nil))
-	return res, s.audit(tx, a, u.ID, "login", "ok", string(res.Tokens.Scope))
+	return res, s.audit(tx, a, u.ID, "login", "ok", loginDetail(req, string(res.Tokens.Scope)))
 }
 
 // secondStep finishes a login of a user whose second factor is asked for.
@@ -268,22 +293,26 @@ func (s *Service) secondStep(tx mfad.Tx, a Actor, u *mfad.User, f *mfad.Factor, 
 		if _, err := s.verifyFactor(tx, a, u, f, req.Code, "login.2fa"); err != nil {
 			return nil, err
 		}
-		if res.Tokens, err = s.newSession(tx, a.client, u, mfad.ScopeFull, true, s.idleFor(a.client, req.Persistent), true); err == nil && req.TrustDevice && !trusted {
+		if res.Tokens, err = s.newSession(tx, a.client, u, req.fullScope(), true, s.idleFor(a.client, req.Persistent), true); err == nil && req.TrustDevice && !trusted {
 			res.Trusted, err = s.trustDevice(tx, a, u.ID, req.DeviceName)
 		}
 	case trusted:
-		res.Tokens, err = s.newSession(tx, a.client, u, mfad.ScopeFull, false, s.idleFor(a.client, req.Persistent), true)
+		res.Tokens, err = s.newSession(tx, a.client, u, req.fullScope(), false, s.idleFor(a.client, req.Persistent), true)
 		if err == nil {
-			err = s.audit(tx, a, u.ID, "login", "ok", "trusted device")
+			err = s.audit(tx, a, u.ID, "login", "ok", loginDetail(req, "trusted device"))
 		}
 	default:
 		now := s.Now()
 		token, hash := newToken()
 		ttl := s.profileOf(a.client.Dialect).TicketTTL
-		t := &mfad.Ticket{Hash: hash, UserID: u.ID, Dialect: a.client.Dialect, RemoteAddr: a.client.Addr, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+		t := &mfad.Ticket{Hash: hash, UserID: u.ID, Dialect: a.client.Dialect, RemoteAddr: a.client.Addr, CreatedAt: now, ExpiresAt: now.Add(ttl), Scope: req.fullScope()}
 		if err = tx.CreateTicket(t); err == nil {
 			res.Ticket, res.TicketExpires = token, t.ExpiresAt
-			err = s.audit(tx, a, u.ID, "login.password", "ok", "second factor required")
+			action := "login.password"
+			if req.Preauth != nil {
+				action = "login.preauth"
+			}
+			err = s.audit(tx, a, u.ID, action, "ok", "second factor required")
 		}
 	}
 	return res, err
@@ -374,7 +403,11 @@ func (s *Service) redeemTicket(tx mfad.Tx, c Client, t *mfad.Ticket, u *mfad.Use
 	}
 	res := &LoginResult{}
 	var err error
-	if res.Tokens, err = s.newSession(tx, c, u, mfad.ScopeFull, true, s.idleFor(c, false), true); err != nil {
+	scope := t.Scope
+	if scope == "" {
+		scope = mfad.ScopeFull
+	}
+	if res.Tokens, err = s.newSession(tx, c, u, scope, true, s.idleFor(c, false), true); err != nil {
 		return nil, err
 	}
 	res.User = new(info(u, true))

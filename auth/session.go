@@ -106,8 +106,13 @@ func (s *Service) Authenticate(ctx context.Context, c Client, accessToken string
 }
 
 // actorOf is the actor of a session.
+// A ScopeUser session acts as a user whatever the user's role.
 func actorOf(c Client, sess *mfad.Session, u *mfad.User) Actor {
-	return Actor{client: c, userID: u.ID, role: u.Role, sessionID: sess.ID, scope: sess.Scope, secondFactorAt: sess.SecondFactorAt}
+	role := u.Role
+	if sess.Scope == mfad.ScopeUser {
+		role = mfad.RoleUser
+	}
+	return Actor{client: c, userID: u.ID, role: role, sessionID: sess.ID, scope: sess.Scope, secondFactorAt: sess.SecondFactorAt}
 }
 
 // RenewSession validates an access token and renews it, for clients that

@@ -20,6 +20,7 @@ func newTicket(userID int64, name string) *mfad.Ticket {
 		RemoteAddr: "2001:db8::1",
 		CreatedAt:  t0,
 		ExpiresAt:  at(5 * time.Minute),
+		Scope:      mfad.ScopeFull,
 	}
 }
 
@@ -45,6 +46,11 @@ func testTicket(t *testing.T, s mfad.Store) {
 	k2 := createTicket(t, s, u.ID, "b")
 	o := createTicket(t, s, other.ID, "o")
 	equal(t, "TicketByHash", ticketByHash(t, s, "a"), k)
+	// The scope of the session a ticket becomes (a preauth login's: user).
+	p := newTicket(u.ID, "preauth")
+	p.Scope = mfad.ScopeUser
+	update(t, s, func(tx mfad.Tx) error { return tx.CreateTicket(p) })
+	equal(t, "TicketByHash(scope user)", ticketByHash(t, s, "preauth"), p)
 	for want := 1; want <= 3; want++ {
 		update(t, s, func(tx mfad.Tx) error {
 			n, err := tx.AddTicketFailure(k.ID)

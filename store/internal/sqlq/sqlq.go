@@ -37,7 +37,7 @@ func Rebind(q string) string {
 const (
 	SessionColumns = `s.id, s.user_id, s.access_hash, s.access_expires, s.refresh_hash, s.refresh_expires,
 	s.scope, s.second_factor_at, s.dialect, s.remote_addr, s.created_at`
-	TicketColumns = `k.id, k.hash, k.user_id, k.failures, k.dialect, k.remote_addr, k.created_at, k.expires_at`
+	TicketColumns = `k.id, k.hash, k.user_id, k.failures, k.dialect, k.remote_addr, k.created_at, k.expires_at, k.scope`
 	UserColumns   = `u.id, u.name, u.email, u.role, u.password_hash, u.created_at, u.password_changed_at,
 	u.mfa_failures, u.mfa_locked_until, u.mfa_hard_locked`
 	FactorColumns = `f.user_id, f.secret, f.algorithm, f.digits, f.period, f.last_step,
@@ -71,7 +71,7 @@ func Session(x *mfad.Session) []any {
 // Ticket returns the scan destinations of TicketColumns.
 func Ticket(k *mfad.Ticket) []any {
 	return []any{&k.ID, column.Bytes{B: &k.Hash}, &k.UserID, &k.Failures, &k.Dialect, &k.RemoteAddr,
-		column.Time{T: &k.CreatedAt}, column.Time{T: &k.ExpiresAt}}
+		column.Time{T: &k.CreatedAt}, column.Time{T: &k.ExpiresAt}, column.Named[mfad.Scope]{P: &k.Scope}}
 }
 
 // User returns the scan destinations of UserColumns.

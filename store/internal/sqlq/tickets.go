@@ -8,9 +8,13 @@ import (
 // CreateTicket inserts t and sets its ID. ErrNoRows: no such user;
 // ErrDuplicate: the hash is taken.
 func (t Tx) CreateTicket(k *mfad.Ticket) error {
-	return t.row(`INSERT INTO tickets (hash, user_id, failures, dialect, remote_addr, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		column.Blob(k.Hash), k.UserID, k.Failures, k.Dialect, k.RemoteAddr, column.Nanos(k.CreatedAt), column.Nanos(k.ExpiresAt),
+	scope := k.Scope
+	if scope == "" {
+		scope = mfad.ScopeFull
+	}
+	return t.row(`INSERT INTO tickets (hash, user_id, failures, dialect, remote_addr, created_at, expires_at, scope)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		column.Blob(k.Hash), k.UserID, k.Failures, k.Dialect, k.RemoteAddr, column.Nanos(k.CreatedAt), column.Nanos(k.ExpiresAt), string(scope),
 	).Scan(&k.ID)
 }
 
@@ -19,9 +23,9 @@ func (t Tx) TicketByHash(hash []byte) (*mfad.Ticket, error) {
 		return nil, mfad.ErrNoRows
 	}
 	k := &mfad.Ticket{}
-	err := t.row(`SELECT id, hash, user_id, failures, dialect, remote_addr, created_at, expires_at
+	err := t.row(`SELECT id, hash, user_id, failures, dialect, remote_addr, created_at, expires_at, scope
 		FROM tickets WHERE hash = ?`, hash).Scan(&k.ID, column.Bytes{B: &k.Hash}, &k.UserID, &k.Failures,
-		&k.Dialect, &k.RemoteAddr, column.Time{T: &k.CreatedAt}, column.Time{T: &k.ExpiresAt})
+		&k.Dialect, &k.RemoteAddr, column.Time{T: &k.CreatedAt}, column.Time{T: &k.ExpiresAt}, column.Named[mfad.Scope]{P: &k.Scope})
 	if err != nil {
 		return nil, err
 	}
