@@ -18,7 +18,7 @@ func TestEnableWithSecret(t *testing.T) {
 	u := e.newUser("hmi", mfad.RoleUser)
 	a := e.actor(e.session(u))
 	e.svc.RegisterProfile("test", auth.Profile{PasswordToEnable: true})
-	key := otp.Key{Secret: []byte("0123456789abcdef"), Algorithm: otp.SHA1, Digits: 6, Period: 30}
+	key := otp.Key{Secret: []byte("0123456789abcdef\xf1\x07"), Algorithm: otp.SHA1, Digits: 6, Period: 30}
 	secret := otp.EncodeSecret(key.Secret)
 	enable := func(password, code string) error {
 		_, err := e.svc.EnableWithSecret(e.ctx, a, auth.EnableRequest{UserID: u.ID, Secret: secret, Code: code,
@@ -71,7 +71,7 @@ func TestEnableWithSecretOneTransaction(t *testing.T) {
 	svc := auth.New(counter, e.ring, auth.Config{Window: 1, Password: testPasswordParams},
 		auth.WithClock(e.clock.Now), auth.WithLogger(slog.New(slog.DiscardHandler)))
 	svc.RegisterProfile("test", auth.Profile{})
-	key := otp.Key{Secret: []byte("0123456789abcdef"), Algorithm: otp.SHA1, Digits: 6, Period: 30}
+	key := otp.Key{Secret: []byte("0123456789abcdef\xf1\x07"), Algorithm: otp.SHA1, Digits: 6, Period: 30}
 	for _, tc := range []struct {
 		name, code string
 		want       mfad.Code

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mfad/mfad"
+	"github.com/mfad/mfad/weak"
 )
 
 // Preauth is a login vouched for by a trusted system (a portal) that holds
@@ -70,6 +71,9 @@ func (s *Service) SetPreauthKey(ctx context.Context, a Actor, domain, key string
 	}
 	if len(key) < 32 {
 		return "", mfad.Errorf(mfad.EInvalidInput, "a preauth key must be at least 32 characters")
+	}
+	if why := weak.TextKey(key); why != "" {
+		return "", mfad.Errorf(mfad.EInvalidInput, "refusing a weak preauth key (%s); leave it empty and mfad makes one", why)
 	}
 	sealed, err := s.ring.Seal([]byte(key), preauthAD(domain))
 	if err != nil {

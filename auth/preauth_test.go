@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,6 +38,11 @@ func TestPreauth(t *testing.T) {
 	checkCode(t, "a user sets a key", err, mfad.EForbidden)
 	_, err = e.svc.SetPreauthKey(e.ctx, e.sys, "example.test", "short")
 	checkCode(t, "a short key", err, mfad.EInvalidInput)
+	// Issue 26, item 2: a key anyone could guess is no key.
+	for _, weak := range []string{strings.Repeat("0", 64), strings.Repeat("5a", 32), strings.Repeat("preauth-", 5)} {
+		_, err = e.svc.SetPreauthKey(e.ctx, e.sys, "example.test", weak)
+		checkCode(t, "a weak key", err, mfad.EInvalidInput)
+	}
 
 	now := e.clock.Now().UnixMilli()
 	login := func(account, value string, ts int64) (*auth.LoginResult, error) {

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mfad/mfad/weak"
 )
 
 // ParseRing reads the key ring format: one "<id> <base64 key>" per line,
@@ -41,6 +43,9 @@ func ParseRing(text string) (*Ring, error) {
 		secret, ok := decodeKey(f[1])
 		if !ok {
 			return nil, fmt.Errorf("seal: key ring line %d: key %s is not base64 of %d bytes", n+1, f[0], keySize)
+		}
+		if why := weak.Key(secret); why != "" { // a key anyone could guess seals nothing
+			return nil, fmt.Errorf("seal: key ring line %d: key %s is too weak (%s); make one with mfad keys generate", n+1, f[0], why)
 		}
 		keys = append(keys, Key{ID: f[0], Secret: secret})
 	}

@@ -1,6 +1,8 @@
 package seal_test
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -34,6 +36,7 @@ func TestFormatParseRoundTrip(t *testing.T) {
 func TestParseRing(t *testing.T) {
 	b64 := func(fill byte) string { return base64.StdEncoding.EncodeToString(key("", fill).Secret) }
 	short := base64.StdEncoding.EncodeToString(make([]byte, 31))
+	urlsafe := sha256.Sum256([]byte("a key whose base64 has - and _")) // its base64 has a _
 	for _, tc := range []struct {
 		name, text string
 		ids        string // "" for an error
@@ -42,7 +45,9 @@ func TestParseRing(t *testing.T) {
 		{"comments and blanks", "# ring\n\n  a " + b64(1) + "  \r\n# x\nb\t" + b64(2) + "\n\n", "a b"},
 		{"bare key", b64(1), "k1"},
 		{"bare key with newline and comment", "# env\n" + b64(1) + "\n", "k1"},
-		{"unpadded and url-safe", "a " + strings.TrimRight(base64.URLEncoding.EncodeToString([]byte(strings.Repeat("\xff", 32))), "="), "a"},
+		{"unpadded and url-safe", "a " + strings.TrimRight(base64.URLEncoding.EncodeToString(urlsafe[:]), "="), "a"},
+		{"a weak key (32 zero bytes)", "a " + base64.StdEncoding.EncodeToString(make([]byte, 32)), ""},
+		{"a weak key (a byte repeated)", "a " + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0xff}, 32)), ""},
 		{"empty", "", ""},
 		{"only comments", "# a\n\n", ""},
 		{"two bare keys", b64(1) + "\n" + b64(2), ""},

@@ -241,13 +241,27 @@ func TestHTTPLoginForm(t *testing.T) {
 		t.Fatalf("2FA user without a code: %d %s", resp.StatusCode, body)
 	}
 	e.clock.Add(30 * time.Second)
-	for _, tt := range []struct{ location, want string }{{"/hmi/", "/hmi/"}, {"//evil.example/", "/"}, {"https://evil.example/", "/"}} {
+	// Issue 26, item 3: what a browser's URL parser reads as another
+	// origin ("/\t/evil.com" is "//evil.com" to it) goes to "/".
+	for _, tt := range []struct{ location, want string }{
+		{"/hmi/", "/hmi/"}, {"/hmi/?a=1#x", "/hmi/?a=1#x"}, {"//evil.example/", "/"}, {"https://evil.example/", "/"},
+		{"/\t/evil.example", "/"}, {"/\n/evil.example", "/"}, {"/\r\n/evil.example", "/"}, {"/\\evil.example", "/"},
+		{"/\\/evil.example", "/"}, {"\\\\evil.example", "/"}, {"/\x00/evil.example", "/"}, {"/\x7f/evil.example", "/"},
+		{"javascript:alert(1)", "/"}, {" /evil", "/"},
+	} {
 		form.Set("twoFactorToken", e.code(secretBob))
 		resp, body = b.do(http.MethodPost, "/Login?Location="+url.QueryEscape(tt.location), "application/x-www-form-urlencoded", form.Encode())
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != tt.want {
 			t.Errorf("Location %s: %d %v %s", tt.location, resp.StatusCode, resp.Header.Get("Location"), body)
 		}
 		e.clock.Add(30 * time.Second)
+	}
+	// GET /Login does not carry such a Location into the form either.
+	for _, loc := range []string{"/\t/evil.example", "/\\evil.example"} {
+		_, body := b.do(http.MethodGet, "/Login?Location="+url.QueryEscape(loc), "", "")
+		if strings.Contains(body, "evil.example") {
+			t.Errorf("GET /Login?Location=%q: the form carries it: %s", loc, body)
+		}
 	}
 	if resp, _ := b.do(http.MethodPut, "/Login", "", ""); resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("PUT /Login: %d", resp.StatusCode)

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -132,9 +133,22 @@ func httpStatus(err error) int {
 }
 
 // localPath is where a login form goes on success: the Location it names,
-// if that is a path on this server (never another site), else "/".
+// if that is a path on this server (never another site), else "/". A
+// browser's URL parser (WHATWG) drops tabs and newlines and reads a
+// backslash as a slash, so "/\t/evil.com" and "/\\evil.com" are
+// "//evil.com", another origin: a path with a control character or a
+// backslash anywhere is refused, as is one that a URL parser reads with a
+// scheme or a host.
 func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+		return "/"
+	}
+	for i := 0; i < len(p); i++ {
+		if c := p[i]; c < 0x20 || c == 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	if u, err := url.Parse(p); err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || strings.HasPrefix(u.Path, "//") {
 		return "/"
 	}
 	return p
