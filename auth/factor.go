@@ -207,17 +207,28 @@ func (s *Service) Disable(ctx context.Context, a Actor, req DisableRequest) erro
 		if p.mandatory(u) {
 			return mfad.Errorf(mfad.EPolicy, "two-factor authentication is required by policy and cannot be turned off")
 		}
-		if err := s.stepUp(tx, a, u, f, req.Code, "2fa.disable"); err != nil {
+		how, err := s.stepUpHow(tx, a, u, f, req.Code, "2fa.disable")
+		if err != nil {
 			return err
 		}
 		if err := s.wipe(tx, u.ID, revocation{sessions: true, keepSession: a.sessionID, tickets: true, devices: true, appPasswords: true, enrollments: true}); err != nil {
 			return err
 		}
-		if err := s.notify(tx, a, u.ID, mfad.NotifyDisabled, ""); err != nil {
+		// The mail says how (a scratch code that turns 2FA off is that,
+		// not a sign-in with a scratch code).
+		if err := s.notify(tx, a, u.ID, mfad.NotifyDisabled, disabledHow[how]); err != nil {
 			return err
 		}
 		return s.audit(tx, a, u.ID, "2fa.disable", "ok", "")
 	})
+}
+
+// disabledHow is the detail of a 2fa.disabled notification, by how the
+// second factor was proven (stepUpHow).
+var disabledHow = map[string]string{
+	kindTOTP:    "with a code from the authenticator",
+	kindScratch: "with a scratch code",
+	"":          "in a session that had just proven its second factor",
 }
 
 // Reset removes a user's 2FA entirely (admins only): factor, scratch codes,

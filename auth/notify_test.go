@@ -105,8 +105,18 @@ func TestNotifyOutbox(t *testing.T) {
 	})
 	tok = e.enroll(u)
 	last = lastID(e)
-	step("disable", []string{"2fa.disabled email "}, func() {
+	step("disable", []string{"2fa.disabled email in a session that had just proven its second factor"}, func() {
 		if err := e.svc.Disable(e.ctx, e.actor(tok), auth.DisableRequest{UserID: u.ID}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	// Issue 26, item 5: a scratch code that turns 2FA off is told as
+	// that, not as a sign-in with a scratch code.
+	tok = e.enroll(u)
+	last = lastID(e)
+	e.clock.Add(11 * time.Minute) // the session's second factor is no longer recent
+	step("disable with a scratch code", []string{"2fa.disabled email with a scratch code"}, func() {
+		if err := e.svc.Disable(e.ctx, e.actor(tok), auth.DisableRequest{UserID: u.ID, Code: u.Scratch[0]}); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -142,19 +142,28 @@ func onBehalf(a Actor, userID int64) bool { return a.system || a.userID != userI
 // this session within StepUpTTL. A code given is verified like any other
 // (counted, replay-checked) and refreshes the session's proof.
 func (s *Service) stepUp(tx mfad.Tx, a Actor, u *mfad.User, f *mfad.Factor, code, action string) error {
+	_, err := s.stepUpHow(tx, a, u, f, code, action)
+	return err
+}
+
+// stepUpHow is stepUp that also says how the second factor was proven,
+// for the notification of the action: kindTOTP or kindScratch for a code
+// in the request, "" for a session's recent second factor.
+func (s *Service) stepUpHow(tx mfad.Tx, a Actor, u *mfad.User, f *mfad.Factor, code, action string) (string, error) {
 	if code != "" {
-		if _, err := s.verifyFactor(tx, a, u, f, code, action); err != nil {
-			return err
+		kind, err := s.verifyFactor(tx, a, u, f, code, action)
+		if err != nil {
+			return "", err
 		}
 		if a.sessionID != 0 {
-			return tx.SetSecondFactorAt(a.sessionID, s.Now())
+			return kind, tx.SetSecondFactorAt(a.sessionID, s.Now())
 		}
-		return nil
+		return kind, nil
 	}
 	if a.sessionID != 0 && !a.secondFactorAt.IsZero() && s.Now().Sub(a.secondFactorAt) <= s.cfg.StepUpTTL {
-		return nil
+		return "", nil
 	}
-	return mfad.Errorf(mfad.EStepUp, "this action needs a current code or a recent second factor")
+	return "", mfad.Errorf(mfad.EStepUp, "this action needs a current code or a recent second factor")
 }
 
 // guard applies stepUp when the actor acts on their own account with 2FA on;

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -41,8 +42,25 @@ func checkNames(name, email string) error {
 		return mfad.Errorf(mfad.EInvalidInput, "name must be 1 to 200 characters")
 	case strings.ContainsAny(name, "\x00\r\n\t"):
 		return mfad.Errorf(mfad.EInvalidInput, "name must not contain control characters")
-	case email != "" && (!strings.Contains(email, "@") || len(email) > 254 || !utf8.ValidString(email) || strings.ContainsAny(email, " \x00\r\n\t")):
-		return mfad.Errorf(mfad.EInvalidInput, "email is not valid")
+	case email != "":
+		return CheckEmail(email)
+	}
+	return nil
+}
+
+// CheckEmail accepts exactly one plain address: what net/mail parses as a
+// single address with no display name, written as it parses (no angle
+// brackets, comments or quoting), at most 254 bytes. Security mail goes to
+// it, so "v@example.org,attacker@evil.com" or a group is refused: one
+// address, one recipient.
+func CheckEmail(email string) error {
+	bad := mfad.Errorf(mfad.EInvalidInput, "email is not valid: one address, as name@example.org")
+	if len(email) > 254 || !utf8.ValidString(email) || strings.ContainsAny(email, " ,;\x00\r\n\t") {
+		return bad
+	}
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Name != "" || a.Address != email || !strings.Contains(email, "@") {
+		return bad
 	}
 	return nil
 }

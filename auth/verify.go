@@ -95,8 +95,12 @@ func (s *Service) verifyFactor(tx mfad.Tx, a Actor, u *mfad.User, f *mfad.Factor
 		s.observeFor(tx, &a, u.ID, "verify", "ok")
 		if kind == kindScratch {
 			s.observe(tx, "scratch", "used")
-			if err := s.notifyScratchUsed(tx, a, u.ID); err != nil {
-				return "", err
+			// Turning 2FA off with a scratch code is told as that
+			// (2fa.disabled), not as a sign-in with one.
+			if action != "2fa.disable" {
+				if err := s.notifyScratchUsed(tx, a, u.ID); err != nil {
+					return "", err
+				}
 			}
 		}
 		if u.MFAFailures > 0 {

@@ -11,6 +11,7 @@ import (
 	"html/template"
 	"mime/quotedprintable"
 	"net"
+	"net/mail"
 	"net/smtp"
 	"strings"
 	"time"
@@ -20,8 +21,11 @@ import (
 
 // EmailKinds are the notifications a user gets by email: those she must
 // know of (docs/notifications.md).
-var EmailKinds = []string{mfad.NotifyReplay, mfad.NotifyLocked, mfad.NotifyHardLocked, mfad.NotifyDisabled,
-	mfad.NotifyReset, mfad.NotifyScratchUsed, mfad.NotifyTrusted, mfad.NotifyPasswordSet}
+// Enabling 2FA, new scratch codes and a new app password are among them:
+// with a stolen session and a recent second factor, they are how an
+// attacker stays in (issue 26).
+var EmailKinds = []string{mfad.NotifyEnabled, mfad.NotifyReplay, mfad.NotifyLocked, mfad.NotifyHardLocked, mfad.NotifyDisabled,
+	mfad.NotifyReset, mfad.NotifyRegenerated, mfad.NotifyScratchUsed, mfad.NotifyTrusted, mfad.NotifyAppPassword, mfad.NotifyPasswordSet}
 
 // TLS modes of a Mailer.
 const (
@@ -41,11 +45,15 @@ type Mailer struct {
 	Timeout   time.Duration
 }
 
-// Send mails n to u; a user without an address (or deleted) is a permanent
-// failure.
+// Send mails n to u; a user without an address (or deleted), or with
+// an address that is not exactly one (a row from before the core refused
+// such), is a permanent failure: one notice, one recipient.
 func (m *Mailer) Send(ctx context.Context, n mfad.Notification, u *mfad.User) error {
 	if u == nil || u.Email == "" {
 		return Permanent(errors.New("user has no email address"))
+	}
+	if a, err := mail.ParseAddress(u.Email); err != nil || a.Name != "" || a.Address != u.Email {
+		return Permanent(errors.New("the user's email is not one address"))
 	}
 	msg, err := Message(m.From, u, n)
 	if err != nil {
@@ -128,12 +136,25 @@ var texts = map[string][2]string{
 	mfad.NotifyScratchUsed: {"A scratch code was used", "One of your scratch codes was used to sign in."},
 	mfad.NotifyTrusted:     {"A new trusted device", "A device was registered as trusted: it signs in without a code for a while."},
 	mfad.NotifyPasswordSet: {"Your password was changed", "The password of your account was changed. If it was not you, contact your administrator at once."},
+	mfad.NotifyEnabled:     {"Two-factor authentication was turned on", "Two-factor authentication was turned on for your account with a new authenticator. If it was not you, someone else's authenticator now signs in as you: contact your administrator at once."},
+	mfad.NotifyRegenerated: {"New scratch codes were made", "New scratch codes were made for your account; the old ones no longer work. If it was not you, contact your administrator at once."},
+	mfad.NotifyAppPassword: {"A new app password", "An app password was created for your account: it signs in without a code. If it was not you, revoke it and contact your administrator at once."},
 }
 
 var htmlBody = template.Must(template.New("mail").Parse(`<!doctype html>
 <html><body><p>Hello {{.Name}},</p><p>{{.Text}}</p>
 <p>Time: {{.Time}}<br>From: {{.Addr}} ({{.Dialect}}){{if .Detail}}<br>{{.Detail}}{{end}}</p></body></html>
 `))
+
+// oneLine keeps a user-given name to one line of the mail.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+}
 
 // Message is the email of n to u: plain text with a short HTML
 // alternative (multipart/alternative). It holds no code or secret.
@@ -143,8 +164,15 @@ func Message(from string, u *mfad.User, n mfad.Notification) ([]byte, error) {
 		return nil, fmt.Errorf("no email for %q", n.Kind)
 	}
 	detail := ""
-	if n.Kind == mfad.NotifyScratchUsed {
+	switch n.Kind {
+	case mfad.NotifyScratchUsed:
 		detail = strings.Replace(n.Detail, "remaining=", "Scratch codes left: ", 1)
+	case mfad.NotifyDisabled, mfad.NotifyEnabled:
+		if n.Detail != "" {
+			detail = "How: " + n.Detail
+		}
+	case mfad.NotifyAppPassword:
+		detail = "Name: " + oneLine(n.Detail)
 	}
 	when := n.Time.UTC().Format("2006-01-02 15:04:05 UTC")
 	plain := fmt.Sprintf("Hello %s,\r\n\r\n%s\r\n\r\nTime: %s\r\nFrom: %s (%s)\r\n", u.Name, t[1], when, n.RemoteAddr, n.Dialect)

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/auth"
 	"github.com/mfad/mfad/otp"
 )
@@ -58,11 +60,37 @@ func (a *app) selftest(ctx context.Context) ([]check, bool) {
 	} else {
 		out = append(out, check{"clock", "skipped (SQLite has no server clock to compare with)", true})
 	}
+	add("users", a.checkEmails(ctx), "ok (every email is one address)")
 	ok := true
 	for _, c := range out {
 		ok = ok && c.ok
 	}
 	return out, ok
+}
+
+// checkEmails finds users whose email is not exactly one address (rows
+// from before mfad refused such, issue 26): security mail to them could
+// reach several recipients. It names the users, not the addresses.
+func (a *app) checkEmails(ctx context.Context) error {
+	var bad []string
+	for off := 0; ; off += 500 {
+		users, total, err := a.svc.ListUsers(ctx, auth.System("selftest"), mfad.UserFilter{Offset: off, Limit: 500})
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			if u.Email != "" && auth.CheckEmail(u.Email) != nil {
+				bad = append(bad, strconv.Quote(u.Name))
+			}
+		}
+		if len(users) == 0 || off+len(users) >= total {
+			break
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Errorf("%d users have an email that is not one address (security mail may reach others): %s; recreate them with one address", len(bad), strings.Join(bad, ", "))
+	}
+	return nil
 }
 
 // writeSelftest prints the report: one line per check and a verdict that

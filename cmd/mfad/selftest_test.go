@@ -27,6 +27,7 @@ func TestSelftestCommand(t *testing.T) {
 	want := regexp.MustCompile(`^otp:   ok \(RFC 4226 and RFC 6238 vectors, SHA1/SHA256/SHA512\)
 keys:  ok \(the key ring opens the database's key check values\)
 clock: skipped \(SQLite has no server clock to compare with\)
+users: ok \(every email is one address\)
 mfad selftest: PASS \(\S+, \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)
 $`)
 	if !want.MatchString(out) {
@@ -86,4 +87,26 @@ func TestSelftestClock(t *testing.T) {
 		})
 	}
 	a.store = real
+}
+
+// TestSelftestEmails (issue 26, item 4): a user row whose email is not one
+// address (written before the core refused such) fails selftest, which
+// names the user and never the address.
+func TestSelftestEmails(t *testing.T) {
+	a, _ := opsApp(t)
+	err := a.store.Update(t.Context(), func(tx mfad.Tx) error {
+		return tx.CreateUser(&mfad.User{Name: "victim", Email: "v@example.org,attacker@evil.com", Role: mfad.RoleUser,
+			PasswordHash: "x", CreatedAt: time.Now(), PasswordChangedAt: time.Now()})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks, ok := a.selftest(t.Context())
+	var b bytes.Buffer
+	writeSelftest(&b, checks, ok, time.Now())
+	report := b.String()
+	if ok || !strings.Contains(report, `users: FAIL: 1 users have an email that is not one address`) ||
+		!strings.Contains(report, `"victim"`) || strings.Contains(report, "evil.com") || !strings.Contains(report, "mfad selftest: FAIL") {
+		t.Errorf("report:\n%s", report)
+	}
 }
