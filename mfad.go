@@ -103,11 +103,15 @@ type Tx interface {
 	// that holds oldRefresh with those of s, if that token is current and
 	// has not expired at now, and records oldRefresh as used at now with
 	// key (what the core derived the new pair from). Otherwise ErrNoRows:
-	// whether a used token revokes its session is the core's decision.
+	// whether a used token revokes its session is the core's decision. A
+	// store whose database has a clock (PostgreSQL) records the rotation on
+	// that clock, moved by how far now is from this machine's clock (0 but
+	// for a test's fake clock), so that instances agree.
 	RotateRefresh(oldRefresh []byte, now time.Time, s *Session, key []byte) (*Session, error)
 	// UsedRefresh returns the record of a refresh token rotated away (kept
-	// while its session lives); ErrNoRows if there is none.
-	UsedRefresh(hash []byte) (*UsedRefresh, error)
+	// while its session lives), its Age at now on the clock RotateRefresh
+	// wrote with; ErrNoRows if there is none.
+	UsedRefresh(hash []byte, now time.Time) (*UsedRefresh, error)
 	SetSecondFactorAt(sessionID int64, at time.Time) error
 	// SessionForVerify returns, in one read, the session holding the
 	// access-token hash, its user and the user's factor, for a verification

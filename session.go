@@ -41,6 +41,10 @@ type UsedRefresh struct {
 	SessionID int64
 	RotatedAt time.Time
 	Key       []byte
+	// Age is how long ago it was rotated, on the store's clock: on
+	// PostgreSQL the database server's, so that instances whose clocks
+	// differ judge the reuse interval alike (issue 26).
+	Age time.Duration
 }
 
 // Ticket is a login that passed the password and awaits a second factor.

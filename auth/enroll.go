@@ -415,7 +415,7 @@ func (s *Service) mayConfirm(tx mfad.Tx, a Actor, e *mfad.Enrollment) error {
 	}
 	if e.SessionID != 0 {
 		sess, err := tx.SessionByID(e.SessionID)
-		if err == nil && sess.RefreshExpires.After(s.Now()) {
+		if err == nil && sess.RefreshExpires.After(s.Now()) && s.sessionEnd(sess).After(s.Now()) {
 			return nil
 		}
 		if err != nil && !errors.Is(err, mfad.ErrNoRows) {

@@ -136,7 +136,7 @@ func (s *Service) StepUpToken(ctx context.Context, c Client, accessToken, code s
 		if err != nil {
 			return err
 		}
-		if !sess.AccessExpires.After(s.Now()) {
+		if !s.live(sess, s.Now()) {
 			return errBadToken()
 		}
 		a := actorOf(c, sess, u)

@@ -36,7 +36,13 @@ func TestIdleSessions(t *testing.T) {
 		{"idle: frequent uses keep it for at least 0.9 of the timeout after the last", true, auth.LoginRequest{},
 			[]step{{10 * time.Minute, true}, {time.Minute, true}, {54 * time.Minute, true}, {60 * time.Minute, false}}},
 		{"persistent: idles for 30 days", true, auth.LoginRequest{Persistent: true},
-			[]step{{29 * 24 * time.Hour, true}, {29 * 24 * time.Hour, true}, {30*24*time.Hour + time.Minute, false}}},
+			[]step{{29 * 24 * time.Hour, true}, {30*24*time.Hour + time.Minute, false}}},
+		// Issue 26, item 6: used every few days, it still ends 30 days
+		// after the login (Config.MaxSessionAge).
+		{"persistent: ends 30 days after the login however used", true, auth.LoginRequest{Persistent: true},
+			[]step{{10 * 24 * time.Hour, true}, {10 * 24 * time.Hour, true}, {9*24*time.Hour + 23*time.Hour, true}, {2 * time.Hour, false}}},
+		{"idle: used every 50 minutes, ends 30 days after the login", true, auth.LoginRequest{},
+			append(repeat(step{50 * time.Minute, true}, 30*24*60/50-1), step{50 * time.Minute, false})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,4 +69,12 @@ func TestIdleSessions(t *testing.T) {
 			}
 		})
 	}
+}
+
+func repeat[T any](x T, n int) []T {
+	out := make([]T, n)
+	for i := range out {
+		out[i] = x
+	}
+	return out
 }

@@ -22,6 +22,10 @@ type Profile struct {
 	TicketTTL  time.Duration     // lifetime of a login ticket; 0: Config.TicketTTL
 	AccessTTL  time.Duration     // lifetime of an access token; 0: Config.AccessTTL (Config.DialectAccessTTL overrides it)
 	RefreshTTL time.Duration     // lifetime of a refresh token; 0: Config.RefreshTTL
+	// MaxSessionAge is the absolute lifetime of the dialect's sessions,
+	// from their login: no use, renewal or refresh (through any front)
+	// keeps one past it. 0: Config.MaxSessionAge.
+	MaxSessionAge time.Duration
 
 	// PasswordToDisable: turning one's own 2FA off needs the password as
 	// well as a code (docs/architecture.md §1.7).
@@ -86,6 +90,7 @@ func (s *Service) profileOf(dialect string) Profile {
 	fill(&p.TicketTTL, s.cfg.TicketTTL)
 	fill(&p.AccessTTL, s.cfg.AccessTTL)
 	fill(&p.RefreshTTL, s.cfg.RefreshTTL)
+	fill(&p.MaxSessionAge, s.cfg.MaxSessionAge)
 	if p.SecretSize == 0 {
 		p.SecretSize = otp.DefaultSecretSize
 	}

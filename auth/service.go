@@ -43,11 +43,15 @@ type Config struct {
 	// persistent logins; its AUTO_LOGOFF default is 30 days). A login kept
 	// alive by use that is not persistent has AccessTTL as its idle timeout.
 	PersistentIdleTTL time.Duration
-	StepUpTTL         time.Duration // how long a proven second factor counts as recent
-	TrustedDeviceTTL  time.Duration
-	Scratch           mfad.ScratchForm
-	Password          PasswordParams
-	MaxAppPasswords   int
+	// MaxSessionAge is how long a session lives from its login at most,
+	// whatever its use, renewals and refreshes (a dialect's profile may
+	// set its own): a stolen session id does not work for ever.
+	MaxSessionAge    time.Duration
+	StepUpTTL        time.Duration // how long a proven second factor counts as recent
+	TrustedDeviceTTL time.Duration
+	Scratch          mfad.ScratchForm
+	Password         PasswordParams
+	MaxAppPasswords  int
 	// Allowed limits the algorithm, digits and period a user may ask for
 	// at prepare (as Authelia's allowed_algorithms); an empty list allows
 	// only the default (SHA1, 6, 30), so a choice is the operator's.
@@ -73,6 +77,7 @@ func DefaultConfig() Config {
 		RefreshTTL:        14 * 24 * time.Hour,
 		RefreshReuse:      30 * time.Second,
 		PersistentIdleTTL: 30 * 24 * time.Hour,
+		MaxSessionAge:     30 * 24 * time.Hour,
 		StepUpTTL:         10 * time.Minute,
 		TrustedDeviceTTL:  30 * 24 * time.Hour,
 		Scratch:           mfad.DefaultScratchForm,
@@ -169,7 +174,7 @@ func withDefaults(c Config) Config {
 	}
 	for _, p := range []struct{ v, d *time.Duration }{
 		{&c.PendingTTL, &d.PendingTTL}, {&c.TicketTTL, &d.TicketTTL},
-		{&c.AccessTTL, &d.AccessTTL}, {&c.RefreshTTL, &d.RefreshTTL}, {&c.PersistentIdleTTL, &d.PersistentIdleTTL},
+		{&c.AccessTTL, &d.AccessTTL}, {&c.RefreshTTL, &d.RefreshTTL}, {&c.PersistentIdleTTL, &d.PersistentIdleTTL}, {&c.MaxSessionAge, &d.MaxSessionAge},
 		{&c.StepUpTTL, &d.StepUpTTL}, {&c.TrustedDeviceTTL, &d.TrustedDeviceTTL},
 	} {
 		if *p.v <= 0 {

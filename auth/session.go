@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/mfad/mfad"
@@ -44,6 +45,8 @@ func (s *Service) newSession(tx mfad.Tx, c Client, u *mfad.User, scope mfad.Scop
 		sess.AccessExpires = now.Add(idle)
 		sess.RefreshExpires = sess.AccessExpires
 	}
+	end := now.Add(prof.MaxSessionAge)
+	sess.AccessExpires, sess.RefreshExpires = capAt(sess.AccessExpires, end), capAt(sess.RefreshExpires, end)
 	if secondFactor {
 		sess.SecondFactorAt = now
 	}
@@ -52,6 +55,27 @@ func (s *Service) newSession(tx mfad.Tx, c Client, u *mfad.User, scope mfad.Scop
 	}
 	return &Tokens{SessionID: sess.ID, UserID: u.ID, Access: access, Refresh: refresh,
 		AccessExpires: sess.AccessExpires, RefreshExpires: sess.RefreshExpires, Scope: scope, User: info(u, mfa)}, nil
+}
+
+// sessionEnd is when sess ends whatever its use: its login plus the
+// MaxSessionAge of the dialect that made it (issue 26), so that no use,
+// renewal or refresh, through any front, keeps a session alive for ever.
+func (s *Service) sessionEnd(sess *mfad.Session) time.Time {
+	return sess.CreatedAt.Add(s.profileOf(sess.Dialect).MaxSessionAge)
+}
+
+// live reports whether sess's access token works at now: unexpired, and
+// the session not past its end.
+func (s *Service) live(sess *mfad.Session, now time.Time) bool {
+	return sess.AccessExpires.After(now) && s.sessionEnd(sess).After(now)
+}
+
+// capAt returns t, or end if t is later.
+func capAt(t, end time.Time) time.Time {
+	if t.After(end) {
+		return end
+	}
+	return t
 }
 
 // idleFor is the idle timeout of a session made for c: 0 (fixed
@@ -82,7 +106,7 @@ func (s *Service) Authenticate(ctx context.Context, c Client, accessToken string
 	err := s.view(ctx, func(tx mfad.Tx) error {
 		var err error
 		sess, err = tx.SessionByAccess(hashToken(accessToken))
-		if errors.Is(err, mfad.ErrNoRows) || (err == nil && !sess.AccessExpires.After(now)) {
+		if errors.Is(err, mfad.ErrNoRows) || (err == nil && !s.live(sess, now)) {
 			return mfad.Errorf(mfad.EUnauthenticated, "invalid or expired token")
 		}
 		if err != nil {
@@ -99,7 +123,7 @@ func (s *Service) Authenticate(ctx context.Context, c Client, accessToken string
 	if err != nil || sess.IdleTimeout <= 0 {
 		return a, err
 	}
-	if until := now.Add(sess.IdleTimeout); until.Sub(sess.AccessExpires) >= sess.IdleTimeout/10 {
+	if until := capAt(now.Add(sess.IdleTimeout), s.sessionEnd(sess)); until.Sub(sess.AccessExpires) >= sess.IdleTimeout/10 {
 		err = s.update(ctx, func(tx mfad.Tx) error { return tx.ExtendSession(sess.ID, until) })
 	}
 	return a, err
@@ -141,7 +165,7 @@ func (s *Service) RenewSession(ctx context.Context, c Client, accessToken, login
 		if err != nil {
 			return err
 		}
-		if !sess.AccessExpires.After(now) {
+		if !s.live(sess, now) {
 			return mfad.Errorf(mfad.EUnauthenticated, "invalid or expired token")
 		}
 		if login != "" {
@@ -155,7 +179,7 @@ func (s *Service) RenewSession(ctx context.Context, c Client, accessToken, login
 		}
 		if sess.Dialect == c.Dialect {
 			_, rh := newToken()
-			next := &mfad.Session{AccessHash: sess.AccessHash, AccessExpires: now.Add(s.accessTTL(c)),
+			next := &mfad.Session{AccessHash: sess.AccessHash, AccessExpires: capAt(now.Add(s.accessTTL(c)), s.sessionEnd(sess)),
 				RefreshHash: rh, RefreshExpires: sess.RefreshExpires}
 			if next.AccessExpires.After(next.RefreshExpires) {
 				next.AccessExpires = next.RefreshExpires
@@ -206,10 +230,18 @@ func (s *Service) Refresh(ctx context.Context, c Client, refreshToken string) (*
 	}
 	var t *Tokens
 	err := s.update(ctx, func(tx mfad.Tx) error {
-		sess, p, err := s.rotate(tx, c, refreshToken, s.Now())
+		now := s.Now()
+		sess, p, err := s.rotate(tx, c, refreshToken, now)
 		if err != nil {
 			return err
 		}
+		// Past its end, no refresh brings a session back (the rotation
+		// rolls back); before it, the pair lives no longer than the end.
+		end := s.sessionEnd(sess)
+		if !end.After(now) {
+			return mfad.Errorf(mfad.EUnauthenticated, "the session has reached its maximum age; log in again")
+		}
+		sess.AccessExpires, sess.RefreshExpires = capAt(sess.AccessExpires, end), capAt(sess.RefreshExpires, end)
 		u, err := tx.UserByID(sess.UserID)
 		if err != nil {
 			return err
@@ -265,14 +297,14 @@ func (s *Service) rotate(tx mfad.Tx, c Client, refreshToken string, now time.Tim
 func (s *Service) reused(tx mfad.Tx, c Client, token string, now time.Time) (*mfad.Session, pair, error) {
 	invalid := mfad.Errorf(mfad.EUnauthenticated, "invalid or expired refresh token")
 	for range maxChain {
-		used, err := tx.UsedRefresh(hashToken(token))
+		used, err := tx.UsedRefresh(hashToken(token), now)
 		if errors.Is(err, mfad.ErrNoRows) {
 			return nil, pair{}, invalid
 		}
 		if err != nil {
 			return nil, pair{}, err
 		}
-		if len(used.Key) == 0 || now.Sub(used.RotatedAt) > s.cfg.RefreshReuse {
+		if len(used.Key) == 0 || used.Age > s.cfg.RefreshReuse {
 			return nil, pair{}, s.revokeReused(tx, c, used.SessionID)
 		}
 		sess, err := tx.SessionByID(used.SessionID)
@@ -286,6 +318,13 @@ func (s *Service) reused(tx mfad.Tx, c Client, token string, now time.Time) (*mf
 		}
 		if !sess.RefreshExpires.After(now) {
 			return nil, pair{}, invalid
+		}
+		// Answered, not revoked: leave a trace of it all the same (a
+		// thief inside the interval looks like a parallel refresh).
+		a := Anonymous(c)
+		a.userID, a.sessionID = sess.UserID, sess.ID
+		if err := s.audit(tx, a, sess.UserID, "session.refresh", "reused", fmt.Sprintf("a rotated refresh token %s after its rotation, within the reuse interval", used.Age.Round(time.Millisecond))); err != nil {
+			return nil, pair{}, err
 		}
 		return sess, p, nil
 	}
@@ -342,7 +381,7 @@ func (s *Service) LogoutToken(ctx context.Context, c Client, accessToken string)
 	}
 	return s.update(ctx, func(tx mfad.Tx) error {
 		sess, err := tx.SessionByAccess(hashToken(accessToken))
-		if errors.Is(err, mfad.ErrNoRows) || (err == nil && !sess.AccessExpires.After(s.Now())) {
+		if errors.Is(err, mfad.ErrNoRows) || (err == nil && !s.live(sess, s.Now())) {
 			return mfad.Errorf(mfad.EUnauthenticated, "invalid or expired token")
 		}
 		if err != nil {

@@ -84,6 +84,7 @@ type browser struct {
 	t      *testing.T
 	srv    string
 	origin string
+	header http.Header // sent with every request, as a browser's Sec-Fetch-*
 	c      *http.Client
 }
 
@@ -107,6 +108,9 @@ func (b *browser) do(method, path, ctype, body string) (*http.Response, string) 
 	}
 	if b.origin != "" {
 		req.Header.Set("Origin", b.origin)
+	}
+	for k, v := range b.header {
+		req.Header[k] = v
 	}
 	resp, err := b.c.Do(req)
 	if err != nil {
@@ -303,4 +307,61 @@ func TestSubscriptionOverWebSocket(t *testing.T) {
 	}
 	wantCodes(t, roundTrip(t, ws, frame(8, c(tchmi.SymUnsubscribe, 7, msg...))), 0)
 	wantCodes(t, roundTrip(t, ws, frame(9, c(tchmi.SymUnsubscribe, 7, msg...))), tchmi.CodeInvalidField)
+}
+
+// TestLogoutCrossSite (issue 26, item 8): a top-level GET /Logout from
+// another site (Sec-Fetch-Site: cross-site) does not end the session; it
+// answers a page whose button (a same-origin form POST) does. Same-origin
+// and same-site links, and browsers that send no Sec-Fetch-Site, log out
+// at once as Beckhoff's pages expect.
+func TestLogoutCrossSite(t *testing.T) {
+	e := newEnv(t)
+	e.enroll("bob", secretBob)
+	srv := server(t, e, tchmi.Options{}, "")
+	bob := e.users["bob"]
+	login := func() (*browser, string) {
+		b := newBrowser(t, srv.URL, "")
+		e.clock.Add(30 * time.Second)
+		form := url.Values{"userName": {"bob"}, "password": {bob.Password}, "twoFactorToken": {e.code(secretBob)}}
+		if resp, body := b.do(http.MethodPost, "/Login", "application/x-www-form-urlencoded", form.Encode()); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("login: %d %s", resp.StatusCode, body)
+		}
+		return b, strings.TrimPrefix(b.cookieHeader().Get("Cookie"), "sessionId-mfad=")
+	}
+	alive := func(session string) bool {
+		_, err := e.svc.Authenticate(e.ctx, auth.Client{Addr: "127.0.0.1", Dialect: tchmi.Dialect}, session)
+		return err == nil
+	}
+
+	b, session := login()
+	b.header = http.Header{"Sec-Fetch-Site": {"cross-site"}, "Sec-Fetch-Mode": {"navigate"}, "Sec-Fetch-Dest": {"document"}}
+	resp, body := b.do(http.MethodGet, "/Logout", "", "")
+	if resp.StatusCode != 200 || !strings.Contains(body, `<form method="post" action="/Logout">`) ||
+		!strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Errorf("cross-site GET /Logout: %d %v %s", resp.StatusCode, resp.Header, body)
+	}
+	if !alive(session) || b.cookieHeader().Get("Cookie") == "" {
+		t.Fatal("a cross-site link ended the session")
+	}
+	if resp, _ := b.do(http.MethodHead, "/Logout", "", ""); resp.StatusCode != 200 || !alive(session) {
+		t.Fatalf("cross-site HEAD /Logout: %d, alive %v", resp.StatusCode, alive(session))
+	}
+	// The page's button: a form POST from the page itself.
+	b.header = http.Header{"Sec-Fetch-Site": {"same-origin"}}
+	if resp, _ := b.do(http.MethodPost, "/Logout", "application/x-www-form-urlencoded", ""); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/Login" {
+		t.Errorf("the logout button: %d %v", resp.StatusCode, resp.Header)
+	}
+	if alive(session) {
+		t.Error("the logout button left the session alive")
+	}
+
+	for _, site := range []string{"same-origin", "same-site", "none", ""} {
+		b, session := login()
+		if site != "" {
+			b.header = http.Header{"Sec-Fetch-Site": {site}}
+		}
+		if resp, _ := b.do(http.MethodGet, "/Logout", "", ""); resp.StatusCode != http.StatusFound || alive(session) {
+			t.Errorf("GET /Logout with Sec-Fetch-Site %q: %d, session alive %v", site, resp.StatusCode, alive(session))
+		}
+	}
 }

@@ -202,6 +202,14 @@ func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	// A navigation from another site (a link or an image on a page the
+	// user visits) does not end the session: it gets a page that asks.
+	// Beckhoff's own pages log out with a link, which is same-origin; a
+	// browser that sends no Sec-Fetch-Site is answered as before.
+	if r.Method != http.MethodPost && r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		logoutPage(w, r)
+		return
+	}
 	if tok := h.cookie(r); tok != "" {
 		err := h.svc.LogoutToken(r.Context(), httpx.Client(r, Dialect), tok)
 		if err != nil && mfad.ErrorCode(err) != mfad.EUnauthenticated {
@@ -211,10 +219,35 @@ func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: h.opts.cookieName(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true})
 	if r.Method == http.MethodPost {
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" {
+			http.Redirect(w, r, "/Login", http.StatusSeeOther) // the logout page's button
+			return
+		}
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
 	http.Redirect(w, r, "/Login", http.StatusFound)
+}
+
+var logoutTmpl = template.Must(template.New("logout").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Log out</title></head>
+<body><main><h1>Log out?</h1>
+<p>Another site sent you here to log out. You are still logged in.</p>
+<form method="post" action="/Logout"><p><button type="submit">Log out</button></p></form>
+</main></body></html>
+`))
+
+// logoutPage asks before logging out (a cross-site GET /Logout). It may
+// not be framed, so no other site can make the button a click of its own.
+func logoutPage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; form-action 'self'; frame-ancestors 'none'")
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_ = logoutTmpl.Execute(w, nil)
+	}
 }
 
 var loginTmpl = template.Must(template.New("login").Parse(`<!doctype html>

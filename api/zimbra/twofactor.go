@@ -17,7 +17,10 @@ import (
 // 2FA off takes the session alone (DisableTwoFactorAuthRequest). Its auth
 // tokens live TokenLifetime unless the operator sets otherwise.
 var Profile = auth.Profile{
-	AccessTTL:        TokenLifetime,
+	AccessTTL: TokenLifetime,
+	// Zimbra's sessions end 14 days after the login at most (its
+	// refresh tokens' lifetime before issue 26 made it absolute).
+	MaxSessionAge:    14 * 24 * time.Hour,
 	PendingTTL:       time.Hour,
 	Scratch:          &mfad.ScratchForm{Count: 10, Length: 8, Alphabet: mfad.Base32Alphabet},
 	KeepEnrolled:     true,

@@ -32,10 +32,17 @@ type app struct {
 	keys  string // where the key ring came from, for messages
 }
 
-// clock is time.Now plus an offset that only the test build can move.
-type clock struct{ offset atomic.Int64 }
+// clock is time.Now plus an offset and a skew that only the test build can
+// move. The offset is time travel: the server lives later than now (every
+// clock it compares with moves too, the database's included). The skew is
+// a wrong wall clock: this machine's clock is off, as NTP trouble makes
+// it, and the database server's is not.
+type clock struct{ offset, skew atomic.Int64 }
 
-func (c *clock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *clock) Now() time.Time { return c.Wall().Add(time.Duration(c.offset.Load())) }
+
+// Wall is this machine's clock, right or wrong.
+func (c *clock) Wall() time.Time { return time.Now().Add(time.Duration(c.skew.Load())) }
 
 // parse reads flags, the environment and the config file into a config.
 // Flags may come before and after the positional arguments
@@ -152,7 +159,8 @@ func (e *cmdEnv) openApp(ctx context.Context, c config, create bool) (*app, erro
 	if err != nil {
 		return nil, err
 	}
-	store, err := openStore(ctx, c)
+	clk := &clock{}
+	store, err := openStoreWith(ctx, c, clk.Wall)
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +169,7 @@ func (e *cmdEnv) openApp(ctx context.Context, c config, create bool) (*app, erro
 		store.Close()
 		return nil, err
 	}
-	a := &app{cfg: c, store: store, log: log, clock: &clock{}, keys: from}
+	a := &app{cfg: c, store: store, log: log, clock: clk, keys: from}
 	a.svc = auth.New(store, ring, acfg, auth.WithClock(a.clock.Now), auth.WithLogger(log))
 	if err := a.svc.CheckKeys(ctx); err != nil {
 		store.Close()
@@ -208,8 +216,15 @@ func (a *app) Close() error { return a.store.Close() }
 // an error), else the SQLite file, which always migrates on open (one
 // process owns it).
 func openStore(ctx context.Context, c config) (mfad.Store, error) {
+	return openStoreWith(ctx, c, nil)
+}
+
+// openStoreWith is openStore with this machine's clock as the server sees
+// it (nil: time.Now), against which PostgreSQL's store finds how far the
+// core's clock travelled (the test build's clock).
+func openStoreWith(ctx context.Context, c config, wall func() time.Time) (mfad.Store, error) {
 	if c.postgres() {
-		return postgres.Open(ctx, c.DB, postgres.Options{NoMigrate: c.NoMigrate})
+		return postgres.Open(ctx, c.DB, postgres.Options{NoMigrate: c.NoMigrate, Wall: wall})
 	}
 	return sqlite.Open(ctx, sqlitePath(c))
 }

@@ -16,19 +16,26 @@ import (
 func testHooks(mux *http.ServeMux, a *app) {
 	a.log.Warn("TEST BUILD: clock and crash hooks are enabled; never run this build in production")
 	mux.HandleFunc("POST /debug/clock", func(w http.ResponseWriter, r *http.Request) {
+		// advance moves the server through time (its database too);
+		// skew sets this machine's clock wrong, the database's right.
 		var req struct {
 			Advance string `json:"advance"`
+			Skew    string `json:"skew"`
 		}
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		d, err := time.ParseDuration(req.Advance)
+		target, what := &a.clock.offset, req.Advance
+		if req.Skew != "" {
+			target, what = &a.clock.skew, req.Skew
+		}
+		d, err := time.ParseDuration(what)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		a.clock.offset.Add(int64(d))
+		target.Add(int64(d))
 		_ = json.NewEncoder(w).Encode(map[string]any{"now": a.clock.Now().UTC()})
 	})
 	if point := os.Getenv("MFAD_CRASH_AT"); point != "" {

@@ -38,7 +38,8 @@ func TestNotifyReplayEndToEnd(t *testing.T) {
 	r.WantOneReplay(t, "rest", "alice@example.org")
 	admin := c.adminToken()
 	out := c.do("GET", "/v1/notifications?state=sent", admin, nil, 200)
-	if rows, _ := out["notifications"].([]any); len(rows) != 2 {
+	// The replay's webhook and mail, and the mail of 2FA turned on.
+	if rows, _ := out["notifications"].([]any); len(rows) != 3 {
 		t.Errorf("delivery log: %v", out)
 	}
 	c.createUser(admin, "bob", "bob-password-1") // not an admin: the log is not his to read

@@ -209,12 +209,19 @@ func (s *Server) Restart(env ...string) {
 	s.start()
 }
 
-// Advance moves the server's clock forward by d.
-func (s *Server) Advance(d time.Duration) {
+// Advance moves the server's clock forward by d: time travel, the
+// database's clock moves too.
+func (s *Server) Advance(d time.Duration) { s.t.Helper(); s.moveClock("advance", d) }
+
+// Skew sets the server machine's clock d off (NTP trouble): its own clock
+// moves, the database server's does not.
+func (s *Server) Skew(d time.Duration) { s.t.Helper(); s.moveClock("skew", d) }
+
+func (s *Server) moveClock(how string, d time.Duration) {
 	s.t.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	body := fmt.Sprintf(`{"advance":%q}`, d.String())
+	body := fmt.Sprintf(`{%q:%q}`, how, d.String())
 	resp, err := http.Post(s.URL+"/debug/clock", "application/json", strings.NewReader(body))
 	if err != nil {
 		s.t.Fatal(err)

@@ -22,12 +22,18 @@ type Options struct {
 	// NoMigrate leaves the schema alone: Open fails if a migration is
 	// pending, instead of applying it.
 	NoMigrate bool
+	// Wall is this machine's clock (nil: time.Now). The times the core
+	// passes are compared with it to find how far a test's clock has
+	// travelled; what the store judges on the database server's clock
+	// (the refresh reuse interval) moves that far too.
+	Wall func() time.Time
 }
 
 // DB is an open mfad database on PostgreSQL. It implements mfad.Store.
 type DB struct {
 	pool  *pgxpool.Pool
 	stats sqlq.Stats
+	wall  func() time.Time
 }
 
 // Open connects to the database at url (postgres://... with any of pgx's
@@ -38,6 +44,9 @@ func Open(ctx context.Context, url string, o Options) (*DB, error) {
 	db, err := Connect(ctx, url)
 	if err != nil {
 		return nil, err
+	}
+	if o.Wall != nil {
+		db.wall = o.Wall
 	}
 	if o.NoMigrate {
 		err = db.checkSchema(ctx)

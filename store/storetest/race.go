@@ -147,7 +147,7 @@ func testRaceRotateRefresh(t *testing.T, s mfad.Store) {
 		if !errors.Is(err, mfad.ErrNoRows) {
 			return err
 		}
-		used, err := tx.UsedRefresh(hash("refresh-a"))
+		used, err := tx.UsedRefresh(hash("refresh-a"), t0)
 		if err != nil {
 			return err
 		}

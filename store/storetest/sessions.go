@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 	"time"
@@ -163,9 +164,19 @@ func rotate(t *testing.T, s mfad.Store, old []byte, next *mfad.Session) (*mfad.S
 // keyOf is the key rotate records with the tokens of next.
 func keyOf(next *mfad.Session) []byte { return append([]byte("key-"), next.RefreshHash...) }
 
-func usedRefresh(t *testing.T, s mfad.Store, h []byte) *mfad.UsedRefresh {
+func usedRefresh(t *testing.T, s mfad.Store, h []byte, now time.Time) *mfad.UsedRefresh {
 	t.Helper()
-	return find(t, s, func(tx mfad.Tx) (*mfad.UsedRefresh, error) { return tx.UsedRefresh(h) })
+	return find(t, s, func(tx mfad.Tx) (*mfad.UsedRefresh, error) { return tx.UsedRefresh(h, now) })
+}
+
+// wantUsed checks a used refresh token's session, key and age. The age is
+// on the store's clock (PostgreSQL: the server's, moved by the test's
+// clock), so it is checked to within a second of the test clock's.
+func wantUsed(t *testing.T, name string, got *mfad.UsedRefresh, sessionID int64, key []byte, age time.Duration) {
+	t.Helper()
+	if got == nil || got.SessionID != sessionID || !bytes.Equal(got.Key, key) || (got.Age-age).Abs() > time.Second {
+		t.Errorf("%s = %+v; want session %d, key %q, age %v", name, got, sessionID, key, age)
+	}
 }
 
 // tokens returns a session carrying only new tokens, as RotateRefresh takes.
@@ -249,20 +260,18 @@ func testRefreshUsed(t *testing.T, s mfad.Store) {
 		wantErr(t, "RotateRefresh("+old+") again", err, mfad.ErrNoRows)
 	}
 	equal(t, "session after reuse attempts", sessionByID(t, s, x.ID), &later)
-	equal(t, "UsedRefresh(refresh-a)", usedRefresh(t, s, hash("refresh-a")),
-		&mfad.UsedRefresh{SessionID: x.ID, RotatedAt: t0, Key: keyOf(tokens("a2"))})
-	equal(t, "UsedRefresh(refresh-a2)", usedRefresh(t, s, hash("refresh-a2")),
-		&mfad.UsedRefresh{SessionID: x.ID, RotatedAt: at(time.Minute)})
+	wantUsed(t, "UsedRefresh(refresh-a)", usedRefresh(t, s, hash("refresh-a"), at(2*time.Minute)), x.ID, keyOf(tokens("a2")), 2*time.Minute)
+	wantUsed(t, "UsedRefresh(refresh-a2)", usedRefresh(t, s, hash("refresh-a2"), at(2*time.Minute)), x.ID, nil, time.Minute)
 	view(t, s, func(tx mfad.Tx) error {
 		for name, h := range map[string][]byte{"current": hash("refresh-a3"), "unknown": hash("x"), "nil": nil} {
-			_, err := tx.UsedRefresh(h)
+			_, err := tx.UsedRefresh(h, t0)
 			wantErr(t, "UsedRefresh("+name+")", err, mfad.ErrNoRows)
 		}
 		return nil
 	})
 
 	update(t, s, func(tx mfad.Tx) error { return tx.DeleteSession(x.ID) })
-	if usedRefresh(t, s, hash("refresh-a")) != nil {
+	if usedRefresh(t, s, hash("refresh-a"), t0) != nil {
 		t.Errorf("used refresh token outlived its session")
 	}
 	for _, old := range []string{"refresh-a3", "refresh-a", "refresh-a2"} {

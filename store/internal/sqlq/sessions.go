@@ -50,6 +50,13 @@ func (t Tx) SessionByID(id int64) (*mfad.Session, error) {
 // on oldRefresh being current, so of racing rotations one wins; the others
 // find nothing to update (ErrNoRows).
 func (t Tx) RotateRefresh(oldRefresh []byte, now time.Time, s *mfad.Session, key []byte) (*mfad.Session, error) {
+	return t.RotateRefreshAt(oldRefresh, now, s, key, "?", column.Nanos(now))
+}
+
+// RotateRefreshAt is RotateRefresh with the time of the rotation written as
+// the SQL expression at (with one argument, atArg): a store whose
+// database has a clock of its own (PostgreSQL) writes it on that clock.
+func (t Tx) RotateRefreshAt(oldRefresh []byte, now time.Time, s *mfad.Session, key []byte, at string, atArg any) (*mfad.Session, error) {
 	if len(oldRefresh) == 0 {
 		return nil, mfad.ErrNoRows
 	}
@@ -59,22 +66,34 @@ func (t Tx) RotateRefresh(oldRefresh []byte, now time.Time, s *mfad.Session, key
 	if err != nil {
 		return nil, err
 	}
-	_, err = t.exec(`INSERT INTO used_refresh_tokens (hash, session_id, rotated_at, next_key) VALUES (?, ?, ?, ?)`, oldRefresh, rotated.ID, column.Nanos(now), column.Blob(key))
+	_, err = t.exec(`INSERT INTO used_refresh_tokens (hash, session_id, rotated_at, next_key) VALUES (?, ?, `+at+`, ?)`, oldRefresh, rotated.ID, atArg, column.Blob(key))
 	if err != nil {
 		return nil, err
 	}
 	return rotated, nil
 }
 
-// UsedRefresh returns the record of a refresh token rotated away.
-func (t Tx) UsedRefresh(hash []byte) (*mfad.UsedRefresh, error) {
+// UsedRefresh returns the record of a refresh token rotated away, its Age
+// taken at now.
+func (t Tx) UsedRefresh(hash []byte, now time.Time) (*mfad.UsedRefresh, error) {
+	return t.UsedRefreshAt(hash, "?", column.Nanos(now))
+}
+
+// UsedRefreshAt is UsedRefresh with now written as the SQL expression
+// at (with one argument, atArg), as in RotateRefreshAt.
+func (t Tx) UsedRefreshAt(hash []byte, at string, atArg any) (*mfad.UsedRefresh, error) {
 	if len(hash) == 0 {
 		return nil, mfad.ErrNoRows
 	}
 	u := &mfad.UsedRefresh{}
-	err := t.row(`SELECT session_id, rotated_at, next_key FROM used_refresh_tokens WHERE hash = ?`, hash).Scan(&u.SessionID, column.Time{T: &u.RotatedAt}, column.Bytes{B: &u.Key})
+	var age *int64
+	err := t.row(`SELECT session_id, rotated_at, next_key, `+at+` - rotated_at FROM used_refresh_tokens WHERE hash = ?`, atArg, hash).
+		Scan(&u.SessionID, column.Time{T: &u.RotatedAt}, column.Bytes{B: &u.Key}, &age)
 	if err != nil {
 		return nil, err
+	}
+	if age != nil {
+		u.Age = time.Duration(*age)
 	}
 	return u, nil
 }
