@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -131,6 +132,52 @@ func (s *Service) RotateKeys(ctx context.Context) (int, error) {
 		return s.audit(tx, System("cli"), 0, "keys.rotate", "ok", s.ring.Primary())
 	})
 	return n, err
+}
+
+// RetireKey prepares the retirement of the ring's key id, in one
+// transaction: it refuses a key that is not in the ring, the primary, and
+// one that still seals a value (a secret, scratch codes, a preauth key),
+// and forgets the key's check value, so that a wrong-key error no longer
+// names it among the database's keys. The caller then drops the key from
+// its key file (seal.Ring.Without).
+func (s *Service) RetireKey(ctx context.Context, id string) error {
+	if !slices.Contains(s.ring.IDs(), id) {
+		return mfad.Errorf(mfad.ENotFound, "no key %q in the key ring (its keys: %s)", id, strings.Join(s.ring.IDs(), " "))
+	}
+	if id == s.ring.Primary() {
+		return mfad.Errorf(mfad.EConflict, "key %s is the primary key: run mfad keys rotate first", id)
+	}
+	return s.update(ctx, func(tx mfad.Tx) error {
+		vals, err := tx.SealedValues()
+		if err != nil {
+			return err
+		}
+		sealed := make([]string, 0, len(vals))
+		for _, v := range vals {
+			sealed = append(sealed, v.Value)
+		}
+		keys, err := preauthKeys(tx)
+		if err != nil {
+			return err
+		}
+		for _, v := range keys {
+			sealed = append(sealed, v)
+		}
+		for _, v := range sealed {
+			if kid, _ := seal.KeyID(v); kid == id {
+				return mfad.Errorf(mfad.EConflict, "key %s still seals values: run mfad keys rotate first", id)
+			}
+		}
+		stored, err := s.keyChecks(tx)
+		if err != nil {
+			return err
+		}
+		stored = slices.DeleteFunc(stored, func(v string) bool { return strings.HasPrefix(v, id+":") })
+		if err := tx.PutSetting(keyCheckSetting, strings.Join(stored, "\n")); err != nil {
+			return err
+		}
+		return s.audit(tx, System("cli"), 0, "keys.retire", "ok", id)
+	})
 }
 
 // Ring returns the key ring in use.

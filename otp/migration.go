@@ -34,10 +34,12 @@ const maxMigrationEntries = 1000
 //	}
 //
 // It is read by hand with protowire (no generated code for seven fields).
-// Only TOTP entries are keys here: an HOTP or MD5 entry is an error that
-// names its position, never its secret. Unknown fields are skipped, as
+// Only TOTP entries are keys here: an HOTP, MD5 or secretless entry is
+// answered with the reason it is skipped (MigrationEntry.Skip), never its
+// secret, and the export's other accounts still come through; a payload
+// that does not parse is an error. Unknown fields are skipped, as
 // protobuf readers do. The period is always 30 s: the format has none.
-func ParseMigrationURI(s string) ([]Key, error) {
+func ParseMigrationURI(s string) ([]MigrationEntry, error) {
 	u, err := url.Parse(strings.TrimSpace(s))
 	if err != nil || !strings.EqualFold(u.Scheme, "otpauth-migration") || !strings.EqualFold(u.Host, "offline") {
 		return nil, fmt.Errorf("%w: want otpauth-migration://offline?data=...", ErrInvalidMigration)
@@ -53,8 +55,16 @@ func ParseMigrationURI(s string) ([]Key, error) {
 	return parsePayload(raw)
 }
 
-func parsePayload(b []byte) ([]Key, error) {
-	var keys []Key
+// MigrationEntry is one account of an export: its Key, or, when Skip is
+// set, why it cannot be a TOTP key (Key then holds what was read but the
+// secret).
+type MigrationEntry struct {
+	Key  Key
+	Skip string
+}
+
+func parsePayload(b []byte) ([]MigrationEntry, error) {
+	var keys []MigrationEntry
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
@@ -70,11 +80,14 @@ func parsePayload(b []byte) ([]Key, error) {
 			if len(keys) == maxMigrationEntries {
 				return nil, fmt.Errorf("%w: more than %d entries", ErrInvalidMigration, maxMigrationEntries)
 			}
-			k, err := parseOTPParameters(v)
+			k, skip, err := parseOTPParameters(v)
 			if err != nil {
 				return nil, fmt.Errorf("%w: entry %d: %v", ErrInvalidMigration, len(keys)+1, err)
 			}
-			keys = append(keys, k)
+			if skip != "" {
+				k.Secret = nil
+			}
+			keys = append(keys, MigrationEntry{Key: k, Skip: skip})
 			continue
 		}
 		n = protowire.ConsumeFieldValue(num, typ, b)
@@ -89,21 +102,23 @@ func parsePayload(b []byte) ([]Key, error) {
 	return keys, nil
 }
 
-func parseOTPParameters(b []byte) (Key, error) {
-	k := Key{Algorithm: SHA1, Digits: DefaultDigits, Period: DefaultPeriod}
+// parseOTPParameters reads one account: err when it does not parse, skip
+// when it parses but is no TOTP key mfad can use.
+func parseOTPParameters(b []byte) (k Key, skip string, err error) {
+	k = Key{Algorithm: SHA1, Digits: DefaultDigits, Period: DefaultPeriod}
 	var name string
 	otpType := uint64(2) // unspecified reads as TOTP, the only kind the app makes by default
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
-			return k, protowire.ParseError(n)
+			return k, "", protowire.ParseError(n)
 		}
 		b = b[n:]
 		switch {
 		case num >= 1 && num <= 3 && typ == protowire.BytesType:
 			v, n := protowire.ConsumeBytes(b)
 			if n < 0 {
-				return k, protowire.ParseError(n)
+				return k, "", protowire.ParseError(n)
 			}
 			b = b[n:]
 			switch num {
@@ -117,7 +132,7 @@ func parseOTPParameters(b []byte) (Key, error) {
 		case num >= 4 && num <= 7 && typ == protowire.VarintType:
 			v, n := protowire.ConsumeVarint(b)
 			if n < 0 {
-				return k, protowire.ParseError(n)
+				return k, "", protowire.ParseError(n)
 			}
 			b = b[n:]
 			switch num {
@@ -130,7 +145,7 @@ func parseOTPParameters(b []byte) (Key, error) {
 				case 3:
 					k.Algorithm = SHA512
 				default:
-					return k, errors.New("unsupported algorithm (MD5 or unknown)")
+					skip = "unsupported algorithm (MD5 or unknown)"
 				}
 			case 5:
 				switch v {
@@ -139,7 +154,7 @@ func parseOTPParameters(b []byte) (Key, error) {
 				case 2:
 					k.Digits = 8
 				default:
-					return k, errors.New("unknown digit count")
+					skip = "unknown digit count"
 				}
 			case 6:
 				otpType = v
@@ -147,21 +162,21 @@ func parseOTPParameters(b []byte) (Key, error) {
 		default:
 			n := protowire.ConsumeFieldValue(num, typ, b)
 			if n < 0 {
-				return k, protowire.ParseError(n)
+				return k, "", protowire.ParseError(n)
 			}
 			b = b[n:]
 		}
 	}
-	if otpType != 2 && otpType != 0 {
-		return k, errors.New("not a TOTP account (HOTP counters are not supported)")
-	}
-	if len(k.Secret) == 0 {
-		return k, errors.New("no secret")
+	switch {
+	case otpType != 2 && otpType != 0:
+		skip = "not a TOTP account (HOTP counters are not supported)"
+	case len(k.Secret) == 0 && skip == "":
+		skip = "no secret"
 	}
 	// The name is "Issuer:account" or just the account.
 	if iss, acct, ok := strings.Cut(name, ":"); ok && (k.Issuer == "" || iss == k.Issuer) {
 		k.Issuer, name = iss, acct
 	}
 	k.Account = strings.TrimSpace(name)
-	return k, nil
+	return k, skip, nil
 }

@@ -4,11 +4,15 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hmac"
+	"crypto/pbkdf2"
 	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"hash"
 	"strconv"
 	"strings"
 )
@@ -36,7 +40,17 @@ type pskcValue struct {
 }
 
 type pskcFile struct {
-	XMLName   xml.Name `xml:"KeyContainer"`
+	XMLName xml.Name `xml:"KeyContainer"`
+	// A key derived from a password (RFC 6030 §6.2: PBKDF2).
+	Derived *struct {
+		Algorithm  string `xml:"Algorithm,attr"`
+		Salt       string `xml:"PBKDF2-params>Salt>Specified"`
+		Iterations int    `xml:"PBKDF2-params>IterationCount"`
+		KeyLength  int    `xml:"PBKDF2-params>KeyLength"`
+		PRF        struct {
+			Algorithm string `xml:"Algorithm,attr"`
+		} `xml:"PBKDF2-params>PRF"`
+	} `xml:"EncryptionKey>DerivedKey>KeyDerivationMethod"`
 	MACMethod *struct {
 		Algorithm string `xml:"Algorithm,attr"`
 		Key       struct {
@@ -64,8 +78,20 @@ type pskcFile struct {
 const (
 	pskcAES128CBC = "http://www.w3.org/2001/04/xmlenc#aes128-cbc"
 	pskcHMACSHA1  = "http://www.w3.org/2000/09/xmldsig#hmac-sha1"
+	pskcPBKDF2    = "http://www.rsasecurity.com/rsalabs/pkcs/schemas/pkcs-5v2-0#pbkdf2"
 	pskcMaxKeys   = 10000
+	// pskcMaxIterations bounds the work a file may ask of PBKDF2 (a
+	// file is input, not a promise): ten million SHA-1 rounds, seconds.
+	pskcMaxIterations = 10_000_000
 )
+
+// pskcPRFs are the PRFs of PBKDF2-params (empty: HMAC-SHA1, the default).
+var pskcPRFs = map[string]func() hash.Hash{
+	"":           sha1.New,
+	pskcHMACSHA1: sha1.New,
+	"http://www.w3.org/2001/04/xmldsig-more#hmac-sha256": sha256.New,
+	"http://www.w3.org/2001/04/xmldsig-more#hmac-sha512": sha512.New,
+}
 
 // ParsePSKC reads a PSKC (RFC 6030) key container. psk is the pre-shared
 // AES-128 key of an encrypted file (RFC 6030 §6.1: AES-128-CBC with the IV
@@ -74,11 +100,25 @@ const (
 // A MAC that does not match is an error: the file was altered or the key
 // is wrong. Errors name the key's position, never a secret.
 func ParsePSKC(data []byte, psk []byte) ([]PSKCKey, error) {
+	return ParsePSKCWith(data, psk, nil)
+}
+
+// ParsePSKCWith is ParsePSKC for a file whose key may also be derived from
+// a password (RFC 6030 §6.2: PBKDF2, its salt, iteration count and key
+// length in the file). A file protected so needs password; psk is then
+// not used.
+func ParsePSKCWith(data []byte, psk, password []byte) ([]PSKCKey, error) {
 	var f pskcFile
 	d := xml.NewDecoder(strings.NewReader(string(data)))
 	d.Strict = true
 	if err := d.Decode(&f); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidPSKC, err)
+	}
+	if f.Derived != nil {
+		var err error
+		if psk, err = pskcDerive(f.Derived.Algorithm, f.Derived.Salt, f.Derived.Iterations, f.Derived.KeyLength, f.Derived.PRF.Algorithm, password); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrInvalidPSKC, err)
+		}
 	}
 	var macKey []byte
 	if f.MACMethod != nil {
@@ -87,6 +127,9 @@ func ParsePSKC(data []byte, psk []byte) ([]PSKCKey, error) {
 		}
 		var err error
 		if macKey, err = pskcDecrypt(f.MACMethod.Key.Method.Algorithm, f.MACMethod.Key.Cipher, psk); err != nil {
+			if f.Derived != nil {
+				return nil, fmt.Errorf("%w: MAC key: wrong password, or a damaged file", ErrInvalidPSKC)
+			}
 			return nil, fmt.Errorf("%w: MAC key: %v", ErrInvalidPSKC, err)
 		}
 	}
@@ -158,6 +201,29 @@ func errOr(err error, s string) any {
 		return err
 	}
 	return s
+}
+
+// pskcDerive derives the file's key from password with PBKDF2.
+func pskcDerive(method, salt string, iterations, length int, prf string, password []byte) ([]byte, error) {
+	switch {
+	case method != pskcPBKDF2:
+		return nil, fmt.Errorf("key derivation %q is not supported (want pbkdf2)", clip(method, 80))
+	case len(password) == 0:
+		return nil, errors.New("the key is derived from a password (PBKDF2): give the password")
+	case iterations < 1 || iterations > pskcMaxIterations:
+		return nil, fmt.Errorf("PBKDF2: iteration count must be 1 to %d", pskcMaxIterations)
+	case length != 16:
+		return nil, errors.New("PBKDF2: key length must be 16 (AES-128)")
+	}
+	h, ok := pskcPRFs[prf]
+	if !ok {
+		return nil, fmt.Errorf("PBKDF2: PRF %q is not supported", clip(prf, 80))
+	}
+	s, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(salt), ""))
+	if err != nil || len(s) == 0 {
+		return nil, errors.New("PBKDF2: the salt is not base64")
+	}
+	return pbkdf2.Key(h, string(password), s, iterations, length)
 }
 
 // pskcDecrypt opens an AES-128-CBC value: base64 of IV || ciphertext,

@@ -45,6 +45,39 @@ func TestPSKCFigure6(t *testing.T) {
 	}
 }
 
+// TestPSKCFigure7: RFC 6030's password-protected example (PBKDF2) opens
+// with "qwerty" to the RFC 4226 seed; without a password, or with a wrong
+// one, or with a file that asks for too much work, it fails and says why.
+func TestPSKCFigure7(t *testing.T) {
+	data, err := os.ReadFile("testdata/rfc6030-figure7.pskcxml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := ParsePSKCWith(data, nil, []byte("qwerty"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 1 || string(keys[0].Key.Secret) != "12345678901234567890" || keys[0].Type != "hotp" || keys[0].Key.Digits != 8 {
+		t.Fatalf("keys = %+v", keys)
+	}
+	for _, tt := range []struct {
+		name     string
+		data     string
+		password string
+		why      string
+	}{
+		{"no password", string(data), "", "derived from a password"},
+		{"wrong password", string(data), "qwertz", "wrong password"},
+		{"too many iterations", strings.Replace(string(data), "<IterationCount>1000<", "<IterationCount>100000000<", 1), "qwerty", "iteration count"},
+		{"another key length", strings.Replace(string(data), "<KeyLength>16<", "<KeyLength>32<", 1), "qwerty", "key length"},
+	} {
+		_, err := ParsePSKCWith([]byte(tt.data), rfcPSK, []byte(tt.password))
+		if !errors.Is(err, ErrInvalidPSKC) || !strings.Contains(err.Error(), tt.why) {
+			t.Errorf("%s: err %v, want one with %q", tt.name, err, tt.why)
+		}
+	}
+}
+
 // TestPSKCPlainTOTP: a plain TOTP key with its user, digits and interval.
 func TestPSKCPlainTOTP(t *testing.T) {
 	doc := `<KeyContainer Version="1.0" xmlns="urn:ietf:params:xml:ns:keyprov:pskc"><KeyPackage>

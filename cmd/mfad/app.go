@@ -151,6 +151,30 @@ func (e *cmdEnv) create(ctx context.Context, c config) (*app, error) {
 }
 
 func (e *cmdEnv) openApp(ctx context.Context, c config, create bool) (*app, error) {
+	a, err := e.assemble(ctx, c, create)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.checkKeys(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// checkKeys holds the key ring against the database's key check values.
+func (a *app) checkKeys(ctx context.Context) error {
+	err := a.svc.CheckKeys(ctx)
+	if errors.Is(err, seal.ErrWrongKey) {
+		return fmt.Errorf("the master key (%s) is not the one this database was sealed with: %w", a.keys, err)
+	}
+	return err
+}
+
+// assemble opens the store and the key ring and makes the core, without
+// holding the ring against the database (openApp does; selftest reports
+// it as a check).
+func (e *cmdEnv) assemble(ctx context.Context, c config, create bool) (*app, error) {
 	log, err := e.logger(c)
 	if err != nil {
 		return nil, err
@@ -171,13 +195,6 @@ func (e *cmdEnv) openApp(ctx context.Context, c config, create bool) (*app, erro
 	}
 	a := &app{cfg: c, store: store, log: log, clock: clk, keys: from}
 	a.svc = auth.New(store, ring, acfg, auth.WithClock(a.clock.Now), auth.WithLogger(log))
-	if err := a.svc.CheckKeys(ctx); err != nil {
-		store.Close()
-		if errors.Is(err, seal.ErrWrongKey) {
-			return nil, fmt.Errorf("the master key (%s) is not the one this database was sealed with: %w", from, err)
-		}
-		return nil, err
-	}
 	return a, nil
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -114,8 +115,25 @@ func TestKeysRotate(t *testing.T) {
 		t.Fatalf("rotate left %d keys, want %d:\n%s\n->\n%s", got, want, before, after)
 	}
 	old := strings.Fields(keyLines(before)[0])[0]
+	// Issue 30, item 6: an id the ring does not hold is named as unknown.
+	if out, err := mfadRun(t, "", append(append([]string{"keys", "retire"}, dd...), "k1700000000")...); err == nil ||
+		!strings.Contains(fmt.Sprint(out, err), `no key "k1700000000" in the key ring`) {
+		t.Fatalf("retiring an unknown key: %v\n%s", err, out)
+	}
 	if out, err := mfadRun(t, "", append(append([]string{"keys", "retire"}, dd...), old)...); err != nil {
 		t.Fatalf("retiring the old key after rotation: %v\n%s", err, out)
+	}
+	// A wrong key ring no longer hears of the retired key.
+	other := filepath.Join(t.TempDir(), "other.key")
+	gen, err := mfadRun(t, "", "keys", "generate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(other, []byte(gen), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := mfadRun(t, "", append([]string{"user", "list", "--key-file", other}, dd...)...); err == nil || !strings.Contains(fmt.Sprint(out, err), "wrong master key") || strings.Contains(fmt.Sprint(out, err), old) {
+		t.Fatalf("a wrong key ring after retire: %v\n%s", err, out)
 	}
 	// The database still opens with the remaining key.
 	if out, err := mfadRun(t, "", append([]string{"user", "list"}, dd...)...); err != nil || !strings.Contains(out, "carol") {

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/otp"
 	"github.com/mfad/mfad/seal"
 )
@@ -120,7 +119,7 @@ func (e *cmdEnv) retire(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.Close()
-	if err := stillUsed(ctx, a.store, rest[0]); err != nil {
+	if err := a.svc.RetireKey(ctx, rest[0]); err != nil {
 		return err
 	}
 	r, err := a.svc.Ring().Without(rest[0])
@@ -132,21 +131,6 @@ func (e *cmdEnv) retire(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "retired key %s\n", rest[0])
 	return nil
-}
-
-func stillUsed(ctx context.Context, st mfad.Store, id string) error {
-	return st.View(ctx, func(tx mfad.Tx) error {
-		vals, err := tx.SealedValues()
-		if err != nil {
-			return err
-		}
-		for _, v := range vals {
-			if kid, _ := seal.KeyID(v.Value); kid == id {
-				return fmt.Errorf("key %s still seals values: run mfad keys rotate first", id)
-			}
-		}
-		return nil
-	})
 }
 
 // code prints the current TOTP code of a secret, like oathtool --totp.

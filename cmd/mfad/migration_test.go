@@ -14,11 +14,12 @@ import (
 // gaExport builds Google Authenticator's "Transfer accounts" URI from its
 // published MigrationPayload schema: each account is secret (1), name (2),
 // issuer (3), algorithm (4: 1 SHA1, 2 SHA256), digits (5: 1 six, 2 eight),
-// type (6: 2 TOTP); then version (2), batch size (3), index (4), id (5).
+// type (6: 1 HOTP, 2 TOTP); then version (2), batch size (3), index (4), id (5).
 func gaExport(accounts ...struct {
 	secret       []byte
 	name, issuer string
 	alg, digits  uint64
+	hotp         bool
 }) string {
 	var p []byte
 	for _, a := range accounts {
@@ -34,7 +35,7 @@ func gaExport(accounts ...struct {
 		b = protowire.AppendTag(b, 5, protowire.VarintType)
 		b = protowire.AppendVarint(b, a.digits)
 		b = protowire.AppendTag(b, 6, protowire.VarintType)
-		b = protowire.AppendVarint(b, 2)
+		b = protowire.AppendVarint(b, map[bool]uint64{false: 2, true: 1}[a.hotp])
 		p = protowire.AppendTag(p, 1, protowire.BytesType)
 		p = protowire.AppendBytes(p, b)
 	}
@@ -45,6 +46,40 @@ func gaExport(accounts ...struct {
 		}
 	}
 	return "otpauth-migration://offline?data=" + url.QueryEscape(base64.StdEncoding.EncodeToString(p))
+}
+
+type acct = struct {
+	secret       []byte
+	name, issuer string
+	alg, digits  uint64
+	hotp         bool
+}
+
+// TestImportSkipsHOTP (issue 30, item 2): an export with an HOTP account
+// among TOTP ones imports the TOTP accounts, reports the skipped one and
+// succeeds; one with nothing usable fails, saying so.
+func TestImportSkipsHOTP(t *testing.T) {
+	cleanEnv(t)
+	dir := t.TempDir()
+	if _, errs, err := opsRun(t, dir, "", 1, "init"); err != nil {
+		t.Fatal(err, errs)
+	}
+	for _, u := range []string{"alice", "dave"} {
+		if _, errs, err := opsRun(t, dir, u+"-password-1\n", 2, "user", "add", u); err != nil {
+			t.Fatal(err, errs)
+		}
+	}
+	s1, _ := otp.GenerateSecret(20)
+	s2, _ := otp.GenerateSecret(20)
+	out, errs, err := opsRun(t, dir, gaExport(acct{s1, "alice", "", 1, 1, false}, acct{s2, "dave", "", 1, 1, true})+"\n", 1, "import", "-")
+	if err != nil || !strings.Contains(out, "line 1: alice: 2FA on") || !strings.Contains(out, "imported 1 of 2 (1 skipped, 0 refused)") ||
+		!strings.Contains(errs, "line 1: dave: skipped: not a TOTP account (HOTP counters are not supported)") {
+		t.Fatalf("import: %v\n%s\n%s", err, out, errs)
+	}
+	_, errs, err = opsRun(t, dir, gaExport(acct{s2, "dave", "", 1, 1, true})+"\n", 1, "import", "-")
+	if err == nil || !strings.Contains(err.Error(), "nothing imported") || !strings.Contains(errs, "dave: skipped") {
+		t.Fatalf("an export of HOTP only: %v\n%s", err, errs)
+	}
 }
 
 // TestImportGoogleAuthenticator: an export of three accounts imports two
@@ -63,12 +98,7 @@ func TestImportGoogleAuthenticator(t *testing.T) {
 	aliceSecret, _ := otp.GenerateSecret(20)
 	bobSecret, _ := otp.GenerateSecret(32)
 	example, _ := otp.DecodeSecret("JBSWY3DPEHPK3PXP")
-	type acct = struct {
-		secret       []byte
-		name, issuer string
-		alg, digits  uint64
-	}
-	in := gaExport(acct{aliceSecret, "Old:alice", "Old", 1, 1}, acct{bobSecret, "bob@example.org", "", 2, 2}, acct{example, "carol", "", 1, 1}) + "\n"
+	in := gaExport(acct{aliceSecret, "Old:alice", "Old", 1, 1, false}, acct{bobSecret, "bob@example.org", "", 2, 2, false}, acct{example, "carol", "", 1, 1, false}) + "\n"
 	out, errs, err := opsRun(t, dir, in, 1, "import", "-")
 	if err == nil || !strings.Contains(err.Error(), "1 of 3 not imported") {
 		t.Fatalf("import: %v\n%s\n%s", err, out, errs)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/auth"
@@ -152,12 +153,40 @@ func (e *cmdEnv) notificationsCmd(ctx context.Context, args []string) error {
 		}
 		enc := json.NewEncoder(e.stdout)
 		for _, n := range rows {
-			if err := enc.Encode(n); err != nil {
+			if err := enc.Encode(lineOf(n)); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// notificationLine is one row of mfad notifications: the fields and names
+// of GET /v1/notifications (snake_case, RFC 3339 times in UTC, done_at
+// null until sent or failed), as mfad audit export writes events.
+type notificationLine struct {
+	ID         int64   `json:"id"`
+	Kind       string  `json:"kind"`
+	Target     string  `json:"target"`
+	UserID     int64   `json:"user_id"`
+	Time       string  `json:"time"`
+	RemoteAddr string  `json:"remote_addr"`
+	Dialect    string  `json:"dialect"`
+	Detail     string  `json:"detail"`
+	State      string  `json:"state"`
+	Attempts   int     `json:"attempts"`
+	LastError  string  `json:"last_error"`
+	DoneAt     *string `json:"done_at"`
+}
+
+func lineOf(n mfad.Notification) notificationLine {
+	l := notificationLine{ID: n.ID, Kind: n.Kind, Target: n.Target, UserID: n.UserID, Time: n.Time.UTC().Format(time.RFC3339),
+		RemoteAddr: n.RemoteAddr, Dialect: n.Dialect, Detail: n.Detail, State: n.State, Attempts: n.Attempts, LastError: n.LastError}
+	if !n.DoneAt.IsZero() {
+		d := n.DoneAt.UTC().Format(time.RFC3339)
+		l.DoneAt = &d
+	}
+	return l
 }
 
 // mailer is the email sender of --smtp-addr, nil without one.

@@ -1,8 +1,11 @@
 package main_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,8 +55,19 @@ func TestNotifyReplayEndToEnd(t *testing.T) {
 	}
 	c.do("PUT", "/v1/users/2/notification-settings", bob, map[string]any{"low_risk_email": false}, 403)
 	c.do("PUT", "/v1/users/me/notification-settings", bob, map[string]any{}, 400)
-	if out := srv.CLI("", "notifications", "--state=sent"); strings.Count(out, `"Kind":"code.replayed"`) != 2 {
-		t.Errorf("mfad notifications:\n%s", out)
+	// Issue 30, item 5: mfad notifications writes the rows of
+	// GET /v1/notifications, field for field.
+	cli := srv.CLI("", "notifications", "--state=sent")
+	if strings.Count(cli, `"kind":"code.replayed"`) != 2 {
+		t.Errorf("mfad notifications:\n%s", cli)
+	}
+	var line map[string]any
+	if err := json.Unmarshal([]byte(strings.SplitN(cli, "\n", 2)[0]), &line); err != nil {
+		t.Fatalf("mfad notifications: %v\n%s", err, cli)
+	}
+	rest, _ := c.do("GET", "/v1/notifications?state=sent", admin, nil, 200)["notifications"].([]any)
+	if len(rest) == 0 || !slices.Equal(slices.Sorted(maps.Keys(line)), slices.Sorted(maps.Keys(rest[0].(map[string]any)))) {
+		t.Errorf("mfad notifications fields %v, GET /v1/notifications %v", line, rest)
 	}
 }
 

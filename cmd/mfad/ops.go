@@ -239,7 +239,7 @@ type importEntry struct {
 	line   int
 	user   string
 	key    otp.Key
-	refuse string // why this entry cannot be imported (a PSKC HOTP key), counted as not imported
+	skip string // why this entry is no TOTP key to import (an HOTP key): reported, and not a failure
 }
 
 // importCmd turns 2FA on for existing users with the TOTP secrets they
@@ -254,14 +254,15 @@ type importEntry struct {
 // "Transfer accounts" export, otpauth-migration://offline?data=... (what
 // its QR code holds), one per line; each account's name is the user.
 func (e *cmdEnv) importCmd(ctx context.Context, args []string) error {
-	var format, pskcKeyFile string
+	var format, pskcKeyFile, pskcPasswordFile string
 	var force bool
 	extra := func(fs *flag.FlagSet) {
 		fs.StringVar(&pskcKeyFile, "pskc-key-file", "", "file holding the pre-shared AES-128 key (32 hex digits) of an encrypted PSKC file")
+		fs.StringVar(&pskcPasswordFile, "pskc-password-file", "", "file holding the password of a PSKC file whose key is derived from one (PBKDF2, RFC 6030 §6.2)")
 		fs.StringVar(&format, "format", "auto", "auto, uri (otpauth:// URIs, one per line), migration (Google Authenticator's otpauth-migration:// export), pskc (RFC 6030 XML; the UserId names the user) or csv (user,secret,algorithm,digits,period)")
 		fs.BoolVar(&force, "force", false, "import secrets under 80 bits and published example secrets too")
 	}
-	return e.withApp(ctx, "import", args, extra, 1, "import [--format auto|uri|migration|pskc|csv] [--pskc-key-file FILE] [--force] FILE|-", func(a *app, act auth.Actor, rest []string) error {
+	return e.withApp(ctx, "import", args, extra, 1, "import [--format auto|uri|migration|pskc|csv] [--pskc-key-file FILE] [--pskc-password-file FILE] [--force] FILE|-", func(a *app, act auth.Actor, rest []string) error {
 		data, err := e.readInput(rest[0])
 		if err != nil {
 			return err
@@ -272,32 +273,50 @@ func (e *cmdEnv) importCmd(ctx context.Context, args []string) error {
 				return err
 			}
 		}
-		entries, err := parseImportKey(data, format, psk)
+		var password []byte
+		if pskcPasswordFile != "" {
+			if password, err = readPassword(pskcPasswordFile); err != nil {
+				return err
+			}
+		}
+		entries, err := parseImportKey(data, format, psk, password)
 		if err != nil {
 			return err
 		}
-		failed := 0
-		for _, en := range entries {
-			if en.refuse != "" {
-				failed++
-				fmt.Fprintf(e.stderr, "key %d: %s: not imported: %s\n", en.line, en.user, en.refuse)
-				continue
-			}
-			err := importOne(ctx, a.svc, act, en, force)
-			if err != nil {
-				failed++
-				fmt.Fprintf(e.stderr, "line %d: %s: not imported: %s\n", en.line, en.user, mfad.ErrorMessage(err))
-				continue
-			}
-			k := en.key.Normalize()
-			fmt.Fprintf(e.stdout, "line %d: %s: 2FA on (%s, %d digits, %d s)\n", en.line, en.user, k.Algorithm, k.Digits, k.Period)
-		}
-		fmt.Fprintf(e.stdout, "imported %d of %d\n", len(entries)-failed, len(entries))
-		if failed > 0 {
-			return fmt.Errorf("%d of %d not imported", failed, len(entries))
-		}
-		return nil
+		return e.importEntries(ctx, a.svc, act, entries, force)
 	})
+}
+
+// importEntries imports each entry and reports each: an entry that is no
+// TOTP key (an HOTP account in a Google Authenticator export or a PSKC
+// file) is skipped and reported; the command fails only when a user was
+// refused (unknown, a weak secret, 2FA already on) or nothing was
+// imported at all.
+func (e *cmdEnv) importEntries(ctx context.Context, svc *auth.Service, act auth.Actor, entries []importEntry, force bool) error {
+	imported, refused, skipped := 0, 0, 0
+	for _, en := range entries {
+		if en.skip != "" {
+			skipped++
+			fmt.Fprintf(e.stderr, "line %d: %s: skipped: %s\n", en.line, en.user, en.skip)
+			continue
+		}
+		if err := importOne(ctx, svc, act, en, force); err != nil {
+			refused++
+			fmt.Fprintf(e.stderr, "line %d: %s: not imported: %s\n", en.line, en.user, mfad.ErrorMessage(err))
+			continue
+		}
+		imported++
+		k := en.key.Normalize()
+		fmt.Fprintf(e.stdout, "line %d: %s: 2FA on (%s, %d digits, %d s)\n", en.line, en.user, k.Algorithm, k.Digits, k.Period)
+	}
+	fmt.Fprintf(e.stdout, "imported %d of %d (%d skipped, %d refused)\n", imported, len(entries), skipped, refused)
+	switch {
+	case refused > 0:
+		return fmt.Errorf("%d of %d not imported", refused, len(entries))
+	case imported == 0:
+		return fmt.Errorf("nothing imported: none of the %d entries is a TOTP key mfad can use", len(entries))
+	}
+	return nil
 }
 
 func importOne(ctx context.Context, svc *auth.Service, act auth.Actor, en importEntry, force bool) error {
@@ -343,16 +362,30 @@ func readPSK(path string) ([]byte, error) {
 	return k, nil
 }
 
+// readPassword reads a PSKC password: the file's first line.
+func readPassword(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	if line = strings.TrimSuffix(line, "\r"); line == "" {
+		return nil, fmt.Errorf("%s: the first line holds no password", path)
+	}
+	return []byte(line), nil
+}
+
 // parseImportKey is parseImport with PSKC (RFC 6030) files too: a file
-// that starts as XML is one; psk opens its encrypted keys.
-func parseImportKey(data []byte, format string, psk []byte) ([]importEntry, error) {
+// that starts as XML is one; psk, or a key derived from password, opens
+// its encrypted keys.
+func parseImportKey(data []byte, format string, psk, password []byte) ([]importEntry, error) {
 	if format == "auto" && strings.HasPrefix(strings.TrimSpace(string(data)), "<") {
 		format = "pskc"
 	}
 	if format != "pskc" {
 		return parseImport(data, format)
 	}
-	keys, err := otp.ParsePSKC(data, psk)
+	keys, err := otp.ParsePSKCWith(data, psk, password)
 	if err != nil {
 		return nil, err
 	}
@@ -361,9 +394,9 @@ func parseImportKey(data []byte, format string, psk []byte) ([]importEntry, erro
 		out[i] = importEntry{line: i + 1, user: k.UserID, key: k.Key}
 		switch {
 		case k.Type != "totp":
-			out[i].refuse = "an HOTP (counter) key: mfad is TOTP only"
+			out[i].skip = "an HOTP (counter) key: mfad is TOTP only"
 		case k.UserID == "":
-			out[i].refuse = "no UserId names its user"
+			out[i].skip = "no UserId names its user"
 		}
 	}
 	return out, nil
@@ -423,16 +456,20 @@ func parseLines(data []byte, entries func(n int, line string) ([]importEntry, er
 // line holds several accounts.
 func parseMigrations(data []byte) ([]importEntry, error) {
 	return parseLines(data, func(n int, line string) ([]importEntry, error) {
-		keys, err := otp.ParseMigrationURI(line)
+		accounts, err := otp.ParseMigrationURI(line)
 		if err != nil {
 			return nil, err
 		}
-		out := make([]importEntry, 0, len(keys))
-		for i, k := range keys {
-			if k.Account == "" {
-				return nil, fmt.Errorf("account %d has no name to find its user by", i+1)
+		out := make([]importEntry, 0, len(accounts))
+		for i, a := range accounts {
+			en := importEntry{line: n, user: a.Key.Account, key: a.Key, skip: a.Skip}
+			if en.user == "" {
+				en.user = fmt.Sprintf("account %d", i+1)
+				if en.skip == "" {
+					en.skip = "no name to find its user by"
+				}
 			}
-			out = append(out, importEntry{line: n, user: k.Account, key: k})
+			out = append(out, en)
 		}
 		return out, nil
 	})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"regexp"
 	"strings"
 	"testing"
@@ -33,10 +34,28 @@ $`)
 	if !want.MatchString(out) {
 		t.Errorf("report:\n%s", out)
 	}
-	// Another master key: nothing opens, and it says which key.
+	// Issue 30, item 4: another master key fails the keys check, in the
+	// report, with every other line and the FAIL verdict.
+	var other bytes.Buffer
+	if err := run(t.Context(), []string{"keys", "generate"}, strings.NewReader(""), &other, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("MFAD_MASTER_KEY", other.String())
+	out, _, err = opsRun(t, dir, "", 1, "selftest")
+	wrongKey := regexp.MustCompile(`^otp:   ok \(.*\)
+keys:  FAIL: the master key \(MFAD_MASTER_KEY\) is not the one this database was sealed with: .*
+clock: skipped .*
+users: ok .*
+mfad selftest: FAIL \(.*\)
+$`)
+	if err == nil || !wrongKey.MatchString(out) {
+		t.Errorf("selftest with another master key: %v, report:\n%s", err, out)
+	}
+	// A key ring that does not even parse: a store line, and the verdict.
 	t.Setenv("MFAD_MASTER_KEY", "k9:"+strings.Repeat("A", 43)+"=")
-	if _, _, err := opsRun(t, dir, "", 1, "selftest"); err == nil {
-		t.Error("selftest passed with another master key")
+	out, _, err = opsRun(t, dir, "", 1, "selftest")
+	if err == nil || !strings.HasPrefix(out, "otp:   ok") || !strings.Contains(out, "\nstore: FAIL: MFAD_MASTER_KEY") || !strings.Contains(out, "mfad selftest: FAIL") {
+		t.Errorf("selftest with a ring that does not parse: %v, report:\n%s", err, out)
 	}
 }
 
