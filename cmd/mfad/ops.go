@@ -236,9 +236,9 @@ func (e *cmdEnv) backup(ctx context.Context, args []string) error {
 
 // importEntry is one secret to import: a user and a key.
 type importEntry struct {
-	line   int
-	user   string
-	key    otp.Key
+	line int
+	user string
+	key  otp.Key
 	skip string // why this entry is no TOTP key to import (an HOTP key): reported, and not a failure
 }
 
