@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/otp"
 	"github.com/mfad/mfad/seal"
 )
@@ -19,7 +21,8 @@ import (
 //	                                  from MFAD_MASTER_KEY): only re-seal with the
 //	                                  ring's primary, which the operator has added
 //	                                  to every instance first
-//	mfad keys retire ID               drop a key no sealed value uses any more
+//	mfad keys retire ID|--unused      drop a key (or every one but the primary)
+//	                                  that no sealed value uses any more
 //	mfad keys generate                print a new key line for a key ring
 func (e *cmdEnv) keys(ctx context.Context, args []string) error {
 	if len(args) == 0 {
@@ -104,11 +107,18 @@ func addKey(path string) error {
 }
 
 func (e *cmdEnv) retire(ctx context.Context, args []string) error {
-	c, rest, err := e.parse("keys retire", args, nil)
+	var unused bool
+	c, rest, err := e.parse("keys retire", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&unused, "unused", false, "retire every key but the primary that seals nothing")
+	})
 	if err != nil {
 		return err
 	}
-	if err := e.wantArgs(rest, 1, "keys retire ID"); err != nil {
+	want := 1
+	if unused {
+		want = 0
+	}
+	if err := e.wantArgs(rest, want, "keys retire ID|--unused"); err != nil {
 		return err
 	}
 	if c.MasterKey != "" {
@@ -119,18 +129,31 @@ func (e *cmdEnv) retire(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.Close()
-	if err := a.svc.RetireKey(ctx, rest[0]); err != nil {
-		return err
+	ids := rest
+	if unused {
+		ids = slices.DeleteFunc(a.svc.Ring().IDs(), func(id string) bool { return id == a.svc.Ring().Primary() })
 	}
-	r, err := a.svc.Ring().Without(rest[0])
-	if err != nil {
-		return err
+	r := a.svc.Ring()
+	retired := 0
+	for _, id := range ids {
+		if err := a.svc.RetireKey(ctx, id); err != nil {
+			if unused && mfad.ErrorCode(err) == mfad.EConflict {
+				fmt.Fprintf(e.stdout, "kept key %s: it still seals values\n", id)
+				continue
+			}
+			return err
+		}
+		if r, err = r.Without(id); err != nil {
+			return err
+		}
+		retired++
+		fmt.Fprintf(e.stdout, "retired key %s\n", id)
 	}
-	if err := seal.WriteFile(keyPath(c), r); err != nil {
-		return err
+	if retired == 0 {
+		fmt.Fprintln(e.stdout, "no key retired")
+		return nil
 	}
-	fmt.Fprintf(e.stdout, "retired key %s\n", rest[0])
-	return nil
+	return seal.WriteFile(keyPath(c), r)
 }
 
 // code prints the current TOTP code of a secret, like oathtool --totp.

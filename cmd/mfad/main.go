@@ -25,7 +25,7 @@ Usage:
   mfad 2fa unlock NAME               lift a user's second-factor lockout
   mfad migrate                       apply pending database migrations (serve does too, unless --no-migrate)
   mfad keys rotate                   add a new master key and re-seal every secret with it
-  mfad keys retire ID                drop a key no longer in use
+  mfad keys retire ID|--unused       drop a key (or every unused one) no longer in use
   mfad keys generate                 print a new master key line (for MFAD_MASTER_KEY, e.g. with PostgreSQL)
   mfad code [--secret S]             print the current TOTP code of a base32 secret (standard input by default)
   mfad load --url URL --scenario S   seed users with 2FA and measure a running server (mfad load -h)

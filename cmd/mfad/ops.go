@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -217,6 +218,11 @@ func (e *cmdEnv) backup(ctx context.Context, args []string) error {
 	b, ok := st.(backuper)
 	if !ok {
 		return errors.New("this database cannot be backed up by mfad")
+	}
+	// The directory of the copy is made if missing, private as the data
+	// dir: the copy holds sealed secrets and password hashes.
+	if err := os.MkdirAll(filepath.Dir(rest[0]), 0o700); err != nil {
+		return err
 	}
 	if err := b.Backup(ctx, rest[0]); err != nil {
 		return err

@@ -254,3 +254,53 @@ func withoutMFAD(env []string) []string {
 	}
 	return out
 }
+
+// TestREADMEAdministration runs the README's Administration block, every
+// line as written, with bash in a fresh directory (issue 30: a line pasted
+// from it must do what its comment says, and no harm). Its fixtures are the
+// files it names: secret.txt (a secret for mfad code) and users.csv (bob's
+// existing secret for mfad import).
+func TestREADMEAdministration(t *testing.T) {
+	shellTools(t)
+	block := readmeBlock(t, "## Administration")
+	dir, bin := shellDir(t)
+	secret := "N5VVGBDL3V5SHW6IY2UTMQ2M4MQBQRZM"
+	for name, body := range map[string]string{"secret.txt": secret + "\n", "users.csv": "user,secret\nbob," + secret + "\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command("bash", "-c", "set -euo pipefail\n"+block)
+	cmd.Dir = dir
+	cmd.Env = append(withoutMFAD(os.Environ()), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("the README's Administration block failed: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^created user 2 bob$`),
+		regexp.MustCompile(`(?m)^2 +bob +bob@example\.org +user +off +false$`),
+		regexp.MustCompile(`(?m)^line 2: bob: 2FA on \(SHA1, 6 digits, 30 s\)$`),
+		regexp.MustCompile(`(?m)^[0-9]{6}$`),
+		regexp.MustCompile(`(?m)^bob: 2FA reset`),
+		regexp.MustCompile(`(?m)^bob: password changed$`),
+		regexp.MustCompile(`"action":"2fa.import"`),
+		regexp.MustCompile(`(?m)^retired key k[0-9]+-[0-9a-f]{4}$`),
+		regexp.MustCompile(`(?m)^wrote backups/mfad-[0-9-]{10}\.db`),
+		regexp.MustCompile(`(?m)^preauth key of example\.org: [0-9a-f]{64}$`),
+		regexp.MustCompile(`(?m)^mfad selftest: PASS`),
+		regexp.MustCompile(`(?m)^bob: deleted$`),
+	} {
+		if !want.MatchString(out) {
+			t.Errorf("the block's output lacks %s:\n%s", want, out)
+		}
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "backups")); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("backups dir: %v %v", fi, err)
+	}
+	if strings.Contains(out+stderr.String(), secret) {
+		t.Error("a command printed the secret")
+	}
+}
