@@ -54,7 +54,7 @@ func TestUpdateUser(t *testing.T) {
 			} else if got.ID != u.ID || got.MFAEnabled != tc.enabled {
 				t.Errorf("UpdateUser answered %+v; want user %d with 2FA %v", got, u.ID, tc.enabled)
 			}
-			info, err := e.svc.GetUser(e.ctx, e.sys, u.ID)
+			info, err := e.svc.GetUser(e.ctx, e.sys, auth.ByID(u.ID))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -38,7 +38,7 @@ func TestCrossUser(t *testing.T) {
 			_, err := e.svc.Confirm(ctx, alice, auth.ConfirmRequest{Token: pb.Token, Code: bKey.Code(e.clock.Now())})
 			return err
 		}},
-		{"Status", func() error { _, err := e.svc.Status(ctx, alice, b.ID); return err }},
+		{"Status", func() error { _, err := e.svc.Status(ctx, alice, auth.ByID(b.ID)); return err }},
 		{"Disable", func() error {
 			return e.svc.Disable(ctx, alice, auth.DisableRequest{UserID: b.ID, Code: e.now(b)})
 		}},
@@ -58,18 +58,18 @@ func TestCrossUser(t *testing.T) {
 		{"ChangePassword", func() error {
 			return e.svc.ChangePassword(ctx, alice, auth.PasswordChange{UserID: b.ID, Current: b.Password, New: "taken over!"})
 		}},
-		{"GetUser", func() error { _, err := e.svc.GetUser(ctx, alice, b.ID); return err }},
+		{"GetUser", func() error { _, err := e.svc.GetUser(ctx, alice, auth.ByID(b.ID)); return err }},
 	}
 	for _, c := range calls {
 		checkCode(t, c.name, c.call(), mfad.EForbidden)
 	}
 	// Looking another user up by name is "not found", not "forbidden", so
 	// names cannot be probed.
-	_, err = e.svc.LookupUser(ctx, alice, b.Name)
+	_, err = e.svc.GetUser(ctx, alice, auth.ByLogin(b.Name))
 	checkCode(t, "LookupUser", err, mfad.ENotFound)
 
 	// Nothing of bob's changed.
-	st, err := e.svc.Status(ctx, e.sys, b.ID)
+	st, err := e.svc.Status(ctx, e.sys, auth.ByID(b.ID))
 	if err != nil || !st.Enabled || !st.Pending || st.ScratchRemaining != 10 || st.Locked {
 		t.Errorf("bob's status after alice's attempts = %+v, %v", st, err)
 	}
@@ -98,7 +98,7 @@ func TestAdminOnly(t *testing.T) {
 			return err
 		}},
 		{"DeleteUser", func(a auth.Actor) error { return e.svc.DeleteUser(ctx, a, victim.ID) }},
-		{"Reset", func(a auth.Actor) error { return e.svc.Reset(ctx, a, victim.ID) }},
+		{"Reset", func(a auth.Actor) error { _, err := e.svc.Reset(ctx, a, auth.ByID(victim.ID)); return err }},
 		{"Unlock", func(a auth.Actor) error { return e.svc.Unlock(ctx, a, u.ID) }},
 		{"SetPolicy", func(a auth.Actor) error { return e.svc.SetPolicy(ctx, a, auth.PolicyOff) }},
 		{"Audit", func(a auth.Actor) error { _, err := e.svc.Audit(ctx, a, mfad.AuditFilter{}); return err }},
@@ -232,7 +232,7 @@ func TestEnrollOnly(t *testing.T) {
 	}
 
 	// It can see its status and enroll.
-	st, err := e.svc.Status(ctx, a, u.ID)
+	st, err := e.svc.Status(ctx, a, auth.ByID(u.ID))
 	if err != nil || !st.Required || st.Enabled {
 		t.Fatalf("Status = %+v, %v", st, err)
 	}

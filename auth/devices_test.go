@@ -269,7 +269,7 @@ func TestPolicyRemote(t *testing.T) {
 	if res := e.login(plain, loopback); res.SetupRequired || res.Tokens.Scope != mfad.ScopeFull {
 		t.Errorf("local login without 2FA: %+v", res)
 	}
-	st, err := e.svc.Status(e.ctx, e.actor(e.login(u, loopback).Tokens), u.ID)
+	st, err := e.svc.Status(e.ctx, e.actor(e.login(u, loopback).Tokens), auth.ByID(u.ID))
 	if err != nil || !st.Enabled {
 		t.Fatalf("Status = %+v, %v", st, err)
 	}
@@ -278,7 +278,7 @@ func TestPolicyRemote(t *testing.T) {
 	tok := e.session(u)
 	err = e.svc.Disable(e.ctx, e.actor(tok), auth.DisableRequest{UserID: u.ID, Code: e.code(u)})
 	wantCode(t, err, mfad.EPolicy)
-	if st, err := e.svc.Status(e.ctx, e.sys, u.ID); err != nil || !st.Enabled {
+	if st, err := e.svc.Status(e.ctx, e.sys, auth.ByID(u.ID)); err != nil || !st.Enabled {
 		t.Fatalf("Disable refused by policy turned 2FA off: %+v, %v", st, err)
 	}
 }
@@ -305,7 +305,7 @@ func TestPolicyDisable(t *testing.T) {
 			err := e.svc.Disable(e.ctx, e.actor(tok), auth.DisableRequest{UserID: u.ID})
 			wantCode(t, err, tc.want)
 			// An admin can still reset it.
-			if err := e.svc.Reset(e.ctx, e.sys, u.ID); err != nil {
+			if _, err := e.svc.Reset(e.ctx, e.sys, auth.ByID(u.ID)); err != nil {
 				t.Fatalf("Reset: %v", err)
 			}
 		})

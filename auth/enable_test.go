@@ -26,7 +26,7 @@ func TestEnableWithSecret(t *testing.T) {
 		return err
 	}
 	status := func() *auth.Status {
-		st, err := e.svc.Status(e.ctx, a, u.ID)
+		st, err := e.svc.Status(e.ctx, a, auth.ByID(u.ID))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,6 +19,10 @@ import (
 // logic.
 type PrepareRequest struct {
 	UserID int64
+	// Login and Password, in a call without a session, prove the user's
+	// password and name them (Zimbra's first EnableTwoFactorAuth step):
+	// the enrollment may then hand out a session when confirmed.
+	Login, Password string
 	Secret string // a client-made base32 secret (TwinCAT); "" makes one of the profile's size
 	Code   string // re-enrolling an enrolled user is sensitive: a current code, or a recent second factor
 	// Recreate asks for a replacement of an enabled factor where the
@@ -54,6 +58,13 @@ func (p *Prepared) QRSVG() ([]byte, error) { return otp.QRSVG(p.URI) }
 // Preparing again replaces the pending enrollment; an enabled factor stays in
 // force until the new one is confirmed.
 func (s *Service) Prepare(ctx context.Context, a Actor, req PrepareRequest) (*Prepared, error) {
+	a, proven, err := s.passwordProof(ctx, a, req.Login, req.Password)
+	if err != nil {
+		return nil, err
+	}
+	if proven {
+		req.UserID = a.userID
+	}
 	prof := s.profileOf(a.client.Dialect)
 	return s.prepareIn(ctx, a, req, prof, prof.KeepEnrolled && !req.Recreate)
 }
@@ -216,8 +227,8 @@ type ConfirmRequest struct {
 	Token    string
 	Secret   string
 	Code     string // a current TOTP code of the pending secret; scratch codes prove nothing here
-	Password string // where the profile asks for it (PasswordToEnable)
-	Login    string // Zimbra's verifyAccount: the token must belong to this account
+	Password string // where the profile asks for it (PasswordToEnable); without a session and a token, with Login, the proof of who confirms
+	Login    string // Zimbra's verifyAccount: the token must belong to this account; without a token, the user Password proves
 }
 
 // Confirmed is the result of enabling 2FA.
@@ -237,6 +248,16 @@ type Confirmed struct {
 // devices are revoked, and the confirming session counts as having just
 // proven its second factor.
 func (s *Service) Confirm(ctx context.Context, a Actor, req ConfirmRequest) (*Confirmed, error) {
+	if req.Token == "" {
+		var proven bool
+		var err error
+		if a, proven, err = s.passwordProof(ctx, a, req.Login, req.Password); err != nil {
+			return nil, err
+		}
+		if proven {
+			req.UserID = a.userID
+		}
+	}
 	// Without a token the session is the credential; with one, a named
 	// user must still be one the actor may act on.
 	if req.Token == "" || (req.UserID != 0 && a.userID != 0) {
@@ -245,7 +266,7 @@ func (s *Service) Confirm(ctx context.Context, a Actor, req ConfirmRequest) (*Co
 		}
 	}
 	prof := s.profileOf(a.client.Dialect)
-	if prof.PasswordToEnable {
+	if prof.PasswordToEnable && a.passwordOf == 0 {
 		login, err := s.loginOf(ctx, req, a)
 		if err != nil {
 			return nil, err

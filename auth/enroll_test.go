@@ -28,7 +28,7 @@ func TestPrepareExpires(t *testing.T) {
 	wantCode(t, err, mfad.EExpired)
 	_, err = e.svc.Confirm(e.ctx, a, auth.ConfirmRequest{UserID: u.ID, Code: key.Code(e.clock.Now())})
 	wantCode(t, err, mfad.EExpired)
-	if st, err := e.svc.Status(e.ctx, a, u.ID); err != nil || st.Enabled || st.Pending {
+	if st, err := e.svc.Status(e.ctx, a, auth.ByID(u.ID)); err != nil || st.Enabled || st.Pending {
 		t.Fatalf("Status = %+v, %v; want neither enabled nor pending", st, err)
 	}
 
@@ -159,7 +159,7 @@ func TestConfirmBySecret(t *testing.T) {
 	bad.Code = wrongCode(code)
 	_, err = e.svc.Confirm(e.ctx, a, bad)
 	wantCode(t, err, mfad.EInvalidCode)
-	if st, err := e.svc.Status(e.ctx, a, u.ID); err != nil || st.Enabled {
+	if st, err := e.svc.Status(e.ctx, a, auth.ByID(u.ID)); err != nil || st.Enabled {
 		t.Fatalf("refused confirmations enabled 2FA: %+v, %v", st, err)
 	}
 
@@ -167,7 +167,7 @@ func TestConfirmBySecret(t *testing.T) {
 	if _, err := e.svc.Confirm(e.ctx, a, req); err != nil {
 		t.Fatalf("Confirm by secret: %v", err)
 	}
-	if st, err := e.svc.Status(e.ctx, a, u.ID); err != nil || !st.Enabled {
+	if st, err := e.svc.Status(e.ctx, a, auth.ByID(u.ID)); err != nil || !st.Enabled {
 		t.Fatalf("Status = %+v, %v", st, err)
 	}
 	u.Key = key
@@ -183,20 +183,16 @@ func TestConfirmByToken(t *testing.T) {
 	v := e.newUser("v", mfad.RoleUser)
 	old := e.session(u)
 
-	pa, err := e.svc.PasswordActor(e.ctx, remote, u.Name, u.Password)
-	if err != nil {
-		t.Fatalf("PasswordActor: %v", err)
-	}
-	_, err = e.svc.PasswordActor(e.ctx, remote, u.Name, "wrong password")
+	anon := auth.Anonymous(remote)
+	_, err := e.svc.Prepare(e.ctx, anon, auth.PrepareRequest{Login: u.Name, Password: "wrong password"})
 	wantCode(t, err, mfad.EInvalidLogin)
 	e.svc.RegisterProfile("test", auth.Profile{Scratch: &mfad.ScratchForm{Count: 10, Length: 8, Alphabet: mfad.Base32Alphabet},
 		SessionOnConfirm: true})
-	p, err := e.svc.Prepare(e.ctx, pa, auth.PrepareRequest{UserID: u.ID})
+	p, err := e.svc.Prepare(e.ctx, anon, auth.PrepareRequest{Login: u.Name, Password: u.Password})
 	if err != nil {
-		t.Fatalf("Prepare with a password actor: %v", err)
+		t.Fatalf("Prepare with the password: %v", err)
 	}
 	key := keyOf(t, p)
-	anon := auth.Anonymous(remote)
 	req := auth.ConfirmRequest{Token: p.Token, Login: u.Name, Code: key.Code(e.clock.Now())}
 
 	// The token must belong to the named account.
@@ -275,7 +271,7 @@ func TestScratchCodeIsNoConfirmCode(t *testing.T) {
 		_, err := e.svc.Confirm(e.ctx, a, auth.ConfirmRequest{UserID: u.ID, Code: sc})
 		wantCode(t, err, mfad.EInvalidCode)
 	}
-	if st, err := e.svc.Status(e.ctx, a, u.ID); err != nil || st.Enabled {
+	if st, err := e.svc.Status(e.ctx, a, auth.ByID(u.ID)); err != nil || st.Enabled {
 		t.Fatalf("a scratch code enabled 2FA: %+v, %v", st, err)
 	}
 }
@@ -324,7 +320,7 @@ func TestConfirmUnknownUser(t *testing.T) {
 		_, err := e.svc.Confirm(e.ctx, admin, auth.ConfirmRequest{UserID: 9999, Token: tc.token, Code: code})
 		checkCode(t, tc.name, err, mfad.ENotFound)
 	}
-	if st, err := e.svc.Status(e.ctx, admin, u.ID); err != nil || st.Enabled || !st.Pending {
+	if st, err := e.svc.Status(e.ctx, admin, auth.ByID(u.ID)); err != nil || st.Enabled || !st.Pending {
 		t.Fatalf("Status = %+v, %v; want the enrollment still pending", st, err)
 	}
 	if _, err := e.svc.Confirm(e.ctx, admin, auth.ConfirmRequest{UserID: u.ID, Token: p.Token, Code: code}); err != nil {

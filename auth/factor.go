@@ -12,6 +12,7 @@ import (
 // Status is a user's 2FA state as every front shows it.
 type Status struct {
 	UserID           int64
+	User             UserInfo // the user, as the same read found them
 	Enabled          bool
 	EnabledAt        time.Time
 	Pending          bool
@@ -41,14 +42,20 @@ func DriftText(d time.Duration) string {
 	return ""
 }
 
-// Status returns a user's 2FA state, judged for the actor's client.
-func (s *Service) Status(ctx context.Context, a Actor, userID int64) (*Status, error) {
-	if err := s.self(a, userID, true); err != nil {
+// Status returns a user's 2FA state, judged for the actor's client, with
+// the user as the same read found them (a front's "who am I" page is one
+// call).
+func (s *Service) Status(ctx context.Context, a Actor, ref UserRef) (*Status, error) {
+	if err := s.authenticated(a); err != nil {
 		return nil, err
 	}
 	var st *Status
-	err := s.view(ctx, func(tx mfad.Tx) (err error) {
-		st, err = s.status(tx, a.client, userID)
+	err := s.view(ctx, func(tx mfad.Tx) error {
+		u, err := s.userOf(tx, a, ref, s.selfOrAdmin)
+		if err != nil {
+			return err
+		}
+		st, err = s.status(tx, a.client, u.ID)
 		return err
 	})
 	return st, err
@@ -64,7 +71,7 @@ func (s *Service) status(tx mfad.Tx, c Client, userID int64) (*Status, error) {
 		return nil, err
 	}
 	now := s.Now()
-	st := &Status{UserID: u.ID, Policy: p, Required: p.requires(u, c), HardLocked: u.MFAHardLocked,
+	st := &Status{UserID: u.ID, User: info(u, false), Policy: p, Required: p.requires(u, c), HardLocked: u.MFAHardLocked,
 		Locked: lockError(u, now) != nil}
 	if u.MFALockedUntil.After(now) {
 		st.LockedUntil = u.MFALockedUntil
@@ -73,6 +80,7 @@ func (s *Service) status(tx mfad.Tx, c Client, userID int64) (*Status, error) {
 	switch {
 	case err == nil:
 		st.Enabled, st.EnabledAt, st.Asked = true, f.EnabledAt, p.asks(c)
+		st.User.MFAEnabled = true
 		st.ClockDrift = time.Duration(f.ClockOffset*f.Period) * time.Second
 		codes, err := tx.ScratchCodes(u.ID)
 		if err != nil {
@@ -172,6 +180,7 @@ func (s *Service) sessionOf(tx mfad.Tx, accessToken string) (*mfad.Session, *mfa
 // DisableRequest turns a user's 2FA off.
 type DisableRequest struct {
 	UserID   int64
+	Login    string // names the user when UserID is 0 (Zimbra's account by name)
 	Password string // where the profile asks for it (PasswordToDisable)
 	Code     string // a current or scratch code; without one the session's second factor must be recent
 }
@@ -180,11 +189,27 @@ type DisableRequest struct {
 // refused when policy requires 2FA; an admin turning it off for another
 // user resets it (see Reset).
 func (s *Service) Disable(ctx context.Context, a Actor, req DisableRequest) error {
+	if req.UserID == 0 && req.Login != "" {
+		if err := s.authenticated(a); err != nil {
+			return err
+		}
+		err := s.view(ctx, func(tx mfad.Tx) error {
+			u, err := s.userOf(tx, a, ByLogin(req.Login), func(Actor, int64) error { return nil })
+			if err == nil {
+				req.UserID = u.ID
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
 	if err := s.self(a, req.UserID, false); err != nil {
 		return err
 	}
 	if onBehalf(a, req.UserID) {
-		return s.Reset(ctx, a, req.UserID)
+		_, err := s.Reset(ctx, a, ByID(req.UserID))
+		return err
 	}
 	if s.profileOf(a.client.Dialect).PasswordToDisable {
 		if err := s.checkOwnPassword(ctx, a, req.Password); err != nil {
@@ -233,17 +258,26 @@ var disabledHow = map[string]string{
 
 // Reset removes a user's 2FA entirely (admins only): factor, scratch codes,
 // pending enrollment, and every session, ticket, trusted device and app
-// password of the user. It also clears the lockout.
-func (s *Service) Reset(ctx context.Context, a Actor, userID int64) error {
+// password of the user. It also clears the lockout. It answers the user's
+// status afterwards, judged for the actor's client, from the same
+// transaction (TwinCAT's Reset2FA answers it).
+func (s *Service) Reset(ctx context.Context, a Actor, ref UserRef) (*Status, error) {
 	if err := s.admin(a); err != nil {
-		return err
+		return nil, err
 	}
-	return s.update(ctx, func(tx mfad.Tx) error {
-		if _, err := tx.UserByID(userID); err != nil {
-			return notFound(err, "user")
+	var st *Status
+	err := s.update(ctx, func(tx mfad.Tx) error {
+		u, err := s.userOf(tx, a, ref, s.adminOnly)
+		if err != nil {
+			return err
 		}
-		return s.resetIn(tx, a, userID)
+		if err := s.resetIn(tx, a, u.ID); err != nil {
+			return err
+		}
+		st, err = s.status(tx, a.client, u.ID)
+		return err
 	})
+	return st, err
 }
 
 // resetIn resets the 2FA of an existing user in tx.

@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"github.com/mfad/mfad/auth"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +40,7 @@ func TestImportFactor(t *testing.T) {
 	if err := e.complete(ticket, key.Code(e.clock.Now())); err != nil {
 		t.Fatalf("login with an imported key: %v", err)
 	}
-	st, err := e.svc.Status(e.ctx, e.sys, u.ID)
+	st, err := e.svc.Status(e.ctx, e.sys, auth.ByID(u.ID))
 	if err != nil || !st.Enabled {
 		t.Fatalf("Status after import = %+v, %v", st, err)
 	}

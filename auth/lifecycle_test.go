@@ -42,7 +42,7 @@ func TestLifecycle(t *testing.T) {
 	if len(key.Secret) != 20 {
 		t.Errorf("generated secret has %d bytes, want 20", len(key.Secret))
 	}
-	if st, err := e.svc.Status(ctx, a, u.ID); err != nil || st.Enabled || !st.Pending {
+	if st, err := e.svc.Status(ctx, a, auth.ByID(u.ID)); err != nil || st.Enabled || !st.Pending {
 		t.Fatalf("Status after Prepare = %+v, %v; want pending, not enabled", st, err)
 	}
 	confirming := key.Code(e.clock.Now())
@@ -54,7 +54,7 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("Confirm shows scratch codes %v, Prepare showed %v", c.ScratchCodes, p.ScratchCodes)
 	}
 	u.Key, u.Scratch = key, c.ScratchCodes
-	st, err := e.svc.Status(ctx, a, u.ID)
+	st, err := e.svc.Status(ctx, a, auth.ByID(u.ID))
 	if err != nil || !st.Enabled || st.Pending || st.ScratchRemaining != 10 {
 		t.Fatalf("Status after Confirm = %+v, %v", st, err)
 	}
@@ -96,7 +96,7 @@ func TestLifecycle(t *testing.T) {
 	_, err = e.svc.CompleteLogin(ctx, remote, auth.TicketRequest{Ticket: e.ticket(u), Code: scratch})
 	wantCode(t, err, mfad.EInvalidCode)
 	a = e.actor(done.Tokens)
-	if st, err := e.svc.Status(ctx, a, u.ID); err != nil || st.ScratchRemaining != 9 {
+	if st, err := e.svc.Status(ctx, a, auth.ByID(u.ID)); err != nil || st.ScratchRemaining != 9 {
 		t.Fatalf("Status after one scratch code = %+v, %v; want 9 left", st, err)
 	}
 
@@ -128,7 +128,7 @@ func TestLifecycle(t *testing.T) {
 	if res.Ticket != "" || res.Tokens == nil || res.Tokens.Scope != mfad.ScopeFull {
 		t.Fatalf("login after Disable: want a full session, got %+v", res)
 	}
-	if st, err := e.svc.Status(ctx, e.actor(res.Tokens), u.ID); err != nil || st.Enabled || st.ScratchRemaining != 0 {
+	if st, err := e.svc.Status(ctx, e.actor(res.Tokens), auth.ByID(u.ID)); err != nil || st.Enabled || st.ScratchRemaining != 0 {
 		t.Fatalf("Status after Disable = %+v, %v", st, err)
 	}
 	// The scratch codes died with the factor: re-enrolling starts afresh.

@@ -53,7 +53,7 @@ func TestLockout(t *testing.T) {
 		// does not count.
 		ticket = e.ticket(u)
 		wantLocked(t, e.complete(ticket, e.next(u)), 30*time.Second)
-		if st, err := e.svc.Status(e.ctx, e.sys, u.ID); err != nil || !st.Locked || st.HardLocked {
+		if st, err := e.svc.Status(e.ctx, e.sys, auth.ByID(u.ID)); err != nil || !st.Locked || st.HardLocked {
 			t.Fatalf("Status while locked = %+v, %v", st, err)
 		}
 
@@ -170,7 +170,7 @@ func TestLockout(t *testing.T) {
 				t.Fatalf("throttled without a retry time: %v", err)
 			}
 		}
-		st, serr := e.svc.Status(e.ctx, e.sys, u.ID)
+		st, serr := e.svc.Status(e.ctx, e.sys, auth.ByID(u.ID))
 		if serr != nil || st.Locked || st.HardLocked {
 			t.Fatalf("Status after wrong passwords = %+v, %v; want not locked", st, serr)
 		}
@@ -251,7 +251,7 @@ func TestLockout(t *testing.T) {
 		if d := mfad.RetryAfter(err); d != 0 {
 			t.Fatalf("hard lock: RetryAfter %v, want 0", d)
 		}
-		if st, err := e.svc.Status(e.ctx, e.sys, u.ID); err != nil || !st.HardLocked {
+		if st, err := e.svc.Status(e.ctx, e.sys, auth.ByID(u.ID)); err != nil || !st.HardLocked {
 			t.Fatalf("Status = %+v, %v; want hard locked", st, err)
 		}
 		if err := e.svc.Unlock(e.ctx, e.sys, u.ID); err != nil {

@@ -1,65 +1,48 @@
 package auth
 
 import (
-	"context"
-
 	"github.com/mfad/mfad"
 )
 
-// Calls on a user named by login (name or email), for fronts whose wire
-// names users rather than numbering them (TwinCAT): one call and one
-// transaction each, instead of LookupUser and then a call by id.
+// UserRef names the user a request is about: by id, or by login (name or
+// email, case-folded by the core) for fronts whose wire names users
+// (TwinCAT, Zimbra's account by name, the command line). The core finds
+// the user in the call's own transaction, so no front looks a user up
+// first and acts on it in a second call.
+type UserRef struct {
+	ID    int64
+	Login string // used when ID is 0
+}
 
-// namedUser finds the user login names, as the actor may see it: users see
-// only themselves, so another name is "not found" and names cannot be
-// probed; admins see anyone.
-func (s *Service) namedUser(tx mfad.Tx, a Actor, login string) (*mfad.User, error) {
-	u, err := tx.UserByLogin(login)
+// ByID names a user by id.
+func ByID(id int64) UserRef { return UserRef{ID: id} }
+
+// ByLogin names a user by name or email.
+func ByLogin(login string) UserRef { return UserRef{Login: login} }
+
+// userOf finds the user ref names, with allowed judging whether the actor
+// may act on that user. By id, allowed judges first, so an id the actor
+// may not see is refused the same whether or not it exists. By login,
+// users see only themselves: another name is "not found", so names
+// cannot be probed; admins see anyone.
+func (s *Service) userOf(tx mfad.Tx, a Actor, ref UserRef, allowed func(Actor, int64) error) (*mfad.User, error) {
+	if ref.ID != 0 || ref.Login == "" {
+		if err := allowed(a, ref.ID); err != nil {
+			return nil, err
+		}
+		u, err := tx.UserByID(ref.ID)
+		return u, notFound(err, "user")
+	}
+	u, err := tx.UserByLogin(ref.Login)
 	if err != nil || (!a.IsAdmin() && u.ID != a.userID) {
 		return nil, mfad.Errorf(mfad.ENotFound, "user not found")
 	}
-	return u, nil
+	return u, allowed(a, u.ID)
 }
 
-// StatusOf is Status of the user login names, judged for the actor's
-// client.
-func (s *Service) StatusOf(ctx context.Context, a Actor, login string) (*Status, error) {
-	if err := s.authenticated(a); err != nil {
-		return nil, err
-	}
-	var st *Status
-	err := s.view(ctx, func(tx mfad.Tx) error {
-		u, err := s.namedUser(tx, a, login)
-		if err != nil {
-			return err
-		}
-		if err := s.self(a, u.ID, true); err != nil {
-			return err
-		}
-		st, err = s.status(tx, a.client, u.ID)
-		return err
-	})
-	return st, err
-}
+// selfOrAdmin allows the user herself (also with an enroll-only session)
+// and an admin.
+func (s *Service) selfOrAdmin(a Actor, userID int64) error { return s.self(a, userID, true) }
 
-// ResetOf is Reset of the user login names (admins only), answering the
-// user's status afterwards, judged for the actor's client, from the same
-// transaction.
-func (s *Service) ResetOf(ctx context.Context, a Actor, login string) (*Status, error) {
-	if err := s.admin(a); err != nil {
-		return nil, err
-	}
-	var st *Status
-	err := s.update(ctx, func(tx mfad.Tx) error {
-		u, err := s.namedUser(tx, a, login)
-		if err != nil {
-			return err
-		}
-		if err := s.resetIn(tx, a, u.ID); err != nil {
-			return err
-		}
-		st, err = s.status(tx, a.client, u.ID)
-		return err
-	})
-	return st, err
-}
+// adminOnly allows an admin.
+func (s *Service) adminOnly(a Actor, _ int64) error { return s.admin(a) }

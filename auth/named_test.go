@@ -1,12 +1,13 @@
 package auth_test
 
 import (
+	"github.com/mfad/mfad/auth"
 	"testing"
 
 	"github.com/mfad/mfad"
 )
 
-// StatusOf and ResetOf: a user sees only themselves (another name, or none,
+// Status and Reset of a user named by login: a user sees only themselves (another name, or none,
 // is not found: nothing to probe); only admins reset, whatever the name.
 func TestNamedCalls(t *testing.T) {
 	e := newEnv(t)
@@ -39,13 +40,13 @@ func TestNamedCalls(t *testing.T) {
 		}
 		var err error
 		if tt.reset {
-			s, rerr := e.svc.ResetOf(e.ctx, a, tt.login)
+			s, rerr := e.svc.Reset(e.ctx, a, auth.ByLogin(tt.login))
 			err = rerr
 			if err == nil && s.Enabled {
 				t.Errorf("%s: still enabled after the reset", tt.name)
 			}
 		} else {
-			_, err = e.svc.StatusOf(e.ctx, a, tt.login)
+			_, err = e.svc.Status(e.ctx, a, auth.ByLogin(tt.login))
 		}
 		if got := mfad.ErrorCode(err); err != nil && got != tt.want || err == nil && tt.want != "" {
 			t.Errorf("%s: %v, want %q", tt.name, err, tt.want)

@@ -99,7 +99,7 @@ func TestNotifyOutbox(t *testing.T) {
 		wantCode(t, e.failCodes(u, e.ticket(u), 5), mfad.ELocked)
 	})
 	step("reset by an admin", []string{"2fa.reset email "}, func() {
-		if err := e.svc.Reset(e.ctx, e.sys, u.ID); err != nil {
+		if _, err := e.svc.Reset(e.ctx, e.sys, auth.ByID(u.ID)); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -155,7 +155,7 @@ func TestNotifyPrune(t *testing.T) {
 	e.svc.Notify = func(string) []string { return []string{mfad.TargetEmail} }
 	u := e.newUser("carol", mfad.RoleUser)
 	for range 2 {
-		if err := e.svc.Reset(e.ctx, e.sys, u.ID); err != nil {
+		if _, err := e.svc.Reset(e.ctx, e.sys, auth.ByID(u.ID)); err != nil {
 			t.Fatal(err)
 		}
 	}

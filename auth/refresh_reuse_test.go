@@ -160,7 +160,7 @@ func TestRefreshReuseConfig(t *testing.T) {
 				t.Fatal(err)
 			}
 			e.clock.Add(tc.wait)
-			err = e.svc.LogoutRefresh(e.ctx, remote, t1.Refresh)
+			err = e.svc.Logout(e.ctx, remote, auth.LogoutRequest{Refresh: t1.Refresh})
 			if tc.survive {
 				if err != nil {
 					t.Fatalf("LogoutRefresh within the interval: %v", err)

@@ -80,7 +80,7 @@ func (e *env) deviceTrusted(u *user, token string) bool {
 	if err != nil {
 		e.t.Fatalf("TrustedDevices: %v", err)
 	}
-	st, err := e.svc.Status(e.ctx, e.sys, u.ID)
+	st, err := e.svc.Status(e.ctx, e.sys, auth.ByID(u.ID))
 	if err != nil {
 		return len(ds) > 0
 	}
@@ -218,7 +218,10 @@ func TestRevokeOnReset(t *testing.T) {
 		name  string
 		reset func(e *env, admin auth.Actor, u *user) error
 	}{
-		{"Reset", func(e *env, admin auth.Actor, u *user) error { return e.svc.Reset(e.ctx, admin, u.ID) }},
+		{"Reset", func(e *env, admin auth.Actor, u *user) error {
+			_, err := e.svc.Reset(e.ctx, admin, auth.ByID(u.ID))
+			return err
+		}},
 		{"AdminDisable", func(e *env, admin auth.Actor, u *user) error {
 			return e.svc.Disable(e.ctx, admin, auth.DisableRequest{UserID: u.ID})
 		}},
@@ -248,7 +251,7 @@ func TestRevokeOnReset(t *testing.T) {
 			if e.pending(u) {
 				t.Error("a pending enrollment survived an admin reset")
 			}
-			if st, err := e.svc.Status(e.ctx, e.sys, u.ID); err != nil || st.Enabled || st.ScratchRemaining != 0 {
+			if st, err := e.svc.Status(e.ctx, e.sys, auth.ByID(u.ID)); err != nil || st.Enabled || st.ScratchRemaining != 0 {
 				t.Errorf("Status after reset = %+v, %v", st, err)
 			}
 			res := e.login(u, remote)
@@ -264,7 +267,7 @@ func TestRevokeOnReset(t *testing.T) {
 		adm := e.newUser("root", mfad.RoleAdmin)
 		e.enroll(adm)
 		h := e.hold(adm)
-		if err := e.svc.Reset(e.ctx, e.actor(h.current), adm.ID); err != nil {
+		if _, err := e.svc.Reset(e.ctx, e.actor(h.current), auth.ByID(adm.ID)); err != nil {
 			t.Fatalf("Reset: %v", err)
 		}
 		if e.alive(h.current) || e.alive(h.other) {
@@ -378,7 +381,7 @@ func TestRevokeOnDelete(t *testing.T) {
 	if res.Tokens == nil {
 		t.Fatalf("login of the new user: %+v", res)
 	}
-	if st, err := e.svc.Status(e.ctx, e.actor(res.Tokens), u2.ID); err != nil || st.Enabled {
+	if st, err := e.svc.Status(e.ctx, e.actor(res.Tokens), auth.ByID(u2.ID)); err != nil || st.Enabled {
 		t.Fatalf("the new user's status = %+v, %v", st, err)
 	}
 	if e.appPasswordWorks(u2, h.appPassword) {

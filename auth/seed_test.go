@@ -62,7 +62,7 @@ func TestSeedUsers(t *testing.T) {
 	if err != nil || res.Tokens == nil {
 		t.Errorf("login of s2: %+v, %v", res, err)
 	}
-	st, err := e.svc.Status(e.ctx, e.sys, out[1].UserID)
+	st, err := e.svc.Status(e.ctx, e.sys, auth.ByID(out[1].UserID))
 	if err != nil || st.Enabled {
 		t.Errorf("s2 status %+v, %v; want 2FA off", st, err)
 	}
@@ -70,7 +70,7 @@ func TestSeedUsers(t *testing.T) {
 	// Names stay unique, and a bad batch leaves nothing behind.
 	_, err = e.svc.SeedUsers(e.ctx, e.sys, auth.Seed{PasswordHash: hash, Users: []auth.SeedUser{{Name: "s3"}, {Name: "S1"}}})
 	checkCode(t, "a taken name", err, mfad.EConflict)
-	if _, err := e.svc.LookupUser(e.ctx, e.sys, "s3"); mfad.ErrorCode(err) != mfad.ENotFound {
+	if _, err := e.svc.GetUser(e.ctx, e.sys, auth.ByLogin("s3")); mfad.ErrorCode(err) != mfad.ENotFound {
 		t.Errorf("s3 of a failed batch: %v; want not found", err)
 	}
 	_, err = e.svc.SeedUsers(e.ctx, e.sys, auth.Seed{PasswordHash: "not a hash", Users: []auth.SeedUser{{Name: "s4"}}})

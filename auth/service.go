@@ -219,7 +219,7 @@ func (c Client) Remote() bool {
 // Actor is who makes a core call: a user through a session, a user who has
 // just proven a password, or the system (the mfad command on the server).
 // Its fields are the core's own: only the core's authentication calls
-// (Authenticate, PasswordActor...), System and Anonymous make one, so no
+// (Authenticate, a password proof...), System and Anonymous make one, so no
 // front can make itself an administrator or another user.
 type Actor struct {
 	client         Client
@@ -230,7 +230,7 @@ type Actor struct {
 	secondFactorAt time.Time
 	system         bool
 	// passwordOf is the user whose password this very call proved
-	// (PasswordActor; a Confirm that asks for it): an enrollment that user
+	// (passwordProof; a Confirm that asks for it): an enrollment that user
 	// prepares or confirms so may hand out a session.
 	passwordOf int64
 }

@@ -349,40 +349,33 @@ func (s *Service) revokeReused(tx mfad.Tx, c Client, sessionID int64) error {
 	return keep(mfad.ErrReused)
 }
 
-// LogoutRefresh ends the session that holds refreshToken, for clients that
-// sign out with the refresh token alone (Cloudreve's web client). A token
-// within its reuse interval ends its session too; one reused after it
-// revokes its session, as in Refresh.
-func (s *Service) LogoutRefresh(ctx context.Context, c Client, refreshToken string) error {
-	if refreshToken == "" {
-		return mfad.Errorf(mfad.EUnauthenticated, "refresh token required")
-	}
-	return s.update(ctx, func(tx mfad.Tx) error {
-		sess, _, err := s.rotate(tx, c, refreshToken, s.Now())
-		if err != nil {
-			return err
-		}
-		if err := tx.DeleteSession(sess.ID); err != nil {
-			return err
-		}
-		a := Anonymous(c)
-		a.userID = sess.UserID
-		return s.audit(tx, a, sess.UserID, "logout", "ok", "")
-	})
+// LogoutRequest names the session Logout ends: by its access token (a
+// bearer token, a cookie, a TwinCAT session id) or, for clients that sign
+// out with it alone (Cloudreve's web client), by its refresh token.
+type LogoutRequest struct {
+	Access  string
+	Refresh string // used when Access is empty
 }
 
-// LogoutToken ends the session that holds accessToken, in one transaction
-// (Veeam's DELETE /api/oauth2/token): a front need not authenticate the
-// token first and then log its actor out. An unknown or expired token is
-// unauthenticated.
-func (s *Service) LogoutToken(ctx context.Context, c Client, accessToken string) error {
-	if accessToken == "" {
+// Logout ends the session req names, in one transaction: a front need not
+// authenticate the token first and then log its actor out. An unknown or
+// expired token is unauthenticated. A refresh token within its reuse
+// interval ends its session too; one reused after it revokes its session,
+// as in Refresh.
+func (s *Service) Logout(ctx context.Context, c Client, req LogoutRequest) error {
+	if req.Access == "" && req.Refresh == "" {
 		return mfad.Errorf(mfad.EUnauthenticated, "authentication required")
 	}
 	return s.update(ctx, func(tx mfad.Tx) error {
-		sess, err := tx.SessionByAccess(hashToken(accessToken))
-		if errors.Is(err, mfad.ErrNoRows) || (err == nil && !s.live(sess, s.Now())) {
-			return mfad.Errorf(mfad.EUnauthenticated, "invalid or expired token")
+		var sess *mfad.Session
+		var err error
+		if req.Access != "" {
+			sess, err = tx.SessionByAccess(hashToken(req.Access))
+			if errors.Is(err, mfad.ErrNoRows) || (err == nil && !s.live(sess, s.Now())) {
+				return mfad.Errorf(mfad.EUnauthenticated, "invalid or expired token")
+			}
+		} else {
+			sess, _, err = s.rotate(tx, c, req.Refresh, s.Now())
 		}
 		if err != nil {
 			return err
@@ -393,19 +386,6 @@ func (s *Service) LogoutToken(ctx context.Context, c Client, accessToken string)
 		a := Anonymous(c)
 		a.userID, a.sessionID = sess.UserID, sess.ID
 		return s.audit(tx, a, sess.UserID, "logout", "ok", "")
-	})
-}
-
-// Logout ends the actor's session.
-func (s *Service) Logout(ctx context.Context, a Actor) error {
-	if a.sessionID == 0 {
-		return mfad.Errorf(mfad.EUnauthenticated, "no session")
-	}
-	return s.update(ctx, func(tx mfad.Tx) error {
-		if err := tx.DeleteSession(a.sessionID); err != nil && !errors.Is(err, mfad.ErrNoRows) {
-			return err
-		}
-		return s.audit(tx, a, a.userID, "logout", "ok", "")
 	})
 }
 

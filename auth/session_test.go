@@ -141,7 +141,7 @@ func TestLogout(t *testing.T) {
 	e := newEnv(t)
 	u := e.newUser("u", mfad.RoleUser)
 	tok, other := e.session(u), e.session(u)
-	if err := e.svc.Logout(e.ctx, e.actor(tok)); err != nil {
+	if err := e.svc.Logout(e.ctx, remote, auth.LogoutRequest{Access: tok.Access}); err != nil {
 		t.Fatalf("Logout: %v", err)
 	}
 	if e.alive(tok) {

@@ -110,7 +110,7 @@ func TestSensitiveDisable(t *testing.T) {
 	e.svc.RegisterProfile("test", auth.Profile{PasswordToDisable: true})
 	wantCode(t, e.svc.Disable(e.ctx, a, auth.DisableRequest{UserID: u.ID, Code: e.next(u), Password: "nope nope"}), mfad.EInvalidLogin)
 	wantCode(t, e.svc.Disable(e.ctx, a, auth.DisableRequest{UserID: u.ID, Code: e.next(u)}), mfad.EInvalidLogin)
-	if st, err := e.svc.Status(e.ctx, a, u.ID); err != nil || !st.Enabled {
+	if st, err := e.svc.Status(e.ctx, a, auth.ByID(u.ID)); err != nil || !st.Enabled {
 		t.Fatalf("after refused Disables: %+v, %v", st, err)
 	}
 	if err := e.svc.Disable(e.ctx, a, auth.DisableRequest{UserID: u.ID, Code: e.code(u), Password: u.Password}); err != nil {

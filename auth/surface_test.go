@@ -54,7 +54,7 @@ func findRow(t reflect.Type, rows, seen map[reflect.Type]bool) string {
 }
 
 // TestActorSealed: no field of auth.Actor is exported, so only the core
-// (Authenticate, PasswordActor, System, Anonymous...) makes an actor; a
+// (Authenticate, a password proof, System, Anonymous...) makes an actor; a
 // front cannot make itself an administrator or another user.
 func TestActorSealed(t *testing.T) {
 	at := reflect.TypeOf(auth.Actor{})

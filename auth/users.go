@@ -226,35 +226,17 @@ func (s *Service) userInfo(tx mfad.Tx, u *mfad.User) (UserInfo, error) {
 	return info(u, err == nil), nil
 }
 
-// GetUser returns one user (themselves, or anyone for an admin).
-func (s *Service) GetUser(ctx context.Context, a Actor, id int64) (*UserInfo, error) {
-	if err := s.self(a, id, true); err != nil {
-		return nil, err
-	}
-	var ui UserInfo
-	err := s.view(ctx, func(tx mfad.Tx) error {
-		u, err := tx.UserByID(id)
-		if err != nil {
-			return notFound(err, "user")
-		}
-		ui, err = s.userInfo(tx, u)
-		return err
-	})
-	return &ui, err
-}
-
-// LookupUser finds a user by name or email, for fronts that name users
-// (TwinCAT's Reset2FA, Zimbra's account by name). Non-admins may look up
-// only themselves; anyone else is "not found", so names cannot be probed.
-func (s *Service) LookupUser(ctx context.Context, a Actor, login string) (*UserInfo, error) {
+// GetUser returns one user (themselves, or anyone for an admin), named by
+// id or login.
+func (s *Service) GetUser(ctx context.Context, a Actor, ref UserRef) (*UserInfo, error) {
 	if err := s.authenticated(a); err != nil {
 		return nil, err
 	}
 	var ui UserInfo
 	err := s.view(ctx, func(tx mfad.Tx) error {
-		u, err := tx.UserByLogin(login)
-		if err != nil || (!a.IsAdmin() && u.ID != a.userID) {
-			return mfad.Errorf(mfad.ENotFound, "user not found")
+		u, err := s.userOf(tx, a, ref, s.selfOrAdmin)
+		if err != nil {
+			return err
 		}
 		ui, err = s.userInfo(tx, u)
 		return err
@@ -285,16 +267,21 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor, id int64) error {
 	})
 }
 
-// PasswordActor checks a password and returns an actor for that user
-// without a session (Zimbra's first enable step authenticates this way). It
-// may act on the user's own account with the rights of an enroll-only
-// session.
-func (s *Service) PasswordActor(ctx context.Context, c Client, login, password string) (Actor, error) {
-	u, err := s.checkPassword(ctx, c, login, password)
-	if err != nil {
-		return Actor{}, err
+// passwordProof turns a call without a session that names its user by
+// login and brings their password (Zimbra's EnableTwoFactorAuth without
+// a token) into that user's actor, proven by the password: it may act on
+// the user's own account with the rights of an enroll-only session, and an
+// enrollment it prepares or confirms may hand out a session. Any other
+// call is answered as it is (proven false).
+func (s *Service) passwordProof(ctx context.Context, a Actor, login, password string) (Actor, bool, error) {
+	if a.userID != 0 || a.system || login == "" || password == "" {
+		return a, false, nil
 	}
-	return Actor{client: c, userID: u.ID, role: u.Role, scope: mfad.ScopeEnroll, passwordOf: u.ID}, nil
+	u, err := s.checkPassword(ctx, a.client, login, password)
+	if err != nil {
+		return a, false, err
+	}
+	return Actor{client: a.client, userID: u.ID, role: u.Role, scope: mfad.ScopeEnroll, passwordOf: u.ID}, true, nil
 }
 
 func (s *Service) checkOwnPassword(ctx context.Context, a Actor, password string) error {

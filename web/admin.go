@@ -51,7 +51,7 @@ func (h *handler) adminView(r *http.Request, s *session) (*view, error) {
 		case names[id] != "":
 			return names[id]
 		}
-		if u, err := h.svc.GetUser(ctx, s.actor, id); err == nil {
+		if u, err := h.svc.GetUser(ctx, s.actor, auth.ByID(id)); err == nil {
 			names[id] = u.Name
 			return u.Name
 		}
@@ -123,7 +123,7 @@ func formID(r *http.Request) int64 {
 func (h *handler) resetUser(w http.ResponseWriter, r *http.Request, s *session) {
 	id := formID(r)
 	if r.PostFormValue("confirm") != "yes" {
-		u, err := h.svc.GetUser(r.Context(), s.actor, id)
+		u, err := h.svc.GetUser(r.Context(), s.actor, auth.ByID(id))
 		if err != nil {
 			h.adminFailed(w, r, s, err, nil)
 			return
@@ -133,7 +133,7 @@ func (h *handler) resetUser(w http.ResponseWriter, r *http.Request, s *session) 
 		h.render(w, r, http.StatusOK, "reset", v)
 		return
 	}
-	if err := h.svc.Reset(r.Context(), s.actor, id); err != nil {
+	if _, err := h.svc.Reset(r.Context(), s.actor, auth.ByID(id)); err != nil {
 		h.adminFailed(w, r, s, err, nil)
 		return
 	}

@@ -97,7 +97,7 @@ func (h *handler) codesPage(w http.ResponseWriter, r *http.Request, s *session) 
 		v.Title, v.Notice = "Save your scratch codes", "Two-factor authentication is on."
 		// The confirming code matched only a neighbouring step: warn now,
 		// before the drift grows past the window.
-		if st, err := h.svc.Status(r.Context(), s.actor, s.actor.UserID()); err == nil && st.ClockDrift != 0 {
+		if st, err := h.svc.Status(r.Context(), s.actor, auth.ByID(s.actor.UserID())); err == nil && st.ClockDrift != 0 {
 			v.Notice += " But " + auth.DriftText(st.ClockDrift) + ": set your phone's time automatically, or its codes may soon fail."
 		}
 	}

@@ -101,7 +101,7 @@ func (e *env) addUser(name string) int64 {
 // status is a user's 2FA state as the core has it.
 func (e *env) status(id int64) *auth.Status {
 	e.t.Helper()
-	st, err := e.svc.Status(context.Background(), auth.System("test"), id)
+	st, err := e.svc.Status(context.Background(), auth.System("test"), auth.ByID(id))
 	if err != nil {
 		e.t.Fatal(err)
 	}

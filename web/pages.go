@@ -127,7 +127,7 @@ func (h *handler) ticketGone(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) logout(w http.ResponseWriter, r *http.Request, s *session) {
-	if err := h.svc.Logout(r.Context(), s.actor); err != nil && mfad.ErrorCode(err) != mfad.EUnauthenticated {
+	if err := h.svc.Logout(r.Context(), s.actor.Client(), auth.LogoutRequest{Access: s.token}); err != nil && mfad.ErrorCode(err) != mfad.EUnauthenticated {
 		h.log.Warn("web: logout", "err", err)
 	}
 	clearSession(w, r)
@@ -138,7 +138,7 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request, s *session) {
 
 func (h *handler) securityView(r *http.Request, s *session) (*view, error) {
 	v := h.base(r, s, "Security", "security")
-	st, err := h.svc.Status(r.Context(), s.actor, s.actor.UserID())
+	st, err := h.svc.Status(r.Context(), s.actor, auth.ByID(s.actor.UserID()))
 	if err != nil {
 		return v, err
 	}
@@ -284,7 +284,7 @@ func (h *handler) confirm(w http.ResponseWriter, r *http.Request, s *session) {
 			return
 		}
 		v := h.base(r, s, "Turn on two-factor authentication", "security")
-		if st, serr := h.svc.Status(r.Context(), s.actor, s.actor.UserID()); serr == nil {
+		if st, serr := h.svc.Status(r.Context(), s.actor, auth.ByID(s.actor.UserID())); serr == nil {
 			ev.Expires = st.PendingExpires
 		}
 		v.Enroll = ev

@@ -194,7 +194,7 @@ func (h *handler) csrfRefused(w http.ResponseWriter, r *http.Request) {
 func (h *handler) base(r *http.Request, s *session, title, nav string) *view {
 	v := &view{Title: title, Nav: nav, CSRF: s.csrf()}
 	ctx := r.Context()
-	if u, err := h.svc.GetUser(ctx, s.actor, s.actor.UserID()); err == nil {
+	if u, err := h.svc.GetUser(ctx, s.actor, auth.ByID(s.actor.UserID())); err == nil {
 		v.User = u
 	} else {
 		v.User = &auth.UserInfo{ID: s.actor.UserID()}

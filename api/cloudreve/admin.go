@@ -92,7 +92,7 @@ func (s *server) adminGetUser(w http.ResponseWriter, r *http.Request, a auth.Act
 	if !valid {
 		return mfad.Errorf(mfad.EInvalidInput, "%s", msgParseID)
 	}
-	u, err := s.svc.GetUser(r.Context(), a, id)
+	u, err := s.svc.GetUser(r.Context(), a, auth.ByID(id))
 	if err != nil {
 		return err
 	}

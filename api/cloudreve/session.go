@@ -123,18 +123,14 @@ func (s *server) signOut(w http.ResponseWriter, r *http.Request, a auth.Actor) e
 	if err := required("RefreshToken", req.RefreshToken); err != nil {
 		return err
 	}
-	if err := s.svc.LogoutRefresh(r.Context(), a.Client(), req.RefreshToken); err != nil {
+	if err := s.svc.Logout(r.Context(), a.Client(), auth.LogoutRequest{Refresh: req.RefreshToken}); err != nil {
 		return err
 	}
 	return ok(w, "")
 }
 
 func (s *server) endSession(w http.ResponseWriter, r *http.Request, c auth.Client, access string) error {
-	sa, err := s.svc.Authenticate(r.Context(), c, access)
-	if err != nil {
-		return err
-	}
-	if err := s.svc.Logout(r.Context(), sa); err != nil {
+	if err := s.svc.Logout(r.Context(), c, auth.LogoutRequest{Access: access}); err != nil {
 		return err
 	}
 	return ok(w, "")

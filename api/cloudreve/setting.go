@@ -9,7 +9,7 @@ import (
 // GET /user/setting: the user's settings; two_fa_enabled is the one that
 // means something here.
 func (s *server) settings(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	st, err := s.svc.Status(r.Context(), a, a.UserID())
+	st, err := s.svc.Status(r.Context(), a, auth.ByID(a.UserID()))
 	if err != nil {
 		return err
 	}

@@ -75,7 +75,7 @@ func (s *server) currentUser(r *http.Request, c auth.Client, bearer string) (*us
 	if err != nil {
 		return nil, err
 	}
-	ui, err := s.svc.GetUser(r.Context(), a, a.UserID())
+	ui, err := s.svc.GetUser(r.Context(), a, auth.ByID(a.UserID()))
 	if err != nil {
 		return nil, err
 	}

@@ -254,7 +254,7 @@ func (e *env) snapshot() string {
 	}
 	var b strings.Builder
 	for _, u := range users {
-		st, err := e.svc.Status(ctx, sys, u.ID)
+		st, err := e.svc.Status(ctx, sys, auth.ByID(u.ID))
 		if err != nil {
 			e.t.Fatal(err)
 		}

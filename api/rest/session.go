@@ -112,7 +112,7 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request, a auth.Actor) er
 	if err := decodeOptional(r, &struct{}{}); err != nil {
 		return err
 	}
-	if err := s.svc.Logout(r.Context(), a); err != nil {
+	if err := s.svc.Logout(r.Context(), a.Client(), auth.LogoutRequest{Access: httpx.Bearer(r)}); err != nil {
 		return err
 	}
 	noContent(w)
@@ -125,15 +125,11 @@ type meResponse struct {
 }
 
 func (s *server) me(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	u, err := s.svc.GetUser(r.Context(), a, a.UserID())
+	st, err := s.svc.Status(r.Context(), a, auth.ByID(a.UserID()))
 	if err != nil {
 		return err
 	}
-	st, err := s.svc.Status(r.Context(), a, a.UserID())
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusOK, meResponse{userOf(u), statusOf2FA(st)})
+	return writeJSON(w, http.StatusOK, meResponse{userOf(&st.User), statusOf2FA(st)})
 }
 
 type codeRequest struct {

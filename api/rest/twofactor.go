@@ -16,7 +16,7 @@ func (s *server) status(w http.ResponseWriter, r *http.Request, a auth.Actor) er
 	if err != nil {
 		return err
 	}
-	st, err := s.svc.Status(r.Context(), a, id)
+	st, err := s.svc.Status(r.Context(), a, auth.ByID(id))
 	if err != nil {
 		return err
 	}
@@ -120,7 +120,10 @@ func (s *server) disable(w http.ResponseWriter, r *http.Request, a auth.Actor) e
 }
 
 func (s *server) reset(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	return s.adminAction(w, r, a, s.svc.Reset)
+	return s.adminAction(w, r, a, func(ctx context.Context, a auth.Actor, id int64) error {
+		_, err := s.svc.Reset(ctx, a, auth.ByID(id))
+		return err
+	})
 }
 
 func (s *server) unlock(w http.ResponseWriter, r *http.Request, a auth.Actor) error {

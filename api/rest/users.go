@@ -81,7 +81,7 @@ func (s *server) getUser(w http.ResponseWriter, r *http.Request, a auth.Actor) e
 	if err != nil {
 		return err
 	}
-	u, err := s.svc.GetUser(r.Context(), a, id)
+	u, err := s.svc.GetUser(r.Context(), a, auth.ByID(id))
 	if err != nil {
 		return err
 	}

@@ -211,7 +211,7 @@ func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if tok := h.cookie(r); tok != "" {
-		err := h.svc.LogoutToken(r.Context(), httpx.Client(r, Dialect), tok)
+		err := h.svc.Logout(r.Context(), httpx.Client(r, Dialect), auth.LogoutRequest{Access: tok})
 		if err != nil && mfad.ErrorCode(err) != mfad.EUnauthenticated {
 			httpx.WriteJSON(w, httpStatus(err), ErrorFrame{Error: ErrorOf(err, true)})
 			return

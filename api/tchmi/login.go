@@ -45,13 +45,14 @@ func (c *call) login() (any, error) {
 
 // Logout ends the connection's session.
 func (c *call) logout() (any, error) {
-	a, err := c.actor()
+	t := c.conn.held()
+	if t == nil {
+		return nil, mfad.Errorf(mfad.EUnauthenticated, "no session")
+	}
+	err := c.svc.Logout(c.ctx, c.conn.client, auth.LogoutRequest{Access: t.Access})
+	c.conn.release() // ended here or before: the connection holds it no more
 	if err != nil {
 		return nil, err
 	}
-	if err := c.svc.Logout(c.ctx, a); err != nil {
-		return nil, err
-	}
-	c.conn.release()
 	return nil, nil
 }

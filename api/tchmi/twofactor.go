@@ -75,12 +75,11 @@ func (c *call) status() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var st *auth.Status
+	ref := auth.ByLogin(name)
 	if name == "" {
-		st, err = c.svc.Status(c.ctx, a, a.UserID())
-	} else {
-		st, err = c.svc.StatusOf(c.ctx, a, name)
+		ref = auth.ByID(a.UserID())
 	}
+	st, err := c.svc.Status(c.ctx, a, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +134,7 @@ func (c *call) reset2FA() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.svc.ResetOf(c.ctx, a, name); err != nil {
+	if _, err := c.svc.Reset(c.ctx, a, auth.ByLogin(name)); err != nil {
 		return nil, err
 	}
 	return true, nil
@@ -177,6 +176,7 @@ func (c *call) config2FA() (any, error) {
 		if err := c.svc.SetPolicy(c.ctx, a, p); err != nil {
 			return nil, err
 		}
+		return policyValue(p), nil // the value it now holds, as it was set
 	}
 	p, err := c.svc.Policy(c.ctx, a)
 	if err != nil {

@@ -55,7 +55,7 @@ func (c *call) getCurrentUser() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, err := c.svc.GetUser(c.ctx, a, a.UserID())
+	u, err := c.svc.GetUser(c.ctx, a, auth.ByID(a.UserID()))
 	if err != nil {
 		return nil, err
 	}
@@ -135,9 +135,9 @@ func (c *call) force2FAInit(name string) (any, error) {
 	}
 	var st *auth.Status
 	if force {
-		st, err = c.svc.ResetOf(c.ctx, a, name)
+		st, err = c.svc.Reset(c.ctx, a, auth.ByLogin(name))
 	} else {
-		st, err = c.svc.StatusOf(c.ctx, a, name)
+		st, err = c.svc.Status(c.ctx, a, auth.ByLogin(name))
 	}
 	if err != nil {
 		return nil, err

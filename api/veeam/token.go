@@ -69,7 +69,7 @@ func (s *server) token(w http.ResponseWriter, r *http.Request) {
 // (one core call) and the answer is 204. Query parameters (v8.1 documents
 // api-version) are not read.
 func (s *server) logout(w http.ResponseWriter, r *http.Request) {
-	if err := s.svc.LogoutToken(r.Context(), httpx.Client(r, Dialect), httpx.Bearer(r)); err != nil {
+	if err := s.svc.Logout(r.Context(), httpx.Client(r, Dialect), auth.LogoutRequest{Access: httpx.Bearer(r)}); err != nil {
 		writeProblem(w, r, err)
 		return
 	}

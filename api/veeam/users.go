@@ -179,7 +179,7 @@ func (s *server) getUser(v *version, w http.ResponseWriter, r *http.Request, a a
 	if err != nil {
 		return err
 	}
-	u, err := s.svc.GetUser(r.Context(), a, id)
+	u, err := s.svc.GetUser(r.Context(), a, auth.ByID(id))
 	if err != nil {
 		return err
 	}

@@ -300,7 +300,7 @@ func (c *call) endSession() (*node, error) {
 		return nil, err
 	}
 	if logoff {
-		if err := c.svc.Logout(c.ctx, c.actor); err != nil {
+		if err := c.svc.Logout(c.ctx, c.client, auth.LogoutRequest{Access: c.token}); err != nil {
 			return nil, err
 		}
 		c.setCookie(c.authCookie(), "", -1)

@@ -42,7 +42,7 @@ func TestPreauthMakesNoAdmin(t *testing.T) {
 		if f := a.fault(); f != "service.PERM_DENIED" && f != "service.NOT_FOUND" {
 			t.Errorf("%s: ClearTwoFactorAuthData answered %q, want a refusal: %s", what, f, a.body)
 		}
-		st, err := e.svc.Status(e.ctx, auth.System("test"), carol.ID)
+		st, err := e.svc.Status(e.ctx, auth.System("test"), auth.ByID(carol.ID))
 		if err != nil || !st.Enabled {
 			t.Fatalf("%s: carol's 2FA after the refused clear: %+v, %v", what, st, err)
 		}

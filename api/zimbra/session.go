@@ -58,6 +58,7 @@ func (c *call) authenticate() (auth.Actor, error) {
 	if token == "" {
 		return auth.Actor{}, mfad.Errorf(mfad.EUnauthenticated, "no valid authtoken present")
 	}
+	c.token = token
 	return c.svc.Authenticate(c.ctx, c.client, token)
 }
 

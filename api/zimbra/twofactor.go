@@ -56,10 +56,7 @@ func (c *call) enable() (*node, error) {
 		conf, err = c.svc.Confirm(c.ctx, auth.Anonymous(c.client), auth.ConfirmRequest{
 			Token: token, Login: name, Code: code})
 	case hasPassword:
-		var a auth.Actor
-		if a, err = c.svc.PasswordActor(c.ctx, c.client, name, password); err == nil {
-			conf, err = c.svc.Confirm(c.ctx, a, auth.ConfirmRequest{UserID: a.UserID(), Code: code})
-		}
+		conf, err = c.svc.Confirm(c.ctx, auth.Anonymous(c.client), auth.ConfirmRequest{Login: name, Password: password, Code: code})
 	default:
 		return nil, mfad.Errorf(mfad.EInvalidLogin, "auth token and password missing")
 	}
@@ -100,11 +97,7 @@ func (c *call) method() error {
 
 // enableStart is the first step of EnableTwoFactorAuthRequest.
 func (c *call) enableStart(name, password string) (*node, error) {
-	a, err := c.svc.PasswordActor(c.ctx, c.client, name, password)
-	if err != nil {
-		return nil, err
-	}
-	p, err := c.svc.Prepare(c.ctx, a, auth.PrepareRequest{UserID: a.UserID()})
+	p, err := c.svc.Prepare(c.ctx, auth.Anonymous(c.client), auth.PrepareRequest{Login: name, Password: password})
 	if mfad.ErrorCode(err) == mfad.EConflict {
 		return c.answer(), nil // already enabled: Zimbra's empty answer
 	}

@@ -87,6 +87,7 @@ type call struct {
 	req    *element
 	op     *op
 	actor  auth.Actor
+	token  string // the auth token actor came from (EndSession ends its session)
 }
 
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -123,7 +123,7 @@ func onOff(b bool) string {
 
 // onUser runs fn on the user with this name or email.
 func (e *cmdEnv) onUser(ctx context.Context, a *app, act auth.Actor, name string, fn func(*auth.UserInfo) error, done string) error {
-	u, err := a.svc.LookupUser(ctx, act, name)
+	u, err := a.svc.GetUser(ctx, act, auth.ByLogin(name))
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func (e *cmdEnv) twoFA(ctx context.Context, args []string) error {
 	}
 	return e.withApp(ctx, "2fa "+args[0], args[1:], nil, 1, "2fa "+args[0]+" NAME", func(a *app, act auth.Actor, rest []string) error {
 		if args[0] == "reset" {
-			return e.onUser(ctx, a, act, rest[0], func(u *auth.UserInfo) error { return a.svc.Reset(ctx, act, u.ID) }, "2FA reset")
+			return e.onUser(ctx, a, act, rest[0], func(u *auth.UserInfo) error { _, err := a.svc.Reset(ctx, act, auth.ByID(u.ID)); return err }, "2FA reset")
 		}
 		return e.onUser(ctx, a, act, rest[0], func(u *auth.UserInfo) error { return a.svc.Unlock(ctx, act, u.ID) }, "unlocked")
 	})

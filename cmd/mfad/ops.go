@@ -106,7 +106,7 @@ func (e *cmdEnv) audit(ctx context.Context, args []string) error {
 			f.Since = t
 		}
 		if user != "" {
-			u, err := a.svc.LookupUser(ctx, act, user)
+			u, err := a.svc.GetUser(ctx, act, auth.ByLogin(user))
 			if err != nil {
 				return err
 			}
@@ -326,7 +326,7 @@ func (e *cmdEnv) importEntries(ctx context.Context, svc *auth.Service, act auth.
 }
 
 func importOne(ctx context.Context, svc *auth.Service, act auth.Actor, en importEntry, force bool) error {
-	u, err := svc.LookupUser(ctx, act, en.user)
+	u, err := svc.GetUser(ctx, act, auth.ByLogin(en.user))
 	if err != nil {
 		return err
 	}
