@@ -23,8 +23,8 @@ type PrepareRequest struct {
 	// password and name them (Zimbra's first EnableTwoFactorAuth step):
 	// the enrollment may then hand out a session when confirmed.
 	Login, Password string
-	Secret string // a client-made base32 secret (TwinCAT); "" makes one of the profile's size
-	Code   string // re-enrolling an enrolled user is sensitive: a current code, or a recent second factor
+	Secret          string // a client-made base32 secret (TwinCAT); "" makes one of the profile's size
+	Code            string // re-enrolling an enrolled user is sensitive: a current code, or a recent second factor
 	// Recreate asks for a replacement of an enabled factor where the
 	// dialect's profile keeps enrolled users' factors (KeepEnrolled):
 	// Veeam's recreate.
