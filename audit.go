@@ -14,6 +14,10 @@ type Event struct {
 	RemoteAddr string
 	Dialect    string
 	Detail     string // never a secret, code, password or token
+	// ActorName and UserName are the names of ActorID and UserID as they
+	// are now, filled by the core when the filter asks (WithNames); not
+	// stored. Empty for 0 or a user since deleted.
+	ActorName, UserName string
 }
 
 // AuditFilter selects events, newest first.
@@ -22,4 +26,5 @@ type AuditFilter struct {
 	Since         time.Time
 	BeforeID      int64 // paging: events with a smaller id
 	Offset, Limit int
+	WithNames     bool // the core fills ActorName and UserName, in the same read
 }

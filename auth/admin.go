@@ -20,8 +20,44 @@ func (s *Service) Audit(ctx context.Context, a Actor, f mfad.AuditFilter) ([]mfa
 		f.Limit = 100
 	}
 	var out []mfad.Event
-	err := s.view(ctx, func(tx mfad.Tx) (err error) { out, err = tx.Events(f); return err })
+	err := s.view(ctx, func(tx mfad.Tx) (err error) {
+		if out, err = tx.Events(f); err != nil || !f.WithNames {
+			return err
+		}
+		return nameEvents(tx, out)
+	})
 	return out, err
+}
+
+// nameEvents fills the names of the users the events name, each user read
+// once.
+func nameEvents(tx mfad.Tx, events []mfad.Event) error {
+	names := map[int64]string{0: ""}
+	name := func(id int64) (string, error) {
+		if n, ok := names[id]; ok {
+			return n, nil
+		}
+		u, err := tx.UserByID(id)
+		switch {
+		case errors.Is(err, mfad.ErrNoRows):
+			names[id] = ""
+		case err != nil:
+			return "", err
+		default:
+			names[id] = u.Name
+		}
+		return names[id], nil
+	}
+	for i := range events {
+		var err error
+		if events[i].ActorName, err = name(events[i].ActorID); err != nil {
+			return err
+		}
+		if events[i].UserName, err = name(events[i].UserID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // PruneAudit deletes audit events older than keep, and expired sessions,

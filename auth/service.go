@@ -224,6 +224,7 @@ func (c Client) Remote() bool {
 type Actor struct {
 	client         Client
 	userID         int64
+	name           string // the user's name, as the session's read found it
 	role           mfad.Role
 	sessionID      int64 // 0 when not acting through a session
 	scope          mfad.Scope
@@ -249,6 +250,10 @@ func (a Actor) Client() Client { return a.client }
 
 // UserID is the acting user's id; 0 for the system and for nobody.
 func (a Actor) UserID() int64 { return a.userID }
+
+// Name is the acting user's name when the actor came from a session
+// (Authenticate): fronts show who is logged in without asking again.
+func (a Actor) Name() string { return a.name }
 
 // Role is the acting user's role.
 func (a Actor) Role() mfad.Role { return a.role }

@@ -23,7 +23,13 @@ type Tokens struct {
 	RefreshExpires time.Time
 	Scope          mfad.Scope
 	User           UserInfo // whose session it is, as it stands now
+	actor          Actor    // the session's actor, where the call knows it (Refresh)
 }
+
+// Actor is the actor of the session t holds, as Authenticate would give
+// it for the new access token, for a front that refreshes and acts in one
+// request (the web page); the zero Actor where the call did not make it.
+func (t *Tokens) Actor() Actor { return t.actor }
 
 // newSession creates a session in tx. secondFactor says whether it was made
 // with a proven second factor just now. A session with an idle timeout
@@ -136,7 +142,7 @@ func actorOf(c Client, sess *mfad.Session, u *mfad.User) Actor {
 	if sess.Scope == mfad.ScopeUser {
 		role = mfad.RoleUser
 	}
-	return Actor{client: c, userID: u.ID, role: role, sessionID: sess.ID, scope: sess.Scope, secondFactorAt: sess.SecondFactorAt}
+	return Actor{client: c, userID: u.ID, name: u.Name, role: role, sessionID: sess.ID, scope: sess.Scope, secondFactorAt: sess.SecondFactorAt}
 }
 
 // RenewSession validates an access token and renews it, for clients that
@@ -248,7 +254,8 @@ func (s *Service) Refresh(ctx context.Context, c Client, refreshToken string) (*
 		}
 		ui, err := s.userInfo(tx, u)
 		t = &Tokens{SessionID: sess.ID, UserID: sess.UserID, Access: p.access, Refresh: p.refresh,
-			AccessExpires: sess.AccessExpires, RefreshExpires: sess.RefreshExpires, Scope: sess.Scope, User: ui}
+			AccessExpires: sess.AccessExpires, RefreshExpires: sess.RefreshExpires, Scope: sess.Scope, User: ui,
+			actor: actorOf(c, sess, u)}
 		return err
 	})
 	return t, err

@@ -36,33 +36,27 @@ func (h *handler) adminView(r *http.Request, s *session) (*view, error) {
 	if offset+len(users) < total {
 		v.Next = offset + len(users)
 	}
-	events, err := h.svc.Audit(ctx, s.actor, mfad.AuditFilter{Limit: eventsShown})
+	events, err := h.svc.Audit(ctx, s.actor, mfad.AuditFilter{Limit: eventsShown, WithNames: true})
 	if err != nil {
 		return v, err
 	}
-	names := map[int64]string{}
-	for _, u := range users {
-		names[u.ID] = u.Name
-	}
-	name := func(id int64) string {
-		switch {
-		case id == 0:
-			return "-"
-		case names[id] != "":
-			return names[id]
-		}
-		if u, err := h.svc.GetUser(ctx, s.actor, auth.ByID(id)); err == nil {
-			names[id] = u.Name
-			return u.Name
-		}
-		names[id] = "#" + strconv.FormatInt(id, 10)
-		return names[id]
-	}
 	for _, e := range events {
-		v.Events = append(v.Events, eventView{Time: e.Time, Actor: name(e.ActorID), User: name(e.UserID),
+		v.Events = append(v.Events, eventView{Time: e.Time, Actor: eventName(e.ActorID, e.ActorName), User: eventName(e.UserID, e.UserName),
 			Action: e.Action, Result: e.Result, Addr: e.RemoteAddr, Dial: e.Dialect, Detail: e.Detail})
 	}
 	return v, nil
+}
+
+// eventName shows a user of an event: the name, "-" for nobody, the id of
+// a user since deleted.
+func eventName(id int64, name string) string {
+	switch {
+	case id == 0:
+		return "-"
+	case name == "":
+		return "#" + strconv.FormatInt(id, 10)
+	}
+	return name
 }
 
 func (h *handler) admin(w http.ResponseWriter, r *http.Request, s *session) {

@@ -140,11 +140,7 @@ func (h *handler) session(w http.ResponseWriter, r *http.Request) (*session, err
 		return nil, rerr
 	}
 	h.setSession(w, r, t)
-	if a, err = h.svc.Authenticate(ctx, c, t.Access); err != nil {
-		clearSession(w, r)
-		return nil, err
-	}
-	return &session{actor: a, token: t.Access}, nil
+	return &session{actor: t.Actor(), token: t.Access}, nil
 }
 
 // authed wraps a page that needs a session. A POST must carry the CSRF
@@ -193,12 +189,7 @@ func (h *handler) csrfRefused(w http.ResponseWriter, r *http.Request) {
 // of the core, never judged here).
 func (h *handler) base(r *http.Request, s *session, title, nav string) *view {
 	v := &view{Title: title, Nav: nav, CSRF: s.csrf()}
-	ctx := r.Context()
-	if u, err := h.svc.GetUser(ctx, s.actor, auth.ByID(s.actor.UserID())); err == nil {
-		v.User = u
-	} else {
-		v.User = &auth.UserInfo{ID: s.actor.UserID()}
-	}
+	v.User = &auth.UserInfo{ID: s.actor.UserID(), Name: s.actor.Name()}
 	if c, err := h.svc.Capabilities(s.actor); err == nil {
 		v.Admin = c.Administer
 	}

@@ -1,6 +1,7 @@
 package cloudreve
 
 import (
+	"github.com/mfad/mfad"
 	"net/http"
 
 	"github.com/mfad/mfad/auth"
@@ -54,20 +55,23 @@ func (s *server) patchSettings(w http.ResponseWriter, r *http.Request, a auth.Ac
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	if req.CurrentPassword != nil && req.NewPassword != nil {
+	changePassword := req.CurrentPassword != nil && req.NewPassword != nil
+	if changePassword && req.TwoFAEnabled != nil {
+		// One core call per request: a password changed and then a
+		// refused code would be half done (Cloudreve's settings page
+		// sends them apart, so no client of it sends both).
+		return mfad.Errorf(mfad.EInvalidInput, "change the password and two-factor authentication in separate requests")
+	}
+	switch {
+	case changePassword:
 		if err := required("NewPassword", *req.NewPassword); err != nil {
 			return err
 		}
-		pc := auth.PasswordChange{UserID: a.UserID(), Current: *req.CurrentPassword, New: *req.NewPassword}
-		if req.TwoFAEnabled == nil {
-			// The code goes to one call only: used twice it would be a replay.
-			pc.Code = deref(req.TwoFACode)
-		}
+		pc := auth.PasswordChange{UserID: a.UserID(), Current: *req.CurrentPassword, New: *req.NewPassword, Code: deref(req.TwoFACode)}
 		if err := s.svc.ChangePassword(r.Context(), a, pc); err != nil {
 			return err
 		}
-	}
-	if req.TwoFAEnabled != nil {
+	case req.TwoFAEnabled != nil:
 		code := deref(req.TwoFACode)
 		var err error
 		if *req.TwoFAEnabled {
