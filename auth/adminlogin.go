@@ -1,26 +1,12 @@
 package auth
 
 import (
-	"context"
 	"errors"
 
 	"github.com/mfad/mfad"
 )
 
-// AdminLogin is Login for an administrators' console (Zimbra's admin
-// AuthRequest): once the password is proven, anyone but an administrator is
-// refused with EForbidden, before any ticket or session is made. The second
-// factor is asked as in Login.
-func (s *Service) AdminLogin(ctx context.Context, c Client, req LoginRequest) (*LoginResult, error) {
-	return s.login(ctx, c, req, true)
-}
-
-// CompleteAdminLogin is CompleteLogin for the ticket of an administrators'
-// login: the ticket of a user who is not an administrator (one made by
-// Login for another front) is refused with EForbidden and left as it was.
-func (s *Service) CompleteAdminLogin(ctx context.Context, c Client, req TicketRequest) (*LoginResult, error) {
-	return s.completeLogin(ctx, c, req, true)
-}
+// An administrators' login (LoginRequest.AdminOnly, TicketRequest.AdminOnly).
 
 // adminTicket refuses, in tx, a ticket whose user is not an administrator.
 func (s *Service) adminTicket(tx mfad.Tx, c Client, t *mfad.Ticket) error {

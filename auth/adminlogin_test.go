@@ -29,7 +29,7 @@ func TestAdminLogin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := e.svc.AdminLogin(e.ctx, remote, auth.LoginRequest{Login: tt.u.Name, Password: tt.password})
+			res, err := e.svc.Login(e.ctx, remote, auth.LoginRequest{AdminOnly: true, Login: tt.u.Name, Password: tt.password})
 			if tt.want != "" {
 				checkCode(t, "AdminLogin", err, tt.want)
 				if res != nil {
@@ -64,26 +64,26 @@ func TestCompleteAdminLogin(t *testing.T) {
 	// A ticket that Login made for a user is refused by CompleteAdminLogin,
 	// untouched: it still works where it came from.
 	ticket := e.ticket(u)
-	_, err := e.svc.CompleteAdminLogin(e.ctx, remote, auth.TicketRequest{Ticket: ticket, Code: e.code(u)})
+	_, err := e.svc.CompleteLogin(e.ctx, remote, auth.TicketRequest{AdminOnly: true, Ticket: ticket, Code: e.code(u)})
 	wantCode(t, err, mfad.EForbidden)
 	if _, err := e.svc.CompleteLogin(e.ctx, remote, auth.TicketRequest{Ticket: ticket, Code: e.code(u)}); err != nil {
 		t.Fatalf("CompleteLogin after the refused admin login: %v", err)
 	}
 
-	res, err := e.svc.AdminLogin(e.ctx, remote, auth.LoginRequest{Login: boss.Name, Password: boss.Password})
+	res, err := e.svc.Login(e.ctx, remote, auth.LoginRequest{AdminOnly: true, Login: boss.Name, Password: boss.Password})
 	if err != nil || res.Ticket == "" {
 		t.Fatalf("AdminLogin: %+v, %v", res, err)
 	}
-	_, err = e.svc.CompleteAdminLogin(e.ctx, remote, auth.TicketRequest{Ticket: res.Ticket, Code: "000000"})
+	_, err = e.svc.CompleteLogin(e.ctx, remote, auth.TicketRequest{AdminOnly: true, Ticket: res.Ticket, Code: "000000"})
 	wantCode(t, err, mfad.EInvalidCode)
-	done, err := e.svc.CompleteAdminLogin(e.ctx, remote, auth.TicketRequest{Ticket: res.Ticket, Code: e.code(boss)})
+	done, err := e.svc.CompleteLogin(e.ctx, remote, auth.TicketRequest{AdminOnly: true, Ticket: res.Ticket, Code: e.code(boss)})
 	if err != nil {
 		t.Fatalf("CompleteAdminLogin: %v", err)
 	}
 	if a := e.actor(done.Tokens); !a.IsAdmin() || a.SecondFactorAt().IsZero() {
 		t.Errorf("the admin session: %+v", a)
 	}
-	_, err = e.svc.CompleteAdminLogin(e.ctx, remote, auth.TicketRequest{Ticket: "no-such-ticket", Code: e.code(boss)})
+	_, err = e.svc.CompleteLogin(e.ctx, remote, auth.TicketRequest{AdminOnly: true, Ticket: "no-such-ticket", Code: e.code(boss)})
 	wantCode(t, err, mfad.ENotFound)
 }
 
@@ -108,7 +108,7 @@ func TestTrustedDevicesOf(t *testing.T) {
 	_, otherTrusted := trust(other)
 	a := e.actor(tok)
 
-	ds, this, err := e.svc.TrustedDevicesOf(e.ctx, a, u.ID, trusted.Token)
+	ds, this, err := e.svc.TrustedDevices(e.ctx, a, u.ID, trusted.Token)
 	if err != nil || this != trusted.DeviceID || len(ds) != 2 {
 		t.Fatalf("TrustedDevicesOf: %d devices, this %q, %v; want 2, %q", len(ds), this, err, trusted.DeviceID)
 	}
@@ -126,37 +126,37 @@ func TestTrustedDevicesOf(t *testing.T) {
 		{"another user's devices", a, other.ID, otherTrusted.Token, mfad.EForbidden, ""},
 		{"anonymous", auth.Anonymous(remote), u.ID, trusted.Token, mfad.EUnauthenticated, ""},
 	} {
-		_, this, err := e.svc.TrustedDevicesOf(e.ctx, tt.a, tt.user, tt.token)
+		_, this, err := e.svc.TrustedDevices(e.ctx, tt.a, tt.user, tt.token)
 		if tt.want != "" {
 			checkCode(t, tt.name, err, tt.want)
 		} else if err != nil || this != tt.this {
 			t.Errorf("%s: this %q, %v", tt.name, this, err)
 		}
 	}
-	checkCode(t, "revoke another user's", e.svc.RevokeTrustedDeviceOf(e.ctx, a, other.ID, otherTrusted.Token, false), mfad.EForbidden)
-	if err := e.svc.RevokeTrustedDeviceOf(e.ctx, a, u.ID, otherTrusted.Token, false); err != nil {
+	checkCode(t, "revoke another user's", e.svc.RevokeTrustedDevice(e.ctx, a, auth.DeviceRevocation{UserID: other.ID, Token: otherTrusted.Token, Others: false}), mfad.EForbidden)
+	if err := e.svc.RevokeTrustedDevice(e.ctx, a, auth.DeviceRevocation{UserID: u.ID, Token: otherTrusted.Token, Others: false}); err != nil {
 		t.Fatalf("revoking by another user's token: %v", err)
 	}
-	if err := e.svc.RevokeTrustedDeviceOf(e.ctx, a, u.ID, trusted.Token, true); err != nil {
+	if err := e.svc.RevokeTrustedDevice(e.ctx, a, auth.DeviceRevocation{UserID: u.ID, Token: trusted.Token, Others: true}); err != nil {
 		t.Fatalf("revoke the others: %v", err)
 	}
-	if ds, this, _ := e.svc.TrustedDevicesOf(e.ctx, a, u.ID, second.Token); len(ds) != 1 || this != "" {
+	if ds, this, _ := e.svc.TrustedDevices(e.ctx, a, u.ID, second.Token); len(ds) != 1 || this != "" {
 		t.Fatalf("after revoking the others: %d devices, this %q; want only the first", len(ds), this)
 	}
-	if err := e.svc.RevokeTrustedDeviceOf(e.ctx, a, u.ID, trusted.Token, false); err != nil {
+	if err := e.svc.RevokeTrustedDevice(e.ctx, a, auth.DeviceRevocation{UserID: u.ID, Token: trusted.Token, Others: false}); err != nil {
 		t.Fatalf("revoke this device: %v", err)
 	}
-	if ds, _, _ := e.svc.TrustedDevicesOf(e.ctx, a, u.ID, ""); len(ds) != 0 {
+	if ds, _, _ := e.svc.TrustedDevices(e.ctx, a, u.ID, ""); len(ds) != 0 {
 		t.Fatalf("after revoking this device: %d left", len(ds))
 	}
-	if ds, _, _ := e.svc.TrustedDevicesOf(e.ctx, e.actor(e.session(other)), other.ID, ""); len(ds) != 1 {
+	if ds, _, _ := e.svc.TrustedDevices(e.ctx, e.actor(e.session(other)), other.ID, ""); len(ds) != 1 {
 		t.Fatalf("the other user's device: %d, want untouched", len(ds))
 	}
 
 	_, fresh := trust(u)
 	e.clock.Add(e.svc.Config().TrustedDeviceTTL)
 	tok2 := e.session(u) // a fresh session: the clock moved past the first one's life
-	if ds, this, err := e.svc.TrustedDevicesOf(e.ctx, e.actor(tok2), u.ID, fresh.Token); err != nil || this != "" || len(ds) != 0 {
+	if ds, this, err := e.svc.TrustedDevices(e.ctx, e.actor(tok2), u.ID, fresh.Token); err != nil || this != "" || len(ds) != 0 {
 		t.Fatalf("an expired device: %d, %q, %v", len(ds), this, err)
 	}
 }

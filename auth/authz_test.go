@@ -53,8 +53,10 @@ func TestCrossUser(t *testing.T) {
 		}},
 		{"AppPasswords", func() error { _, err := e.svc.AppPasswords(ctx, alice, b.ID); return err }},
 		{"RevokeAppPassword", func() error { return e.svc.RevokeAppPassword(ctx, alice, b.ID, "mail") }},
-		{"TrustedDevices", func() error { _, err := e.svc.TrustedDevices(ctx, alice, b.ID); return err }},
-		{"RevokeTrustedDevice", func() error { return e.svc.RevokeTrustedDevice(ctx, alice, b.ID, "", true) }},
+		{"TrustedDevices", func() error { _, _, err := e.svc.TrustedDevices(ctx, alice, b.ID, ""); return err }},
+		{"RevokeTrustedDevice", func() error {
+			return e.svc.RevokeTrustedDevice(ctx, alice, auth.DeviceRevocation{UserID: b.ID, DeviceID: "", Others: true})
+		}},
 		{"ChangePassword", func() error {
 			return e.svc.ChangePassword(ctx, alice, auth.PasswordChange{UserID: b.ID, Current: b.Password, New: "taken over!"})
 		}},
@@ -220,8 +222,8 @@ func TestEnrollOnly(t *testing.T) {
 		{"Disable", func(a auth.Actor) error { return e.svc.Disable(ctx, a, auth.DisableRequest{UserID: u.ID}) }},
 		{"CreateAppPassword", func(a auth.Actor) error { _, err := e.svc.CreateAppPassword(ctx, a, u.ID, "mail", ""); return err }},
 		{"AppPasswords", func(a auth.Actor) error { _, err := e.svc.AppPasswords(ctx, a, u.ID); return err }},
-		{"TrustedDevices", func(a auth.Actor) error { _, err := e.svc.TrustedDevices(ctx, a, u.ID); return err }},
-		{"StepUp", func(a auth.Actor) error { return e.svc.StepUp(ctx, a, "123456") }},
+		{"TrustedDevices", func(a auth.Actor) error { _, _, err := e.svc.TrustedDevices(ctx, a, u.ID, ""); return err }},
+		{"StepUp", func(a auth.Actor) error { return e.svc.StepUpActor(ctx, a, "123456") }},
 		{"ChangePassword", func(a auth.Actor) error {
 			return e.svc.ChangePassword(ctx, a, auth.PasswordChange{UserID: u.ID, Current: u.Password, New: "another password"})
 		}},

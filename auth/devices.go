@@ -46,15 +46,21 @@ type DeviceInfo struct {
 	LastUsedAt time.Time
 }
 
-// TrustedDevices lists a user's trusted devices that have not expired: an
-// expired one no longer skips the second factor, so no front shows it.
-func (s *Service) TrustedDevices(ctx context.Context, a Actor, userID int64) ([]DeviceInfo, error) {
+// TrustedDevices lists a user's trusted devices that have not expired (an
+// expired one no longer skips the second factor, so no front shows it),
+// and the id of the one whose trusted token is token ("" for none, or
+// when token is empty): Zimbra's "this device".
+func (s *Service) TrustedDevices(ctx context.Context, a Actor, userID int64, token string) ([]DeviceInfo, string, error) {
 	if err := s.self(a, userID, false); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var out []DeviceInfo
+	var this string
 	err := s.view(ctx, func(tx mfad.Tx) error {
 		ds, err := tx.TrustedDevices(userID)
+		if err != nil {
+			return err
+		}
 		now := s.Now()
 		for _, d := range ds {
 			if d.ExpiresAt.After(now) {
@@ -62,35 +68,54 @@ func (s *Service) TrustedDevices(ctx context.Context, a Actor, userID int64) ([]
 					ExpiresAt: d.ExpiresAt, LastUsedAt: d.LastUsedAt})
 			}
 		}
+		this, err = s.deviceOfToken(tx, userID, token)
 		return err
 	})
-	return out, err
+	return out, this, err
 }
 
-// RevokeTrustedDevice revokes one device, or, with others set, every device
-// but deviceID.
-func (s *Service) RevokeTrustedDevice(ctx context.Context, a Actor, userID int64, deviceID string, others bool) error {
-	if err := s.self(a, userID, false); err != nil {
+// DeviceRevocation names the trusted device to revoke: by its id, or by
+// the trusted token the client holds (Zimbra's "this device").
+type DeviceRevocation struct {
+	UserID   int64
+	DeviceID string
+	Token    string // used when DeviceID is empty
+	Others   bool   // revoke every device of the user but the named one
+}
+
+// RevokeTrustedDevice revokes one device, or, with Others, every device
+// but the named one. A device named by id that is not the user's is not
+// found; a token that names no live device of the user revokes nothing.
+func (s *Service) RevokeTrustedDevice(ctx context.Context, a Actor, r DeviceRevocation) error {
+	if err := s.self(a, r.UserID, false); err != nil {
 		return err
 	}
 	return s.update(ctx, func(tx mfad.Tx) error {
+		id, byToken := r.DeviceID, r.DeviceID == ""
+		if byToken {
+			var err error
+			if id, err = s.deviceOfToken(tx, r.UserID, r.Token); err != nil {
+				return err
+			}
+			if id == "" && !r.Others {
+				return nil
+			}
+		}
 		var err error
-		if others {
-			err = tx.DeleteUserTrustedDevices(userID, deviceID)
+		action := "device.revoke"
+		if r.Others {
+			action = "device.revoke_others"
+			err = tx.DeleteUserTrustedDevices(r.UserID, id)
 		} else {
-			err = tx.DeleteTrustedDevice(userID, deviceID)
+			err = tx.DeleteTrustedDevice(r.UserID, id)
 		}
-		if errors.Is(err, mfad.ErrNoRows) {
+		switch {
+		case errors.Is(err, mfad.ErrNoRows) && !byToken:
 			return mfad.Errorf(mfad.ENotFound, "trusted device not found")
-		}
-		if err != nil {
+		case err != nil && !errors.Is(err, mfad.ErrNoRows):
 			return err
 		}
-		action := "device.revoke"
-		if others {
-			action = "device.revoke_others"
-		}
-		return s.audit(tx, a, userID, action, "ok", deviceID)
+		return s.audit(tx, a, r.UserID, action, "ok", id)
 	})
 }
 

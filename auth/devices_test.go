@@ -57,20 +57,20 @@ func TestTrustedDevices(t *testing.T) {
 	}
 
 	// Listed (auth.DeviceInfo has no hash to leak).
-	ds, err := e.svc.TrustedDevices(e.ctx, e.actor(tok), u.ID)
+	ds, _, err := e.svc.TrustedDevices(e.ctx, e.actor(tok), u.ID, "")
 	if err != nil || len(ds) != 1 || ds[0].DeviceID != trusted.DeviceID || ds[0].Name != "laptop" {
 		t.Fatalf("TrustedDevices = %+v, %v", ds, err)
 	}
 
 	// Revoked: no longer skips.
-	err = e.svc.RevokeTrustedDevice(e.ctx, e.actor(tok), u.ID, trusted.DeviceID, false)
+	err = e.svc.RevokeTrustedDevice(e.ctx, e.actor(tok), auth.DeviceRevocation{UserID: u.ID, DeviceID: trusted.DeviceID, Others: false})
 	if err != nil {
 		t.Fatalf("RevokeTrustedDevice: %v", err)
 	}
 	if r := e.trustedLogin(u, trusted.Token); r.Ticket == "" || r.Tokens != nil {
 		t.Fatalf("a revoked device skipped the code: %+v", r)
 	}
-	err = e.svc.RevokeTrustedDevice(e.ctx, e.actor(tok), u.ID, trusted.DeviceID, false)
+	err = e.svc.RevokeTrustedDevice(e.ctx, e.actor(tok), auth.DeviceRevocation{UserID: u.ID, DeviceID: trusted.DeviceID, Others: false})
 	wantCode(t, err, mfad.ENotFound)
 
 	// Expired: no longer skips.
@@ -83,7 +83,7 @@ func TestTrustedDevices(t *testing.T) {
 	if early.Tokens == nil {
 		t.Fatalf("a device expired early: %+v", early)
 	}
-	if ds, err := e.svc.TrustedDevices(e.ctx, e.actor(early.Tokens), u.ID); err != nil || len(ds) != 1 {
+	if ds, _, err := e.svc.TrustedDevices(e.ctx, e.actor(early.Tokens), u.ID, ""); err != nil || len(ds) != 1 {
 		t.Fatalf("TrustedDevices before expiry = %+v, %v", ds, err)
 	}
 	e.clock.Add(2 * time.Minute)
@@ -95,7 +95,7 @@ func TestTrustedDevices(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ds, err := e.svc.TrustedDevices(e.ctx, e.actor(fresh.Tokens), u.ID); err != nil || len(ds) != 0 {
+	if ds, _, err := e.svc.TrustedDevices(e.ctx, e.actor(fresh.Tokens), u.ID, ""); err != nil || len(ds) != 0 {
 		t.Fatalf("TrustedDevices after expiry = %+v, %v", ds, err)
 	}
 }
@@ -112,7 +112,7 @@ func TestRevokeOtherDevices(t *testing.T) {
 		}
 		tokens, tok = append(tokens, res.Trusted), res.Tokens
 	}
-	if err := e.svc.RevokeTrustedDevice(e.ctx, e.actor(tok), u.ID, tokens[2].DeviceID, true); err != nil {
+	if err := e.svc.RevokeTrustedDevice(e.ctx, e.actor(tok), auth.DeviceRevocation{UserID: u.ID, DeviceID: tokens[2].DeviceID, Others: true}); err != nil {
 		t.Fatalf("RevokeTrustedDevice others: %v", err)
 	}
 	for i, tt := range tokens {

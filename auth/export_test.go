@@ -7,8 +7,8 @@ import "context"
 // Profile returns the effective profile of dialect.
 func (s *Service) Profile(dialect string) Profile { return s.profileOf(dialect) }
 
-// StepUp proves a second factor for the actor's session (StepUpToken is
+// StepUpActor proves a second factor for the actor's session (StepUp is
 // the one-transaction call fronts use).
-func (s *Service) StepUp(ctx context.Context, a Actor, code string) error {
+func (s *Service) StepUpActor(ctx context.Context, a Actor, code string) error {
 	return s.stepUpSession(ctx, a, code)
 }

@@ -125,12 +125,12 @@ func (s *Service) stepUpSession(ctx context.Context, a Actor, code string) error
 	})
 }
 
-// StepUpToken is StepUp for the session holding accessToken, authenticated
+// StepUp proves a second factor for the session holding accessToken, authenticated
 // in the same transaction as the verification: one joined read of the
 // session, its user and their factor, then the step, the audit event and
 // the session's second-factor time (issue 17). It answers as Authenticate
 // then StepUp would.
-func (s *Service) StepUpToken(ctx context.Context, c Client, accessToken, code string) error {
+func (s *Service) StepUp(ctx context.Context, c Client, accessToken, code string) error {
 	if accessToken == "" {
 		return mfad.Errorf(mfad.EUnauthenticated, "authentication required")
 	}

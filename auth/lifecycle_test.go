@@ -220,7 +220,7 @@ func TestConcurrentCode(t *testing.T) {
 		u, tok := e.enrolledUser("carol")
 		a := e.actor(tok)
 		code := e.code(u)
-		race(t, func(int) error { return e.svc.StepUp(e.ctx, a, code) })
+		race(t, func(int) error { return e.svc.StepUpActor(e.ctx, a, code) })
 	})
 
 	t.Run("ScratchCode", func(t *testing.T) {

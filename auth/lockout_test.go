@@ -92,10 +92,10 @@ func TestLockout(t *testing.T) {
 		a := e.actor(tok)
 		var err error
 		for range 5 {
-			err = e.svc.StepUp(e.ctx, a, wrongCode(e.now(u)))
+			err = e.svc.StepUpActor(e.ctx, a, wrongCode(e.now(u)))
 		}
 		wantLocked(t, err, 30*time.Second)
-		wantLocked(t, e.svc.StepUp(e.ctx, a, e.next(u)), 30*time.Second)
+		wantLocked(t, e.svc.StepUpActor(e.ctx, a, e.next(u)), 30*time.Second)
 		_, err = e.svc.ScratchCodes(e.ctx, a, u.ID, u.Scratch[0])
 		wantCode(t, err, mfad.ELocked)
 	})

@@ -32,15 +32,19 @@ type LoginRequest struct {
 	// Preauth, when set, stands in for the password (Zimbra's preauth):
 	// the rest of the login is the same, the second factor included.
 	Preauth *Preauth
-	// NoEnrollSession: when policy requires the user to set up 2FA first,
-	// answer SetupRequired without an enroll-only session (Zimbra answers
-	// a fault and the client enables 2FA with the password).
-	NoEnrollSession bool
+	// AdminOnly is an administrators' console's login (Zimbra's admin
+	// AuthRequest): once the password is proven, anyone but an
+	// administrator is refused with EForbidden, before any ticket or
+	// session is made. The second factor is asked as for any login.
+	AdminOnly bool
+	// noEnroll: answer SetupRequired without an enroll-only session (the
+	// profile's NoEnrollSession, and every preauth login).
+	noEnroll bool
 }
 
 // LoginResult is one of: Tokens (logged in; Scope enroll when SetupRequired),
 // Ticket (the second factor is required), or SetupRequired alone (with
-// LoginRequest.NoEnrollSession).
+// Profile.NoEnrollSession).
 type LoginResult struct {
 	User          *UserInfo // as the login leaves them (never the password hash)
 	Tokens        *Tokens
@@ -189,10 +193,8 @@ func (s *Service) loginKey(tx mfad.Tx, u *mfad.User, login, addr, device string)
 // second factor, or an enroll-only session when policy requires 2FA that
 // the user lacks.
 func (s *Service) Login(ctx context.Context, c Client, req LoginRequest) (*LoginResult, error) {
-	return s.login(ctx, c, req, false)
-}
-
-func (s *Service) login(ctx context.Context, c Client, req LoginRequest, adminOnly bool) (*LoginResult, error) {
+	adminOnly := req.AdminOnly
+	req.noEnroll = s.profileOf(c.Dialect).NoEnrollSession
 	var u *mfad.User
 	var pending settlement
 	var err error
@@ -202,7 +204,7 @@ func (s *Service) login(ctx context.Context, c Client, req LoginRequest, adminOn
 		}
 		// A preauth session never has an enroll-only stage: confirming
 		// would promote it to a full one.
-		req.NoEnrollSession = true
+		req.noEnroll = true
 		u, pending, err = s.checkPreauth(ctx, c, req.Login, req.Preauth)
 	} else {
 		u, pending, err = s.checkPasswordFrom(ctx, c, req.Login, req.Password, req.TrustedToken)
@@ -266,7 +268,7 @@ func (s *Service) afterPassword(tx mfad.Tx, c Client, u *mfad.User, req LoginReq
 			res.User = new(info(u, true))
 		}
 		return res, err
-	case f == nil && p.requires(u, c) && req.NoEnrollSession:
+	case f == nil && p.requires(u, c) && req.noEnroll:
 		res.SetupRequired = true
 		return res, s.audit(tx, a, u.ID, "login", "setup_required", "")
 	case f == nil && p.requires(u, c):
@@ -324,15 +326,17 @@ type TicketRequest struct {
 	Code        string
 	TrustDevice bool   // register this device as trusted (Zimbra deviceTrusted)
 	DeviceName  string // shown in the list of trusted devices
+	// AdminOnly is the second step of an administrators' login: the ticket
+	// of a user who is not an administrator (one made by another front's
+	// login, or a preauth login's) is refused with EForbidden and left as
+	// it was.
+	AdminOnly bool
 }
 
 // CompleteLogin exchanges a login ticket and a second factor for a session.
 // A wrong code leaves the ticket usable until it has failed 5 times.
 func (s *Service) CompleteLogin(ctx context.Context, c Client, req TicketRequest) (*LoginResult, error) {
-	return s.completeLogin(ctx, c, req, false)
-}
-
-func (s *Service) completeLogin(ctx context.Context, c Client, req TicketRequest, adminOnly bool) (*LoginResult, error) {
+	adminOnly := req.AdminOnly
 	if req.Ticket == "" {
 		return nil, mfad.Errorf(mfad.ENotFound, "login ticket not found")
 	}

@@ -46,6 +46,10 @@ type Profile struct {
 	// AccessTTL, or Config.PersistentIdleTTL for a login that asks to be
 	// persistent (LoginRequest.Persistent).
 	IdleSessions bool
+	// NoEnrollSession: when policy requires a user to set up 2FA first, a
+	// login answers SetupRequired without an enroll-only session (Zimbra
+	// answers a fault and the client enables 2FA with the password).
+	NoEnrollSession bool
 }
 
 // RegisterProfile sets the profile of dialect. Fronts call it once, when

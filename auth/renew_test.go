@@ -88,7 +88,7 @@ func TestLoginTrustsDevice(t *testing.T) {
 		Code: "000000", TrustDevice: true, DeviceName: "phone"})
 	checkCode(t, "wrong code", err, mfad.EInvalidCode)
 	a := e.actor(e.session(u))
-	if ds, _ := e.svc.TrustedDevices(e.ctx, a, u.ID); len(ds) != 0 {
+	if ds, _, _ := e.svc.TrustedDevices(e.ctx, a, u.ID, ""); len(ds) != 0 {
 		t.Fatalf("a wrong code trusted %d devices", len(ds))
 	}
 	res, err := e.svc.Login(e.ctx, remote, auth.LoginRequest{Login: u.Name, Password: u.Password,
@@ -102,15 +102,17 @@ func TestLoginTrustsDevice(t *testing.T) {
 	}
 }
 
-// TestNoEnrollSession: with NoEnrollSession, a user whom policy requires
-// to set up 2FA gets SetupRequired and no session at all.
+// TestNoEnrollSession: in a dialect whose profile says NoEnrollSession, a
+// user whom policy requires to set up 2FA gets SetupRequired and no
+// session at all.
 func TestNoEnrollSession(t *testing.T) {
 	e := newEnv(t)
 	if err := e.svc.SetPolicy(e.ctx, e.sys, auth.PolicyAll); err != nil {
 		t.Fatal(err)
 	}
 	u := e.newUser("unset", mfad.RoleUser)
-	res, err := e.svc.Login(e.ctx, remote, auth.LoginRequest{Login: u.Name, Password: u.Password, NoEnrollSession: true})
+	e.svc.RegisterProfile("noenroll", auth.Profile{NoEnrollSession: true})
+	res, err := e.svc.Login(e.ctx, auth.Client{Addr: remote.Addr, Dialect: "noenroll"}, auth.LoginRequest{Login: u.Name, Password: u.Password})
 	if err != nil || !res.SetupRequired || res.Tokens != nil {
 		t.Fatalf("NoEnrollSession: %+v, %v; want SetupRequired and no tokens", res, err)
 	}
@@ -134,7 +136,7 @@ func TestTrustedDevicesLeaveOutExpired(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.clock.Add(2 * 24 * time.Hour) // the first device has expired, the second not
-	ds, err := e.svc.TrustedDevices(e.ctx, e.actor(e.session(u)), u.ID)
+	ds, _, err := e.svc.TrustedDevices(e.ctx, e.actor(e.session(u)), u.ID, "")
 	if err != nil || len(ds) != 1 || !ds[0].ExpiresAt.After(e.clock.Now()) {
 		t.Fatalf("TrustedDevices: %+v, %v; want the one live device", ds, err)
 	}

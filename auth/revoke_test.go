@@ -76,7 +76,7 @@ func (e *env) pending(u *user) bool {
 // 2FA on) still skips the code.
 func (e *env) deviceTrusted(u *user, token string) bool {
 	e.t.Helper()
-	ds, err := e.svc.TrustedDevices(e.ctx, e.sys, u.ID)
+	ds, _, err := e.svc.TrustedDevices(e.ctx, e.sys, u.ID, "")
 	if err != nil {
 		e.t.Fatalf("TrustedDevices: %v", err)
 	}

@@ -46,10 +46,10 @@ func TestSeedUsers(t *testing.T) {
 	if err != nil || a.UserID() != out[0].UserID || a.Scope() != mfad.ScopeFull {
 		t.Fatalf("Authenticate s1: %+v, %v", a, err)
 	}
-	if err := e.svc.StepUp(e.ctx, a, key.CodeAt(step-1)); mfad.ErrorCode(err) != mfad.EInvalidCode {
+	if err := e.svc.StepUpActor(e.ctx, a, key.CodeAt(step-1)); mfad.ErrorCode(err) != mfad.EInvalidCode {
 		t.Errorf("step-up with the seeded last step's code: %v; want invalid_code", err)
 	}
-	if err := e.svc.StepUp(e.ctx, a, key.CodeAt(step)); err != nil {
+	if err := e.svc.StepUpActor(e.ctx, a, key.CodeAt(step)); err != nil {
 		t.Errorf("step-up with a fresh code: %v", err)
 	}
 	res, err := e.svc.Login(e.ctx, remote, auth.LoginRequest{Login: "s1", Password: "seeded password", Code: key.CodeAt(step + 1)})

@@ -89,7 +89,7 @@ func TestSensitiveActions(t *testing.T) {
 			e.clock.Add(11 * time.Minute)
 			a = e.actor(tok)
 			wantCode(t, tc.call(e, a, u, ""), mfad.EStepUp)
-			if err := e.svc.StepUp(e.ctx, a, e.code(u)); err != nil {
+			if err := e.svc.StepUpActor(e.ctx, a, e.code(u)); err != nil {
 				t.Fatalf("StepUp: %v", err)
 			}
 			if err := tc.call(e, e.actor(tok), u, ""); err != nil {

@@ -26,7 +26,7 @@ func (s *server) listDevices(w http.ResponseWriter, r *http.Request, a auth.Acto
 	if err != nil {
 		return err
 	}
-	ds, err := s.svc.TrustedDevices(r.Context(), a, id)
+	ds, _, err := s.svc.TrustedDevices(r.Context(), a, id, "")
 	if err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func (s *server) revokeDevice(w http.ResponseWriter, r *http.Request, a auth.Act
 	if !validDeviceID(device) {
 		return mfad.Errorf(mfad.EInvalidInput, "device id must be 1 to 64 characters of A-Z, a-z, 0-9, - and _")
 	}
-	if err := s.svc.RevokeTrustedDevice(r.Context(), a, id, device, false); err != nil {
+	if err := s.svc.RevokeTrustedDevice(r.Context(), a, auth.DeviceRevocation{UserID: id, DeviceID: device}); err != nil {
 		return err
 	}
 	noContent(w)

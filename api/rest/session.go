@@ -65,7 +65,7 @@ func (s *server) secondFactor(w http.ResponseWriter, r *http.Request, a auth.Act
 	if err := require("ticket", req.Ticket, "code", req.Code); err != nil {
 		return err
 	}
-	res, err := s.svc.CompleteLogin(r.Context(), a.Client(), auth.TicketRequest(req))
+	res, err := s.svc.CompleteLogin(r.Context(), a.Client(), auth.TicketRequest{Ticket: req.Ticket, Code: req.Code, TrustDevice: req.TrustDevice, DeviceName: req.DeviceName})
 	if err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func (s *server) verify(w http.ResponseWriter, r *http.Request, a auth.Actor) er
 	if err := require("code", req.Code); err != nil {
 		return err
 	}
-	if err := s.svc.StepUpToken(r.Context(), a.Client(), token, req.Code); err != nil {
+	if err := s.svc.StepUp(r.Context(), a.Client(), token, req.Code); err != nil {
 		return err
 	}
 	noContent(w)

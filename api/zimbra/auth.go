@@ -58,32 +58,10 @@ func (c *call) account() (string, error) {
 	return "", nil
 }
 
-// loginSteps are the core calls of the account or the admin AuthRequest.
-type loginSteps struct {
-	login    func(*call, auth.LoginRequest) (*auth.LoginResult, error)
-	complete func(*call, auth.TicketRequest) (*auth.LoginResult, error)
-}
-
-var accountSteps = loginSteps{
-	login: func(c *call, r auth.LoginRequest) (*auth.LoginResult, error) { return c.svc.Login(c.ctx, c.client, r) },
-	complete: func(c *call, r auth.TicketRequest) (*auth.LoginResult, error) {
-		return c.svc.CompleteLogin(c.ctx, c.client, r)
-	},
-}
-
-var adminSteps = loginSteps{
-	login: func(c *call, r auth.LoginRequest) (*auth.LoginResult, error) {
-		return c.svc.AdminLogin(c.ctx, c.client, r)
-	},
-	complete: func(c *call, r auth.TicketRequest) (*auth.LoginResult, error) {
-		return c.svc.CompleteAdminLogin(c.ctx, c.client, r)
-	},
-}
-
 // login runs an AuthRequest: with a password (and perhaps the code, or a
 // trusted device token, in the same request), or with the temporary auth
 // token of the first step and the code. One core call each.
-func (c *call) login(steps loginSteps, f loginFlags) (*auth.LoginResult, error) {
+func (c *call) login(f loginFlags) (*auth.LoginResult, error) {
 	acct, err := c.account()
 	if err != nil {
 		return nil, err
@@ -96,12 +74,12 @@ func (c *call) login(steps loginSteps, f loginFlags) (*auth.LoginResult, error) 
 		if acct == "" {
 			return nil, invalidRequest("missing required element: account")
 		}
-		req := auth.LoginRequest{Login: acct, Password: password, Code: code, NoEnrollSession: true}
+		req := auth.LoginRequest{Login: acct, Password: password, Code: code, AdminOnly: c.op.ns == nsAdmin}
 		if c.op.ns == nsAccount {
 			req.TrustedToken = c.trustedToken()
 			req.TrustDevice, req.DeviceName = f.trustDevice && code != "", c.r.UserAgent()
 		}
-		return steps.login(c, req)
+		return c.svc.Login(c.ctx, c.client, req)
 	case ticket != "":
 		if f.verify && acct == "" {
 			return nil, invalidRequest("missing required element: account")
@@ -109,7 +87,7 @@ func (c *call) login(steps loginSteps, f loginFlags) (*auth.LoginResult, error) 
 		if code == "" {
 			return nil, mfad.Errorf(mfad.EInvalidLogin, "no two-factor code provided")
 		}
-		return steps.complete(c, auth.TicketRequest{Ticket: ticket, Code: code,
+		return c.svc.CompleteLogin(c.ctx, c.client, auth.TicketRequest{Ticket: ticket, Code: code, AdminOnly: c.op.ns == nsAdmin,
 			TrustDevice: f.trustDevice && c.op.ns == nsAccount, DeviceName: c.r.UserAgent()})
 	case c.req.child("preauth") != nil && c.op.ns == nsAccount:
 		p, err := c.preauth()
@@ -119,7 +97,7 @@ func (c *call) login(steps loginSteps, f loginFlags) (*auth.LoginResult, error) 
 		if acct == "" {
 			return nil, invalidRequest("missing required element: account")
 		}
-		return steps.login(c, auth.LoginRequest{Login: acct, Preauth: p, Code: code, NoEnrollSession: true,
+		return c.svc.Login(c.ctx, c.client, auth.LoginRequest{Login: acct, Preauth: p, Code: code,
 			TrustedToken: c.trustedToken(), TrustDevice: f.trustDevice && code != "", DeviceName: c.r.UserAgent()})
 	}
 	return nil, invalidRequest("must specify password")
@@ -163,7 +141,7 @@ func (c *call) authRequest() (*node, error) {
 	if c.renews() {
 		return c.renew(f)
 	}
-	res, err := c.login(accountSteps, f)
+	res, err := c.login(f)
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +244,7 @@ func (c *call) adminAuthRequest() (*node, error) {
 		return nil, err
 	}
 	f.trustDevice = false
-	res, err := c.login(adminSteps, f)
+	res, err := c.login(f)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package zimbra
 
 import (
+	"github.com/mfad/mfad/auth"
 	"strings"
 )
 
@@ -8,7 +9,7 @@ import (
 // are trusted and whether this one is ("this device" is the one whose
 // trusted token the client holds). One core call.
 func (c *call) getTrustedDevices() (*node, error) {
-	devices, this, err := c.svc.TrustedDevicesOf(c.ctx, c.actor, c.actor.UserID(), c.trustedToken())
+	devices, this, err := c.svc.TrustedDevices(c.ctx, c.actor, c.actor.UserID(), c.trustedToken())
 	if err != nil {
 		return nil, err
 	}
@@ -24,7 +25,7 @@ func (c *call) getTrustedDevices() (*node, error) {
 // revokeTrustedDevice is RevokeTrustedDeviceRequest: this device is
 // trusted no more (nothing to do when it is not).
 func (c *call) revokeTrustedDevice() (*node, error) {
-	if err := c.svc.RevokeTrustedDeviceOf(c.ctx, c.actor, c.actor.UserID(), c.trustedToken(), false); err != nil {
+	if err := c.svc.RevokeTrustedDevice(c.ctx, c.actor, auth.DeviceRevocation{UserID: c.actor.UserID(), Token: c.trustedToken()}); err != nil {
 		return nil, err
 	}
 	c.setCookie(cookieTrust, "", -1)
@@ -34,7 +35,7 @@ func (c *call) revokeTrustedDevice() (*node, error) {
 // revokeOtherTrustedDevices is RevokeOtherTrustedDevicesRequest: every
 // trusted device but this one is trusted no more.
 func (c *call) revokeOtherTrustedDevices() (*node, error) {
-	if err := c.svc.RevokeTrustedDeviceOf(c.ctx, c.actor, c.actor.UserID(), c.trustedToken(), true); err != nil {
+	if err := c.svc.RevokeTrustedDevice(c.ctx, c.actor, auth.DeviceRevocation{UserID: c.actor.UserID(), Token: c.trustedToken(), Others: true}); err != nil {
 		return nil, err
 	}
 	return c.answer(), nil

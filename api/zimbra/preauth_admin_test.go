@@ -53,7 +53,7 @@ func TestPreauthMakesNoAdmin(t *testing.T) {
 		if root.Key.Secret == nil {
 			return
 		}
-		if err := e.svc.StepUpToken(e.ctx, auth.Client{Addr: "192.0.2.1", Dialect: "rest"}, token, e.code(root)); err != nil {
+		if err := e.svc.StepUp(e.ctx, auth.Client{Addr: "192.0.2.1", Dialect: "rest"}, token, e.code(root)); err != nil {
 			t.Errorf("%s: step-up: %v", what, err)
 		} else {
 			if again, _ := e.svc.Authenticate(e.ctx, auth.Client{Addr: "192.0.2.1", Dialect: "rest"}, token); again.IsAdmin() {

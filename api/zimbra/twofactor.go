@@ -25,6 +25,7 @@ var Profile = auth.Profile{
 	Scratch:          &mfad.ScratchForm{Count: 10, Length: 8, Alphabet: mfad.Base32Alphabet},
 	KeepEnrolled:     true,
 	SessionOnConfirm: true,
+	NoEnrollSession:  true,
 }
 
 // enable is EnableTwoFactorAuthRequest. Without <twoFactorCode> it is the

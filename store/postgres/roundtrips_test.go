@@ -49,7 +49,7 @@ func TestVerifyRoundTrips(t *testing.T) {
 		wantErr               mfad.Code
 		maxTrips, wantSelects uint64
 	}{
-		{"step-up", func() error { return svc.StepUpToken(ctx, c, seeded[0].AccessToken, code()) }, "", 3, 1},
+		{"step-up", func() error { return svc.StepUp(ctx, c, seeded[0].AccessToken, code()) }, "", 3, 1},
 		{"second factor", func() error {
 			res, err := svc.Login(ctx, c, auth.LoginRequest{Login: "alice", Password: "correct horse battery"})
 			if err != nil || res.Ticket == "" {
@@ -63,7 +63,7 @@ func TestVerifyRoundTrips(t *testing.T) {
 			lastDiff = diff(before, db.StoreCounts())
 			return err
 		}, "", 4, 1},
-		{"step-up, wrong code (last: a later success would reset the count, one statement more)", func() error { return svc.StepUpToken(ctx, c, seeded[0].AccessToken, "000000") }, mfad.EInvalidCode, 3, 1},
+		{"step-up, wrong code (last: a later success would reset the count, one statement more)", func() error { return svc.StepUp(ctx, c, seeded[0].AccessToken, "000000") }, mfad.EInvalidCode, 3, 1},
 	}
 	for _, tc := range cases {
 		before := db.StoreCounts()
