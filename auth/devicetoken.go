@@ -28,4 +28,3 @@ func (s *Service) deviceOfToken(tx mfad.Tx, userID int64, token string) (string,
 	}
 	return d.DeviceID, nil
 }
-
