@@ -216,5 +216,3 @@ func (s *Service) RetireKey(ctx context.Context, id string) error {
 	})
 }
 
-// Ring returns the key ring in use.
-func (s *Service) Ring() *seal.Ring { return s.ring }

@@ -94,7 +94,7 @@ func TestAdminOnly(t *testing.T) {
 		name string
 		call func(a auth.Actor) error
 	}{
-		{"ListUsers", func(a auth.Actor) error { _, _, err := e.svc.ListUsers(ctx, a, mfad.UserFilter{}); return err }},
+		{"ListUsers", func(a auth.Actor) error { _, _, err := e.svc.ListUsers(ctx, a, auth.UserQuery{}); return err }},
 		{"CreateUser", func(a auth.Actor) error {
 			_, err := e.svc.CreateUser(ctx, a, auth.NewUser{Name: "sock", Password: "sock puppet pw", Role: mfad.RoleAdmin})
 			return err
@@ -227,7 +227,7 @@ func TestEnrollOnly(t *testing.T) {
 		{"ChangePassword", func(a auth.Actor) error {
 			return e.svc.ChangePassword(ctx, a, auth.PasswordChange{UserID: u.ID, Current: u.Password, New: "another password"})
 		}},
-		{"ListUsers", func(a auth.Actor) error { _, _, err := e.svc.ListUsers(ctx, a, mfad.UserFilter{}); return err }},
+		{"ListUsers", func(a auth.Actor) error { _, _, err := e.svc.ListUsers(ctx, a, auth.UserQuery{}); return err }},
 	}
 	for _, c := range others {
 		checkCode(t, c.name+" on an enroll-only session", c.call(a), mfad.ESetupRequired)

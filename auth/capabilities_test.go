@@ -36,7 +36,7 @@ func TestCapabilities(t *testing.T) {
 		if err != nil || got != tt.want {
 			t.Errorf("%s: %+v, %v; want %+v", tt.name, got, err, tt.want)
 		}
-		_, _, lerr := e.svc.ListUsers(e.ctx, tt.actor, mfad.UserFilter{Limit: 1})
+		_, _, lerr := e.svc.ListUsers(e.ctx, tt.actor, auth.UserQuery{Limit: 1})
 		if (lerr == nil) != got.Administer {
 			t.Errorf("%s: Administer %v, but ListUsers says %v", tt.name, got.Administer, lerr)
 		}

@@ -100,31 +100,6 @@ func (s *Service) status(tx mfad.Tx, c Client, userID int64) (*Status, error) {
 	return st, nil
 }
 
-// stepUpSession verifies a second factor for the actor's own session (a TOTP or a
-// scratch code) and records it as recent proof for sensitive actions.
-func (s *Service) stepUpSession(ctx context.Context, a Actor, code string) error {
-	if err := s.full(a); err != nil {
-		return err
-	}
-	return s.update(ctx, func(tx mfad.Tx) error {
-		u, err := tx.UserByID(a.userID)
-		if err != nil {
-			return notFound(err, "user")
-		}
-		f, err := loadFactor(tx, u.ID)
-		if err != nil {
-			return err
-		}
-		if _, err := s.verifyFactor(tx, a, u, f, code, "2fa.verify"); err != nil {
-			return err
-		}
-		if a.sessionID == 0 {
-			return nil
-		}
-		return tx.SetSecondFactorAt(a.sessionID, s.Now())
-	})
-}
-
 // StepUp proves a second factor for the session holding accessToken, authenticated
 // in the same transaction as the verification: one joined read of the
 // session, its user and their factor, then the step, the audit event and

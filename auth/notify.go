@@ -74,19 +74,28 @@ func optedOut(tx mfad.Tx, userID int64) (bool, error) {
 	return v == "1", err
 }
 
-// SetLowRiskEmail turns the user's low-risk notification mails (a scratch
-// code used, a new trusted device) on or off: the user herself or an
-// admin. The others cannot be turned off.
-func (s *Service) SetLowRiskEmail(ctx context.Context, a Actor, userID int64, on bool) error {
+// LowRiskEmail reports whether the user gets low-risk notification mails
+// (a scratch code used, a new trusted device), first turning them on or
+// off when set is not nil: the user herself or an admin. The others cannot
+// be turned off. One call reads, or writes and answers.
+func (s *Service) LowRiskEmail(ctx context.Context, a Actor, userID int64, set *bool) (bool, error) {
 	if err := s.self(a, userID, false); err != nil {
-		return err
+		return false, err
 	}
-	return s.update(ctx, func(tx mfad.Tx) error {
+	if set == nil {
+		var out bool
+		err := s.view(ctx, func(tx mfad.Tx) (err error) {
+			out, err = optedOut(tx, userID)
+			return err
+		})
+		return !out, err
+	}
+	err := s.update(ctx, func(tx mfad.Tx) error {
 		if _, err := tx.UserByID(userID); err != nil {
 			return notFound(err, "user")
 		}
 		v, detail := "0", "low-risk email on"
-		if !on {
+		if !*set {
 			v, detail = "1", "low-risk email off"
 		}
 		if err := tx.PutSetting(optOutKey(userID), v); err != nil {
@@ -94,17 +103,5 @@ func (s *Service) SetLowRiskEmail(ctx context.Context, a Actor, userID int64, on
 		}
 		return s.audit(tx, a, userID, "notify.settings", "ok", detail)
 	})
-}
-
-// LowRiskEmail reports whether the user gets low-risk notification mails.
-func (s *Service) LowRiskEmail(ctx context.Context, a Actor, userID int64) (bool, error) {
-	if err := s.self(a, userID, false); err != nil {
-		return false, err
-	}
-	var out bool
-	err := s.view(ctx, func(tx mfad.Tx) (err error) {
-		out, err = optedOut(tx, userID)
-		return err
-	})
-	return !out, err
+	return *set, err
 }

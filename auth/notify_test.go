@@ -186,11 +186,12 @@ func TestNotifyLowRiskOptOut(t *testing.T) {
 	e.svc.Notify = func(string) []string { return []string{mfad.TargetEmail, "webhook:ops"} }
 	u, tok := e.enrolledUser("dave")
 	_, otherTok := e.enrolledUser("erin")
-	wantCode(t, e.svc.SetLowRiskEmail(e.ctx, e.actor(otherTok), u.ID, false), mfad.EForbidden)
-	if err := e.svc.SetLowRiskEmail(e.ctx, e.actor(tok), u.ID, false); err != nil {
+	_, err := e.svc.LowRiskEmail(e.ctx, e.actor(otherTok), u.ID, new(false))
+	wantCode(t, err, mfad.EForbidden)
+	if _, err := e.svc.LowRiskEmail(e.ctx, e.actor(tok), u.ID, new(false)); err != nil {
 		t.Fatal(err)
 	}
-	if on, err := e.svc.LowRiskEmail(e.ctx, e.actor(tok), u.ID); err != nil || on {
+	if on, err := e.svc.LowRiskEmail(e.ctx, e.actor(tok), u.ID, nil); err != nil || on {
 		t.Fatalf("LowRiskEmail after opting out: %v %v", on, err)
 	}
 	last := lastID(e)
@@ -210,7 +211,7 @@ func TestNotifyLowRiskOptOut(t *testing.T) {
 	if strings.Join(got, "|") != "code.replayed email login.2fa|code.replayed webhook:ops login.2fa" {
 		t.Errorf("replay, opted out of low-risk mail: %q", got)
 	}
-	if err := e.svc.SetLowRiskEmail(e.ctx, e.sys, u.ID, true); err != nil {
+	if _, err := e.svc.LowRiskEmail(e.ctx, e.sys, u.ID, new(true)); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -39,10 +39,21 @@ type Seeded struct {
 // maxSeed bounds one SeedUsers batch, so one transaction stays short.
 const maxSeed = 50_000
 
+// Seeder fills a database for load tests (`mfad load --seed-direct`):
+// users in batches, sessions and login tickets minted without a login. It
+// is apart from Service, whose calls are what fronts may do: only the mfad
+// command on the server (the system actor, which holds the database and
+// its key anyway) may seed.
+type Seeder struct{ s *Service }
+
+// NewSeeder returns the seeder of svc's database.
+func NewSeeder(svc *Service) *Seeder { return &Seeder{s: svc} }
+
 // HashPassword returns the stored form of password under the configured
 // argon2id parameters, for Seed. Only the mfad command on the server (the
 // system actor) may call it.
-func (s *Service) HashPassword(ctx context.Context, a Actor, password string) (string, error) {
+func (sd *Seeder) HashPassword(ctx context.Context, a Actor, password string) (string, error) {
+	s := sd.s
 	if !a.system {
 		return "", mfad.Errorf(mfad.EForbidden, "only the mfad command on the server may seed users")
 	}
@@ -57,7 +68,8 @@ func (s *Service) HashPassword(ctx context.Context, a Actor, password string) (s
 // the mfad command on the server (the system actor, which holds the
 // database and its key anyway) may call it. The batch is audited as one
 // event.
-func (s *Service) SeedUsers(ctx context.Context, a Actor, seed Seed) ([]Seeded, error) {
+func (sd *Seeder) SeedUsers(ctx context.Context, a Actor, seed Seed) ([]Seeded, error) {
+	s := sd.s
 	if !a.system {
 		return nil, mfad.Errorf(mfad.EForbidden, "only the mfad command on the server may seed users")
 	}
@@ -127,7 +139,8 @@ func (s *Service) SeedUsers(ctx context.Context, a Actor, seed Seed) ([]Seeded, 
 // login (mfad load's second-factor scenario) without an argon2id hash per
 // request. Only the system actor may call it; the batch is one transaction,
 // audited as one event.
-func (s *Service) SeedTickets(ctx context.Context, a Actor, logins []string, ttl time.Duration) ([]string, error) {
+func (sd *Seeder) SeedTickets(ctx context.Context, a Actor, logins []string, ttl time.Duration) ([]string, error) {
+	s := sd.s
 	if !a.system {
 		return nil, mfad.Errorf(mfad.EForbidden, "only the mfad command on the server may seed login tickets")
 	}

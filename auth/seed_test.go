@@ -16,10 +16,10 @@ func TestSeedUsers(t *testing.T) {
 	e := newEnv(t)
 	admin := e.newUser("root", mfad.RoleAdmin)
 	adminActor := e.actor(e.session(admin))
-	if _, err := e.svc.HashPassword(e.ctx, adminActor, "a password"); mfad.ErrorCode(err) != mfad.EForbidden {
+	if _, err := auth.NewSeeder(e.svc).HashPassword(e.ctx, adminActor, "a password"); mfad.ErrorCode(err) != mfad.EForbidden {
 		t.Errorf("HashPassword by an admin through a session: %v; want forbidden", err)
 	}
-	hash, err := e.svc.HashPassword(e.ctx, e.sys, "seeded password")
+	hash, err := auth.NewSeeder(e.svc).HashPassword(e.ctx, e.sys, "seeded password")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,10 +30,10 @@ func TestSeedUsers(t *testing.T) {
 		{Name: "s1", Secret: secret, LastStep: step - 1},
 		{Name: "s2", Email: "s2@example.test"},
 	}}
-	if _, err := e.svc.SeedUsers(e.ctx, adminActor, seed); mfad.ErrorCode(err) != mfad.EForbidden {
+	if _, err := auth.NewSeeder(e.svc).SeedUsers(e.ctx, adminActor, seed); mfad.ErrorCode(err) != mfad.EForbidden {
 		t.Errorf("SeedUsers by an admin through a session: %v; want forbidden", err)
 	}
-	out, err := e.svc.SeedUsers(e.ctx, e.sys, seed)
+	out, err := auth.NewSeeder(e.svc).SeedUsers(e.ctx, e.sys, seed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,18 +68,18 @@ func TestSeedUsers(t *testing.T) {
 	}
 
 	// Names stay unique, and a bad batch leaves nothing behind.
-	_, err = e.svc.SeedUsers(e.ctx, e.sys, auth.Seed{PasswordHash: hash, Users: []auth.SeedUser{{Name: "s3"}, {Name: "S1"}}})
+	_, err = auth.NewSeeder(e.svc).SeedUsers(e.ctx, e.sys, auth.Seed{PasswordHash: hash, Users: []auth.SeedUser{{Name: "s3"}, {Name: "S1"}}})
 	checkCode(t, "a taken name", err, mfad.EConflict)
 	if _, err := e.svc.GetUser(e.ctx, e.sys, auth.ByLogin("s3")); mfad.ErrorCode(err) != mfad.ENotFound {
 		t.Errorf("s3 of a failed batch: %v; want not found", err)
 	}
-	_, err = e.svc.SeedUsers(e.ctx, e.sys, auth.Seed{PasswordHash: "not a hash", Users: []auth.SeedUser{{Name: "s4"}}})
+	_, err = auth.NewSeeder(e.svc).SeedUsers(e.ctx, e.sys, auth.Seed{PasswordHash: "not a hash", Users: []auth.SeedUser{{Name: "s4"}}})
 	checkCode(t, "a bad hash", err, mfad.EInvalidInput)
-	_, err = e.svc.SeedUsers(e.ctx, e.sys, auth.Seed{PasswordHash: hash, Users: []auth.SeedUser{{Name: "s5", Secret: []byte("short")}}})
+	_, err = auth.NewSeeder(e.svc).SeedUsers(e.ctx, e.sys, auth.Seed{PasswordHash: hash, Users: []auth.SeedUser{{Name: "s5", Secret: []byte("short")}}})
 	checkCode(t, "a short secret", err, mfad.EInvalidInput)
 
 	// The session lives as long as asked.
-	out, err = e.svc.SeedUsers(e.ctx, e.sys, auth.Seed{PasswordHash: hash, SessionTTL: 48 * time.Hour, Users: []auth.SeedUser{{Name: "s6"}}})
+	out, err = auth.NewSeeder(e.svc).SeedUsers(e.ctx, e.sys, auth.Seed{PasswordHash: hash, SessionTTL: 48 * time.Hour, Users: []auth.SeedUser{{Name: "s6"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,23 +93,23 @@ func TestSeedUsers(t *testing.T) {
 // once; only the system actor may seed; an unknown name seeds nothing.
 func TestSeedTickets(t *testing.T) {
 	e := newEnv(t)
-	hash, err := e.svc.HashPassword(e.ctx, e.sys, "seeded password")
+	hash, err := auth.NewSeeder(e.svc).HashPassword(e.ctx, e.sys, "seeded password")
 	if err != nil {
 		t.Fatal(err)
 	}
 	secret := []byte("0123456789abcdefghij")
 	key := otp.Key{Secret: secret, Algorithm: otp.SHA1, Digits: 6, Period: 30}
 	step := key.Step(e.clock.Now())
-	if _, err := e.svc.SeedUsers(e.ctx, e.sys, auth.Seed{PasswordHash: hash, Users: []auth.SeedUser{{Name: "s1", Secret: secret, LastStep: step - 1}}}); err != nil {
+	if _, err := auth.NewSeeder(e.svc).SeedUsers(e.ctx, e.sys, auth.Seed{PasswordHash: hash, Users: []auth.SeedUser{{Name: "s1", Secret: secret, LastStep: step - 1}}}); err != nil {
 		t.Fatal(err)
 	}
 	admin := e.actor(e.session(e.newUser("root", mfad.RoleAdmin)))
-	if _, err := e.svc.SeedTickets(e.ctx, admin, []string{"s1"}, 0); mfad.ErrorCode(err) != mfad.EForbidden {
+	if _, err := auth.NewSeeder(e.svc).SeedTickets(e.ctx, admin, []string{"s1"}, 0); mfad.ErrorCode(err) != mfad.EForbidden {
 		t.Errorf("SeedTickets by an admin through a session: %v; want forbidden", err)
 	}
-	_, err = e.svc.SeedTickets(e.ctx, e.sys, []string{"s1", "nobody"}, 0)
+	_, err = auth.NewSeeder(e.svc).SeedTickets(e.ctx, e.sys, []string{"s1", "nobody"}, 0)
 	checkCode(t, "an unknown name", err, mfad.ENotFound)
-	tickets, err := e.svc.SeedTickets(e.ctx, e.sys, []string{"s1"}, time.Minute)
+	tickets, err := auth.NewSeeder(e.svc).SeedTickets(e.ctx, e.sys, []string{"s1"}, time.Minute)
 	if err != nil || len(tickets) != 1 {
 		t.Fatalf("SeedTickets = %v, %v", tickets, err)
 	}

@@ -123,11 +123,52 @@ func (s *Service) Bootstrap(ctx context.Context, name, email, password string) (
 	return err == nil, err
 }
 
-// ListUsers lists all users (admins only).
-func (s *Service) ListUsers(ctx context.Context, a Actor, f mfad.UserFilter) ([]UserInfo, int, error) {
-	if err := s.admin(a); err != nil {
+// UserQuery selects the users ListUsers lists. Offset and Limit page the
+// result (Limit 0: no limit). Visible asks for the users the actor may see
+// (Veeam's GET /users): everyone for an admin, only themselves for anyone
+// else; without it the listing is of everyone, for administrators only.
+// Name, when set (with Visible), keeps only the user of that name, compared
+// as names are compared everywhere (mfad.Fold): no substring, no wildcard,
+// and never another user as a fallback.
+type UserQuery struct {
+	Name          string
+	Offset, Limit int
+	Visible       bool
+}
+
+// ListUsers lists users, newest last; the total counts what the query
+// matched before paging.
+func (s *Service) ListUsers(ctx context.Context, a Actor, q UserQuery) ([]UserInfo, int, error) {
+	if err := s.authenticated(a); err != nil {
 		return nil, 0, err
 	}
+	if q.Offset < 0 || q.Limit < 0 {
+		return nil, 0, mfad.Errorf(mfad.EInvalidInput, "offset and limit must not be negative")
+	}
+	if !q.Visible || (a.IsAdmin() && q.Name == "") {
+		if err := s.admin(a); err != nil {
+			return nil, 0, err
+		}
+		return s.allUsers(ctx, mfad.UserFilter{Offset: q.Offset, Limit: q.Limit})
+	}
+	var match []UserInfo
+	err := s.view(ctx, func(tx mfad.Tx) error {
+		u, err := s.visibleUser(tx, a, q.Name)
+		if err != nil || u == nil {
+			return err
+		}
+		ui, err := s.userInfo(tx, u)
+		match = []UserInfo{ui}
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return page(match, q.Offset, q.Limit), len(match), nil
+}
+
+// allUsers is a page of every user.
+func (s *Service) allUsers(ctx context.Context, f mfad.UserFilter) ([]UserInfo, int, error) {
 	var out []UserInfo
 	var total int
 	err := s.view(ctx, func(tx mfad.Tx) error {
@@ -146,44 +187,6 @@ func (s *Service) ListUsers(ctx context.Context, a Actor, f mfad.UserFilter) ([]
 		return nil
 	})
 	return out, total, err
-}
-
-// UserQuery selects the users VisibleUsers lists. Name, when set, keeps
-// only the user of that name, compared as names are compared everywhere
-// (mfad.Fold): no substring, no wildcard, and never another user as a
-// fallback. Offset and Limit page the result (Limit 0: no limit).
-type UserQuery struct {
-	Name          string
-	Offset, Limit int
-}
-
-// VisibleUsers lists the users the actor may see (Veeam's GET /users):
-// everyone for an admin, only themselves for anyone else; the total counts
-// what the query matched before paging.
-func (s *Service) VisibleUsers(ctx context.Context, a Actor, q UserQuery) ([]UserInfo, int, error) {
-	if err := s.authenticated(a); err != nil {
-		return nil, 0, err
-	}
-	if q.Offset < 0 || q.Limit < 0 {
-		return nil, 0, mfad.Errorf(mfad.EInvalidInput, "offset and limit must not be negative")
-	}
-	if a.IsAdmin() && q.Name == "" {
-		return s.ListUsers(ctx, a, mfad.UserFilter{Offset: q.Offset, Limit: q.Limit})
-	}
-	var match []UserInfo
-	err := s.view(ctx, func(tx mfad.Tx) error {
-		u, err := s.visibleUser(tx, a, q.Name)
-		if err != nil || u == nil {
-			return err
-		}
-		ui, err := s.userInfo(tx, u)
-		match = []UserInfo{ui}
-		return err
-	})
-	if err != nil {
-		return nil, 0, err
-	}
-	return page(match, q.Offset, q.Limit), len(match), nil
 }
 
 // visibleUser returns the one user a query can match when it names a user

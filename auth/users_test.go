@@ -43,7 +43,8 @@ func TestVisibleUsers(t *testing.T) {
 		{"user, another's name", asBob, auth.UserQuery{Name: "alice"}, nil, 0},
 		{"user, the admin's name", asBob, auth.UserQuery{Name: "admin"}, nil, 0},
 	} {
-		users, total, err := e.svc.VisibleUsers(e.ctx, tc.a, tc.q)
+		tc.q.Visible = true
+		users, total, err := e.svc.ListUsers(e.ctx, tc.a, tc.q)
 		if err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 			continue
@@ -56,10 +57,13 @@ func TestVisibleUsers(t *testing.T) {
 			t.Errorf("%s: got %v (total %d), want %v (total %d)", tc.name, got, total, tc.want, tc.wantTotal)
 		}
 	}
-	_, _, err := e.svc.VisibleUsers(e.ctx, auth.Anonymous(remote), auth.UserQuery{})
+	_, _, err := e.svc.ListUsers(e.ctx, auth.Anonymous(remote), auth.UserQuery{})
 	checkCode(t, "anonymously", err, mfad.EUnauthenticated)
-	_, _, err = e.svc.VisibleUsers(e.ctx, admin, auth.UserQuery{Limit: -1})
+	_, _, err = e.svc.ListUsers(e.ctx, admin, auth.UserQuery{Limit: -1})
 	checkCode(t, "a negative limit", err, mfad.EInvalidInput)
+	// Without Visible the listing is of everyone, for admins only.
+	_, _, err = e.svc.ListUsers(e.ctx, asBob, auth.UserQuery{})
+	checkCode(t, "everyone, as a user", err, mfad.EForbidden)
 }
 
 // TestTokensUser: every answer with tokens says whose session it is as the

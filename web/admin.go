@@ -24,7 +24,7 @@ func (h *handler) adminView(r *http.Request, s *session) (*view, error) {
 	offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
 	offset = max(offset, 0)
 	ctx := r.Context()
-	users, total, err := h.svc.ListUsers(ctx, s.actor, mfad.UserFilter{Offset: offset, Limit: usersPerPage})
+	users, total, err := h.svc.ListUsers(ctx, s.actor, auth.UserQuery{Offset: offset, Limit: usersPerPage})
 	if err != nil {
 		return v, err
 	}

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/auth"
 	"github.com/mfad/mfad/web"
 )
@@ -252,7 +251,7 @@ func TestCSRF(t *testing.T) {
 	a.login("admin", adminPassword)
 	a.get("/ui/admin").want(t, 200, "Administration")
 	users := func() int {
-		_, n, err := e.svc.ListUsers(context.Background(), auth.System("test"), mfad.UserFilter{Limit: 1})
+		_, n, err := e.svc.ListUsers(context.Background(), auth.System("test"), auth.UserQuery{Limit: 1})
 		if err != nil {
 			t.Fatal(err)
 		}

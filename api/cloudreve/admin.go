@@ -119,7 +119,7 @@ func (s *server) adminListUsers(w http.ResponseWriter, r *http.Request, a auth.A
 	if req.Page < 1 || req.PageSize < 1 || req.PageSize > maxPageSize {
 		return mfad.Errorf(mfad.EInvalidInput, "page must be at least 1 and page_size 1 to %d", maxPageSize)
 	}
-	users, total, err := s.svc.ListUsers(r.Context(), a, mfad.UserFilter{Offset: (req.Page - 1) * req.PageSize, Limit: req.PageSize})
+	users, total, err := s.svc.ListUsers(r.Context(), a, auth.UserQuery{Offset: (req.Page - 1) * req.PageSize, Limit: req.PageSize})
 	if err != nil {
 		return err
 	}

@@ -188,7 +188,7 @@ func (s *server) getNotifySettings(w http.ResponseWriter, r *http.Request, a aut
 	if err != nil {
 		return err
 	}
-	on, err := s.svc.LowRiskEmail(r.Context(), a, id)
+	on, err := s.svc.LowRiskEmail(r.Context(), a, id, nil)
 	if err != nil {
 		return err
 	}
@@ -207,7 +207,7 @@ func (s *server) setNotifySettings(w http.ResponseWriter, r *http.Request, a aut
 	if req.LowRiskEmail == nil {
 		return mfad.Errorf(mfad.EInvalidInput, "low_risk_email is required")
 	}
-	if err := s.svc.SetLowRiskEmail(r.Context(), a, id, *req.LowRiskEmail); err != nil {
+	if _, err := s.svc.LowRiskEmail(r.Context(), a, id, req.LowRiskEmail); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, req)

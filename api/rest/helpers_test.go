@@ -248,7 +248,7 @@ func (e *env) snapshot() string {
 	e.t.Helper()
 	ctx := context.Background()
 	sys := auth.System("test")
-	users, _, err := e.svc.ListUsers(ctx, sys, mfad.UserFilter{})
+	users, _, err := e.svc.ListUsers(ctx, sys, auth.UserQuery{})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func (s *server) listUsers(w http.ResponseWriter, r *http.Request, a auth.Actor)
 	if err != nil {
 		return err
 	}
-	users, total, err := s.svc.ListUsers(r.Context(), a, mfad.UserFilter{Offset: int(offset), Limit: int(limit)})
+	users, total, err := s.svc.ListUsers(r.Context(), a, auth.UserQuery{Offset: int(offset), Limit: int(limit)})
 	if err != nil {
 		return err
 	}

@@ -68,7 +68,7 @@ func (c *call) users() ([]auth.UserInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	us, _, err := c.svc.ListUsers(c.ctx, a, mfad.UserFilter{})
+	us, _, err := c.svc.ListUsers(c.ctx, a, auth.UserQuery{})
 	return us, err
 }
 

@@ -90,7 +90,7 @@ func (s *server) listUsers(v *version, w http.ResponseWriter, r *http.Request, a
 	if err != nil {
 		return err
 	}
-	users, total, err := s.svc.VisibleUsers(r.Context(), a, q)
+	users, total, err := s.svc.ListUsers(r.Context(), a, q)
 	if err != nil {
 		return err
 	}
@@ -138,7 +138,7 @@ func parseUsersQuery(raw string, defLimit int) (auth.UserQuery, error) {
 		}
 		p[lower] = vs[0]
 	}
-	q := auth.UserQuery{Limit: defLimit}
+	q := auth.UserQuery{Limit: defLimit, Visible: true}
 	if s, ok := p[qOffset]; ok {
 		if q.Offset, err = queryInt(s, 0); err != nil {
 			return auth.UserQuery{}, mfad.Errorf(mfad.EInvalidInput, "Offset must be an integer of at least 0")

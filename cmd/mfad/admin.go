@@ -100,7 +100,7 @@ func (e *cmdEnv) userList(ctx context.Context, a *app, act auth.Actor) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tEMAIL\tROLE\t2FA\tLOCKED")
 	for off := 0; ; off += 1000 {
-		users, total, err := a.svc.ListUsers(ctx, act, mfad.UserFilter{Offset: off, Limit: 1000})
+		users, total, err := a.svc.ListUsers(ctx, act, auth.UserQuery{Offset: off, Limit: 1000})
 		if err != nil {
 			return err
 		}

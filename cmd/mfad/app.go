@@ -29,7 +29,8 @@ type app struct {
 	svc   *auth.Service
 	log   *slog.Logger
 	clock *clock
-	keys  string // where the key ring came from, for messages
+	keys  string     // where the key ring came from, for messages
+	ring  *seal.Ring // the key ring the core seals with
 }
 
 // clock is time.Now plus an offset and a skew that only the test build can
@@ -193,7 +194,7 @@ func (e *cmdEnv) assemble(ctx context.Context, c config, create bool) (*app, err
 		store.Close()
 		return nil, err
 	}
-	a := &app{cfg: c, store: store, log: log, clock: clk, keys: from}
+	a := &app{cfg: c, store: store, log: log, clock: clk, keys: from, ring: ring}
 	a.svc = auth.New(store, ring, acfg, auth.WithClock(a.clock.Now), auth.WithLogger(log))
 	return a, nil
 }

@@ -79,7 +79,7 @@ func (e *cmdEnv) rotate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "re-sealed %d values with key %s; keys in the ring: %s\n", n, a.svc.Ring().Primary(), strings.Join(a.svc.Ring().IDs(), " "))
+	fmt.Fprintf(e.stdout, "re-sealed %d values with key %s; keys in the ring: %s\n", n, a.ring.Primary(), strings.Join(a.ring.IDs(), " "))
 	return nil
 }
 
@@ -131,9 +131,9 @@ func (e *cmdEnv) retire(ctx context.Context, args []string) error {
 	defer a.Close()
 	ids := rest
 	if unused {
-		ids = slices.DeleteFunc(a.svc.Ring().IDs(), func(id string) bool { return id == a.svc.Ring().Primary() })
+		ids = slices.DeleteFunc(a.ring.IDs(), func(id string) bool { return id == a.ring.Primary() })
 	}
-	r := a.svc.Ring()
+	r := a.ring
 	retired := 0
 	for _, id := range ids {
 		if err := a.svc.RetireKey(ctx, id); err != nil {

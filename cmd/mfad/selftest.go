@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/auth"
 	"github.com/mfad/mfad/otp"
 )
@@ -74,7 +73,7 @@ func (a *app) selftest(ctx context.Context) ([]check, bool) {
 func (a *app) checkEmails(ctx context.Context) error {
 	var bad []string
 	for off := 0; ; off += 500 {
-		users, total, err := a.svc.ListUsers(ctx, auth.System("selftest"), mfad.UserFilter{Offset: off, Limit: 500})
+		users, total, err := a.svc.ListUsers(ctx, auth.System("selftest"), auth.UserQuery{Offset: off, Limit: 500})
 		if err != nil {
 			return err
 		}

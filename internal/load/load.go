@@ -583,7 +583,7 @@ func (l *loader) seedDirect(ctx context.Context, n2, nPlain int) error {
 	}
 	defer closeSvc()
 	act := auth.System("load")
-	hash, err := svc.HashPassword(ctx, act, l.password)
+	hash, err := auth.NewSeeder(svc).HashPassword(ctx, act, l.password)
 	if err != nil {
 		return err
 	}
@@ -608,7 +608,7 @@ func (l *loader) seedDirect(ctx context.Context, n2, nPlain int) error {
 			su.Secret = make([]byte, otp.DefaultSecretSize)
 			rand.Read(su.Secret)
 		}
-		out, err := svc.SeedUsers(ctx, act, seed)
+		out, err := auth.NewSeeder(svc).SeedUsers(ctx, act, seed)
 		if err != nil {
 			return err
 		}

@@ -171,7 +171,7 @@ func (l *loader) seedTickets(ctx context.Context) error {
 			i := (first + k) % len(l.users)
 			names, idx = append(names, l.name(i)), append(idx, i)
 		}
-		tokens, err := svc.SeedTickets(ctx, auth.System("load"), names, 10*time.Minute)
+		tokens, err := auth.NewSeeder(svc).SeedTickets(ctx, auth.System("load"), names, 10*time.Minute)
 		if err != nil {
 			return err
 		}

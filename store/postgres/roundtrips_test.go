@@ -30,12 +30,12 @@ func TestVerifyRoundTrips(t *testing.T) {
 		t.Fatal(err)
 	}
 	sys := auth.System("test")
-	phc, err := svc.HashPassword(ctx, sys, "correct horse battery")
+	phc, err := auth.NewSeeder(svc).HashPassword(ctx, sys, "correct horse battery")
 	if err != nil {
 		t.Fatal(err)
 	}
 	secret := []byte("12345678901234567890")
-	seeded, err := svc.SeedUsers(ctx, sys, auth.Seed{PasswordHash: phc, Users: []auth.SeedUser{{Name: "alice", Secret: secret}}})
+	seeded, err := auth.NewSeeder(svc).SeedUsers(ctx, sys, auth.Seed{PasswordHash: phc, Users: []auth.SeedUser{{Name: "alice", Secret: secret}}})
 	if err != nil {
 		t.Fatal(err)
 	}
