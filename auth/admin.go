@@ -215,4 +215,3 @@ func (s *Service) RetireKey(ctx context.Context, id string) error {
 		return s.audit(tx, System("cli"), 0, "keys.retire", "ok", id)
 	})
 }
-
