@@ -16,6 +16,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mfad/mfad/internal/fronts"
 )
 
 // One core call per wire operation (docs/architecture.md §3): a handler
@@ -32,8 +34,15 @@ var chainAllowed = map[string]string{
 		"two reads for one page, nothing written",
 }
 
-// frontPackages are the packages whose handlers the chain check reads.
-var frontPackages = []string{"./api/cloudreve", "./api/rest", "./api/tchmi", "./api/veeam", "./api/zimbra", "./web"}
+// frontPackages are the packages whose handlers the chain check reads:
+// every front of the registry.
+func frontPackages() []string {
+	var out []string
+	for _, p := range fronts.Packages() {
+		out = append(out, "./"+p)
+	}
+	return out
+}
 
 // TestOneCoreCallPerHandler lists, for every function of every front, the
 // most calls on *auth.Service that one path through it makes (calls into
@@ -47,7 +56,7 @@ func TestOneCoreCallPerHandler(t *testing.T) {
 	if testing.Short() {
 		t.Skip("type-checks every front")
 	}
-	pkgs := loadFronts(t, frontPackages)
+	pkgs := loadFronts(t, frontPackages())
 	var bad []string
 	for _, p := range pkgs {
 		for name, n := range p.chains() {

@@ -9,24 +9,8 @@ import (
 	"testing"
 
 	"github.com/mfad/mfad"
-	"github.com/mfad/mfad/api/cloudreve"
-	"github.com/mfad/mfad/api/rest"
-	"github.com/mfad/mfad/api/tchmi"
-	"github.com/mfad/mfad/api/veeam"
-	"github.com/mfad/mfad/api/zimbra"
-	"github.com/mfad/mfad/web"
+	"github.com/mfad/mfad/internal/fronts"
 )
-
-// fronts are the error tables of every front and of the web page. A new
-// front adds its table here (docs/adding-a-dialect.md).
-var fronts = map[string]func() map[mfad.Code]string{
-	"rest":      rest.WireErrors,
-	"cloudreve": cloudreve.WireErrors,
-	"veeam":     veeam.WireErrors,
-	"zimbra":    zimbra.WireErrors,
-	"tchmi":     tchmi.WireErrors,
-	"web":       web.WireErrors,
-}
 
 // TestCodesRegistry holds mfad.Codes to the Code constants of errors.go:
 // a constant left out of the registry would escape every front's check.
@@ -68,8 +52,11 @@ func TestEveryCodeHasAWireForm(t *testing.T) {
 	if len(codes) < 16 {
 		t.Fatalf("only %d codes registered", len(codes))
 	}
-	for name, table := range fronts {
-		forms := table()
+	if len(fronts.All) < 6 {
+		t.Fatalf("the registry of fronts holds %d fronts", len(fronts.All))
+	}
+	for _, f := range fronts.All {
+		name, forms := f.Name, f.Errors()
 		for _, c := range codes {
 			if forms[c] == "" {
 				t.Errorf("%s: no wire form for %s", name, c)

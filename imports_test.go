@@ -1,6 +1,8 @@
 package mfad_test
 
 import (
+	"fmt"
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"io/fs"
@@ -11,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/mfad/mfad/internal/fronts"
 )
 
 const module = "github.com/mfad/mfad"
@@ -37,13 +41,14 @@ var importRules = []importRule{
 		why: "a store serves the core through mfad.Store and knows no front"},
 	{pkgs: []string{"api/...", "web"}, forbid: []string{"store/...", "cmd/...", "internal/...", "metrics"},
 		why: "a front translates wire <-> core calls and never reaches the store"},
-	{pkgs: []string{"api/cloudreve", "api/rest", "api/tchmi", "api/veeam", "api/zimbra", "web"},
-		forbid: []string{"api/cloudreve", "api/rest", "api/tchmi", "api/veeam", "api/zimbra", "web"},
-		why:    "fronts share only api/httpx and the core, never each other"},
-	{pkgs: []string{"api/httpx"}, forbid: []string{"api/cloudreve", "api/rest", "api/tchmi", "api/veeam", "api/zimbra", "web", "store/..."},
+	{pkgs: fronts.Packages(), forbid: fronts.Packages(),
+		why: "fronts share only api/httpx and the core, never each other"},
+	{pkgs: []string{"api/httpx"}, forbid: append(fronts.Packages(), "store/..."),
 		why: "what the fronts share depends on none of them"},
-	{pkgs: []string{"metrics", "internal/load"}, forbid: []string{"store/...", "cmd/..."},
-		why: "metrics and the load generator see the server from outside the store"},
+	{pkgs: []string{"metrics", "internal/load"}, forbid: append(fronts.Packages(), "store/...", "cmd/...", "internal/fronts"),
+		why: "metrics and the load generator see the server from outside: no front, no store (metrics names no dialect)"},
+	{pkgs: []string{"internal/fronts"}, forbid: []string{"store/...", "cmd/...", "metrics"},
+		why: "the registry of fronts knows the fronts and the core, no store"},
 }
 
 // TestImportRules reads the imports of every non-test Go file of the
@@ -212,4 +217,80 @@ func name(p string) string {
 		return "(the root package)"
 	}
 	return path.Clean(p)
+}
+
+// TestSystemOnlyFromCmd: auth.System, the actor of the mfad command (an
+// administrator without a session), is called only from cmd/ and
+// internal/ (the load generator, the registry's tests); a front calling it
+// would act as an administrator for anyone.
+func TestSystemOnlyFromCmd(t *testing.T) {
+	bad := systemCalls(t, ".")
+	for _, b := range bad {
+		t.Error(b)
+	}
+	// The check sees a call: a front file that makes one is caught.
+	dir := filepath.Join(t.TempDir(), "api", "probe")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src := "package probe\n\nimport \"github.com/mfad/mfad/auth\"\n\nvar _ = auth.System(\"probe\")\n"
+	if err := os.WriteFile(filepath.Join(dir, "probe.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := systemCalls(t, filepath.Dir(filepath.Dir(dir))); len(got) != 1 {
+		t.Errorf("the probe's call to auth.System was not caught: %v", got)
+	}
+}
+
+// systemCalls lists the calls of auth.System in non-test files outside
+// cmd/ and internal/ below root.
+func systemCalls(t *testing.T, root string) []string {
+	t.Helper()
+	var out []string
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		rel = filepath.ToSlash(rel)
+		if d.IsDir() {
+			if p != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || rel == "cmd" || rel == "internal") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, p, nil, 0)
+		if err != nil {
+			return err
+		}
+		name := ""
+		for _, imp := range f.Imports {
+			if path, _ := strconv.Unquote(imp.Path.Value); path == module+"/auth" {
+				name = "auth"
+				if imp.Name != nil {
+					name = imp.Name.Name
+				}
+			}
+		}
+		if name == "" {
+			return nil
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok && sel.Sel.Name == "System" {
+				if id, ok := sel.X.(*ast.Ident); ok && id.Name == name {
+					out = append(out, fmt.Sprintf("%s: calls auth.System outside cmd/ and internal/", fset.Position(sel.Pos())))
+				}
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -10,7 +10,6 @@ package metrics
 import (
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/mfad/mfad"
@@ -143,8 +142,10 @@ func (m *Metrics) Handler() http.Handler {
 // Instrument counts and times the requests h serves. h should be a
 // ServeMux (or end in one): the route label is the pattern it matched
 // (r.Pattern after routing; a front's own mux refines it), so it stays a
-// small set whatever the paths; "unmatched" when nothing matched.
-func (m *Metrics) Instrument(h http.Handler) http.Handler {
+// small set whatever the paths; "unmatched" when nothing matched. The
+// dialect label is what dialect says of the path (the registry of fronts,
+// internal/fronts: metrics names no dialect itself).
+func (m *Metrics) Instrument(h http.Handler, dialect func(path string) string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		m.inFlight.Inc()
@@ -160,42 +161,15 @@ func (m *Metrics) Instrument(h http.Handler) http.Handler {
 			if route == "" {
 				route = "unmatched"
 			}
-			dialect := Dialect(r.URL.Path)
-			m.requests.WithLabelValues(dialect, route, method(r.Method), strconv.Itoa(status)).Inc()
-			m.duration.WithLabelValues(dialect, route).Observe(time.Since(start).Seconds())
+			d := dialect(r.URL.Path)
+			m.requests.WithLabelValues(d, route, method(r.Method), strconv.Itoa(status)).Inc()
+			m.duration.WithLabelValues(d, route).Observe(time.Since(start).Seconds())
 			if p != nil {
 				panic(p)
 			}
 		}()
 		h.ServeHTTP(rec, r)
 	})
-}
-
-// Dialect names the API a path belongs to, by its prefix: /v1 rest,
-// /api/v4 cloudreve, /api/v1, /api/v8.1 and /api/oauth2 veeam, /service zimbra, /ui
-// web, / (the TwinCAT WebSocket) tchmi, /healthz, /readyz and /metrics ops,
-// anything else other.
-func Dialect(path string) string {
-	under := func(prefix string) bool {
-		return path == prefix || strings.HasPrefix(path, prefix+"/")
-	}
-	switch {
-	case under("/v1"):
-		return "rest"
-	case under("/api/v4"):
-		return "cloudreve"
-	case under("/api/v1"), under("/api/v8.1"), under("/api/oauth2"):
-		return "veeam"
-	case under("/service"):
-		return "zimbra"
-	case under("/ui"):
-		return "web"
-	case path == "/" || path == "":
-		return "tchmi"
-	case path == "/healthz" || path == "/readyz" || path == "/metrics":
-		return "ops"
-	}
-	return "other"
 }
 
 func method(m string) string {

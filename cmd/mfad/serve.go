@@ -16,14 +16,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mfad/mfad/api/cloudreve"
 	"github.com/mfad/mfad/api/httpx"
-	"github.com/mfad/mfad/api/rest"
-	"github.com/mfad/mfad/api/tchmi"
-	"github.com/mfad/mfad/api/veeam"
-	"github.com/mfad/mfad/api/zimbra"
+	"github.com/mfad/mfad/internal/fronts"
 	"github.com/mfad/mfad/metrics"
-	"github.com/mfad/mfad/web"
 )
 
 func (e *cmdEnv) serve(ctx context.Context, args []string) error {
@@ -73,7 +68,7 @@ func (e *cmdEnv) serve(ctx context.Context, args []string) error {
 	}
 	mux.Handle("GET /metrics", m.Handler())
 	srv := &http.Server{
-		Handler:           httpx.Wrap(m.Instrument(mux), proxies, a.log),
+		Handler:           httpx.Wrap(m.Instrument(mux, fronts.Dialect), proxies, a.log),
 		TLSConfig:         tlsCfg,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -142,20 +137,9 @@ func (e *cmdEnv) initCmd(ctx context.Context, args []string) error {
 // routes mounts every front on one mux.
 func (a *app) routes() *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", rest.New(a.svc))
 	origins, _ := httpx.ParseOrigins(a.cfg.CORSOrigins) // validated at start
-	mux.Handle("/api/v4/", httpx.CORS(origins, cloudreve.New(a.svc)))
-	mux.Handle("/api/", veeam.New(a.svc)) // every other path under /api/ answers Veeam's problem JSON
-	zimbraAPI := zimbra.New(a.svc)
-	mux.Handle("/service/soap", zimbraAPI)
-	mux.Handle("/service/soap/", zimbraAPI)
-	mux.Handle("/service/admin/soap", zimbraAPI)
-	mux.Handle("/service/admin/soap/", zimbraAPI)
-	mux.Handle("/ui/", web.New(a.svc))
-	hmi := tchmi.NewHandler(a.svc, tchmi.Options{OriginPatterns: list(a.cfg.TchmiOrigins), PublicHosts: list(a.cfg.PublicHosts)})
-	mux.Handle("/{$}", hmi) // the TwinCAT WebSocket; a plain GET goes to /ui/
-	mux.Handle("/Login", hmi)
-	mux.Handle("/Logout", hmi)
+	fronts.Mount(mux, fronts.Deps{Svc: a.svc, CORSOrigins: origins,
+		TchmiOrigins: list(a.cfg.TchmiOrigins), PublicHosts: list(a.cfg.PublicHosts)})
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.HandleFunc("GET /readyz", a.readyz) // GET /metrics: see serve
 	testHooks(mux, a)
