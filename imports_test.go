@@ -49,6 +49,8 @@ var importRules = []importRule{
 		why: "metrics and the load generator see the server from outside: no front, no store (metrics names no dialect)"},
 	{pkgs: []string{"internal/fronts"}, forbid: []string{"store/...", "cmd/...", "metrics"},
 		why: "the registry of fronts knows the fronts and the core, no store"},
+	{pkgs: []string{"internal/stores"}, forbid: []string{"auth", "api/...", "web", "cmd/...", "metrics"},
+		why: "the registry of stores knows the stores, no core and no front"},
 }
 
 // TestImportRules reads the imports of every non-test Go file of the

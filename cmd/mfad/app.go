@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -18,8 +17,6 @@ import (
 	"github.com/mfad/mfad/api/httpx"
 	"github.com/mfad/mfad/auth"
 	"github.com/mfad/mfad/seal"
-	"github.com/mfad/mfad/store/postgres"
-	"github.com/mfad/mfad/store/sqlite"
 )
 
 // app is an opened mfad: its store, key ring and core service.
@@ -199,14 +196,15 @@ func (e *cmdEnv) assemble(ctx context.Context, c config, create bool) (*app, err
 	return a, nil
 }
 
-// mustExist refuses a SQLite database or key file that does not exist.
+// mustExist refuses an embedded database or key file that does not exist.
 func mustExist(c config) error {
-	if !c.postgres() {
-		if err := exists(sqlitePath(c), "database"); err != nil {
+	st := c.store()
+	if f := st.File(c.spec(nil)); f != "" {
+		if err := exists(f, "database"); err != nil {
 			return err
 		}
 	}
-	if c.MasterKey == "" && !c.postgres() { // PostgreSQL: loadRing says the key must be given
+	if c.MasterKey == "" && !st.Shared { // shared: loadRing says the key must be given
 		return exists(keyPath(c), "master key file")
 	}
 	return nil
@@ -220,19 +218,12 @@ func exists(path, what string) error {
 	return err
 }
 
-func sqlitePath(c config) string {
-	if c.DB != "" {
-		return c.DB
-	}
-	return filepath.Join(c.DataDir, "mfad.db")
-}
-
 func (a *app) Close() error { return a.store.Close() }
 
-// openStore opens the database the config names: PostgreSQL for a
-// postgres:// URL, migrated unless --no-migrate (then a pending migration is
-// an error), else the SQLite file, which always migrates on open (one
-// process owns it).
+// openStore opens the database the config names (internal/stores: a
+// postgres:// URL is PostgreSQL, migrated unless --no-migrate, then a
+// pending migration is an error; anything else the SQLite file, which
+// always migrates on open, as one process owns it).
 func openStore(ctx context.Context, c config) (mfad.Store, error) {
 	return openStoreWith(ctx, c, nil)
 }
@@ -241,10 +232,7 @@ func openStore(ctx context.Context, c config) (mfad.Store, error) {
 // it (nil: time.Now), against which PostgreSQL's store finds how far the
 // core's clock travelled (the test build's clock).
 func openStoreWith(ctx context.Context, c config, wall func() time.Time) (mfad.Store, error) {
-	if c.postgres() {
-		return postgres.Open(ctx, c.DB, postgres.Options{NoMigrate: c.NoMigrate, Wall: wall})
-	}
-	return sqlite.Open(ctx, sqlitePath(c))
+	return c.store().Open(ctx, c.spec(wall))
 }
 
 // loadRing finds the master key ring: MFAD_MASTER_KEY, else the key file.
@@ -260,10 +248,10 @@ func loadRing(c config, log *slog.Logger, create bool) (*seal.Ring, string, erro
 		return r, "MFAD_MASTER_KEY", nil
 	}
 	path := keyPath(c)
-	if c.postgres() {
+	if st := c.store(); st.Shared {
 		r, err := seal.LoadFile(path)
 		if err != nil {
-			return nil, "", fmt.Errorf("with PostgreSQL the master key must be given (MFAD_MASTER_KEY or --key-file): %w", err)
+			return nil, "", fmt.Errorf("with %s the master key must be given (MFAD_MASTER_KEY or --key-file): %w", st.Where(c.spec(nil)), err)
 		}
 		return r, path, nil
 	}
@@ -303,9 +291,4 @@ func (e *cmdEnv) readSecret(env string) (string, error) {
 }
 
 // storeName names the store in metrics: postgres or sqlite.
-func storeName(c config) string {
-	if c.postgres() {
-		return "postgres"
-	}
-	return "sqlite"
-}
+func storeName(c config) string { return c.store().Name }

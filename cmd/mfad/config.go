@@ -10,6 +10,7 @@ import (
 
 	"github.com/mfad/mfad/api/zimbra"
 	"github.com/mfad/mfad/auth"
+	"github.com/mfad/mfad/internal/stores"
 	"github.com/mfad/mfad/otp"
 )
 
@@ -182,6 +183,10 @@ func splitList(s string) []string {
 	return out
 }
 
-func (c *config) postgres() bool {
-	return strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://")
+// store is the store --db names (internal/stores).
+func (c *config) store() stores.Store { return stores.For(c.DB) }
+
+// spec is where the store's data is, with this machine's clock wall.
+func (c *config) spec(wall func() time.Time) stores.Spec {
+	return stores.Spec{DB: c.DB, DataDir: c.DataDir, NoMigrate: c.NoMigrate, Wall: wall}
 }

@@ -3,9 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-
-	"github.com/mfad/mfad/store/postgres"
-	"github.com/mfad/mfad/store/sqlite"
 )
 
 // migrate applies the database's pending schema migrations and reports the
@@ -23,38 +20,16 @@ func (e *cmdEnv) migrate(ctx context.Context, args []string) error {
 	if err := e.wantArgs(rest, 0, "migrate [--db URL] [--data-dir DIR]"); err != nil {
 		return err
 	}
-	if !c.postgres() {
-		if err := exists(sqlitePath(c), "database"); err != nil {
+	st := c.store()
+	if f := st.File(c.spec(nil)); f != "" {
+		if err := exists(f, "database"); err != nil {
 			return err
 		}
-		st, err := openStore(ctx, c) // SQLite migrates as it opens
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		v, err := st.(*sqlite.DB).SchemaVersion(ctx)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "SQLite database %s: schema version %d, nothing pending\n", st.(*sqlite.DB).Path(), v)
-		return nil
 	}
-	db, err := postgres.Connect(ctx, c.DB)
+	report, err := st.Migrate(ctx, c.spec(nil))
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	pending, err := db.Pending(ctx)
-	if err != nil {
-		return err
-	}
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
-	v, err := db.SchemaVersion(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "PostgreSQL: %d migration(s) were pending; schema version %d, nothing pending\n", pending, v)
+	fmt.Fprintln(e.stdout, report)
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/mfad/mfad/internal/stores"
 	"io"
 	"net/http"
 	"os"
@@ -32,15 +33,10 @@ type migrationChecker interface {
 	Pending(ctx context.Context) (int, error)
 }
 
-// backuper is a store that can copy itself while in use (store/sqlite).
-type backuper interface {
-	Backup(ctx context.Context, path string) error
-}
-
 var (
 	_ migrationChecker = (*sqlite.DB)(nil)
 	_ migrationChecker = (*postgres.DB)(nil)
-	_ backuper         = (*sqlite.DB)(nil)
+	_ stores.Backuper  = (*sqlite.DB)(nil)
 )
 
 // healthz answers 200 while the process serves.
@@ -204,18 +200,20 @@ func (e *cmdEnv) backup(ctx context.Context, args []string) error {
 	if err := e.wantArgs(rest, 1, "backup FILE"); err != nil {
 		return err
 	}
-	if c.postgres() {
-		return errors.New("backup copies the SQLite database; back up PostgreSQL with its own tools (pg_dump, base backups)")
+	st := c.store()
+	file := st.File(c.spec(nil))
+	if file == "" {
+		return errors.New("backup copies the database file of an embedded store; " + st.BackupHint)
 	}
-	if err := exists(sqlitePath(c), "database"); err != nil {
+	if err := exists(file, "database"); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, c)
+	db, err := openStore(ctx, c)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	b, ok := st.(backuper)
+	defer db.Close()
+	b, ok := db.(stores.Backuper)
 	if !ok {
 		return errors.New("this database cannot be backed up by mfad")
 	}

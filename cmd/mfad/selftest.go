@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mfad/mfad/internal/stores"
 	"io"
 	"strconv"
 	"strings"
@@ -36,10 +37,7 @@ func (a *app) selftest(ctx context.Context) ([]check, bool) {
 	}
 	out = append(out, otpCheck())
 	add("keys", a.checkKeys(ctx), "ok (the key ring opens the database's key check values)")
-	type serverClock interface {
-		ServerTime(context.Context) (time.Time, error)
-	}
-	if sc, ok := a.store.(serverClock); ok {
+	if sc, ok := a.store.(stores.ServerClock); ok {
 		before := time.Now()
 		t, err := sc.ServerTime(ctx)
 		rtt := time.Since(before)

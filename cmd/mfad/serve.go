@@ -126,10 +126,7 @@ func (e *cmdEnv) initCmd(ctx context.Context, args []string) error {
 	if err := a.bootstrap(ctx); err != nil {
 		return err
 	}
-	where := "PostgreSQL"
-	if !c.postgres() {
-		where = sqlitePath(c)
-	}
+	where := c.store().Where(c.spec(nil))
 	fmt.Fprintf(e.stdout, "mfad is set up: database %s, master key %s\n", where, a.keys)
 	return nil
 }
