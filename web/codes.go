@@ -1,11 +1,7 @@
 package web
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,11 +9,12 @@ import (
 
 	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/auth"
+	"github.com/mfad/mfad/seal"
 )
 
 // Scratch codes are shown after a POST (turning 2FA on, making new codes)
 // by POST-redirect-GET, so reloading the page never sends the form again.
-// The codes cross the redirect in a cookie sealed (AES-256-GCM) under a key
+// The codes cross the redirect in a cookie sealed (seal: AES-256-GCM) under a key
 // derived from the session token, limited to the page that shows them,
 // living a few minutes and cleared when the page is shown: the server keeps
 // no copy, and the page shows them once.
@@ -28,44 +25,32 @@ const (
 	codesLife   = 5 * time.Minute
 )
 
-// codesKey is the sealing key of the codes cookie of a session.
-func codesKey(sessionToken string) []byte {
+// codesRing is the sealing key of the codes cookie of a session, as a key
+// ring of one (package seal: AES-256-GCM, the form every sealed value of
+// mfad has), derived from the session token: only that session opens it.
+func codesRing(sessionToken string) (*seal.Ring, error) {
 	k := sha256.Sum256([]byte("mfad web scratch codes" + sessionToken))
-	return k[:]
+	return seal.NewRing(seal.Key{ID: "web", Secret: k[:]})
 }
 
 func sealCodes(sessionToken string, codes []string) (string, error) {
-	gcm, err := newGCM(codesKey(sessionToken))
+	r, err := codesRing(sessionToken)
 	if err != nil {
 		return "", err
 	}
-	nonce := make([]byte, gcm.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return "", err
-	}
-	sealed := gcm.Seal(nonce, nonce, []byte(strings.Join(codes, "\n")), []byte(cookieCodes))
-	return base64.RawURLEncoding.EncodeToString(sealed), nil
+	return r.Seal([]byte(strings.Join(codes, "\n")), []byte(cookieCodes))
 }
 
 func openCodes(sessionToken, value string) ([]string, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(value)
-	gcm, gerr := newGCM(codesKey(sessionToken))
-	if err != nil || gerr != nil || len(b) < gcm.NonceSize() {
+	r, err := codesRing(sessionToken)
+	if err != nil || value == "" {
 		return nil, false
 	}
-	plain, err := gcm.Open(nil, b[:gcm.NonceSize()], b[gcm.NonceSize():], []byte(cookieCodes))
+	plain, err := r.Open(value, []byte(cookieCodes))
 	if err != nil || len(plain) == 0 {
 		return nil, false
 	}
 	return strings.Split(string(plain), "\n"), true
-}
-
-func newGCM(key []byte) (cipher.AEAD, error) {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(block)
 }
 
 // showCodes answers a POST that made scratch codes: a redirect to the page
