@@ -96,8 +96,14 @@ func (db *DB) MaxConns() int { return int(db.pool.Config().MaxConns) }
 // random pause: fn must leave no trace outside tx but its results (the
 // core's observations are kept per attempt).
 func (db *DB) Update(ctx context.Context, fn func(mfad.Tx) error) error {
+	return db.retry(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite}, fn)
+}
+
+// retry runs fn in a transaction of opts, again after a conflict (see
+// Update), up to maxAttempts times.
+func (db *DB) retry(ctx context.Context, opts pgx.TxOptions, fn func(mfad.Tx) error) error {
 	for attempt := 1; ; attempt++ {
-		err := db.run(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite}, fn)
+		err := db.run(ctx, opts, fn)
 		if err == nil || attempt == maxAttempts || !retryable(err) {
 			return err
 		}
@@ -121,9 +127,12 @@ func retryable(err error) bool {
 }
 
 // View runs fn in a read-only transaction on one snapshot of the committed
-// state.
+// state. PostgreSQL never aborts one for a conflict, but a distributed
+// PostgreSQL-compatible engine (CockroachDB, YugabyteDB) may (40001, a
+// read that met a write in its uncertainty window), so it is run again as
+// Update's transactions are.
 func (db *DB) View(ctx context.Context, fn func(mfad.Tx) error) error {
-	return db.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
+	return db.retry(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
 }
 
 func (db *DB) run(ctx context.Context, opts pgx.TxOptions, fn func(mfad.Tx) error) error {

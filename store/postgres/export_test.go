@@ -1,6 +1,9 @@
 package postgres
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // Show returns the value of a run-time setting on a connection of the pool.
 func Show(ctx context.Context, db *DB, name string) (string, error) {
@@ -18,3 +21,25 @@ func QueryInt(ctx context.Context, db *DB, sql string, args ...any) (int64, erro
 
 // FirstSchema is firstSchema, for tests.
 var FirstSchema = firstSchema
+
+// ReapplyAll runs the SQL of every embedded migration again, each in a
+// transaction of its own: what an engine that committed a migration's DDL
+// before its record (and crashed between) would do on the next start.
+func ReapplyAll(ctx context.Context, db *DB) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if _, err := db.pool.Exec(ctx, m.SQL); err != nil {
+			return fmt.Errorf("%s: %w", m.Name, err)
+		}
+	}
+	return nil
+}
+
+// Exec runs a statement around the store.
+func Exec(ctx context.Context, db *DB, sql string, args ...any) error {
+	_, err := db.pool.Exec(ctx, sql, args...)
+	return err
+}

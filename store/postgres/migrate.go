@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	crand "crypto/rand"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -28,15 +30,19 @@ func migrations() ([]migration, error) {
 	return ms, nil
 }
 
-// lockVersion is the row of schema_migrations that a migrating process
-// locks (SELECT ... FOR UPDATE) for the length of one migration's
-// transaction; it names no migration.
+// lockVersion is the row of schema_migrations that holds the migration
+// lease (see lease); it names no migration.
 const lockVersion = 0
 
+// leaseTTL is how long a migration lease holds without renewal: a process
+// that died migrating blocks the others no longer than this. Each
+// migration renews it.
+const leaseTTL = 2 * time.Minute
+
 // Migrate applies the embedded migrations not yet recorded in
-// schema_migrations, in order, each in its own transaction under the lock
-// row, and refuses a database migrated by a newer mfad. It is safe to call
-// again, and from several processes at once.
+// schema_migrations, in order, under the migration lease, and refuses a
+// database migrated by a newer mfad. It is safe to call again, and from
+// several processes at once.
 func (db *DB) Migrate(ctx context.Context) error {
 	ms, err := migrations()
 	if err != nil {
@@ -51,12 +57,71 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err := db.checkNotNewer(ctx, ms); err != nil {
 		return err
 	}
+	owner, err := db.lease(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	defer db.release(owner)
 	for _, m := range ms {
+		if err := db.renew(ctx, owner); err != nil {
+			return fmt.Errorf("postgres: migration %s: %w", m.Name, err)
+		}
 		if err := db.apply(ctx, m); err != nil {
 			return fmt.Errorf("postgres: migration %s: %w", m.Name, err)
 		}
 	}
 	return nil
+}
+
+// The migration lease is the lock row's name (its owner) and applied_at
+// (when the lease ends, in the database server's nanoseconds). It is taken,
+// renewed and released each by one statement committed on its own, never
+// by a lock held across the migration's DDL: an engine that commits
+// before DDL (CockroachDB's autocommit_before_ddl) would release such a
+// lock at the first CREATE. A migration that such an engine leaves half
+// applied is run again whole, so every migration is idempotent DDL (IF NOT
+// EXISTS, ON CONFLICT DO NOTHING; TestMigrationsIdempotent).
+const dbNanos = `(extract(epoch from clock_timestamp()) * 1000000)::bigint * 1000`
+
+// lease takes the migration lease, waiting while another process holds a
+// live one, and returns the owner name that holds it.
+func (db *DB) lease(ctx context.Context) (string, error) {
+	b := make([]byte, 8)
+	_, _ = crand.Read(b)
+	owner := "lock:" + hex.EncodeToString(b)
+	for {
+		tag, err := db.pool.Exec(ctx, `UPDATE schema_migrations SET name = $1, applied_at = `+dbNanos+` + $2
+			WHERE version = $3 AND (name = 'lock' OR applied_at < `+dbNanos+`)`, owner, int64(leaseTTL), lockVersion)
+		if err != nil {
+			return "", fmt.Errorf("taking the migration lease: %w", err)
+		}
+		if tag.RowsAffected() == 1 {
+			return owner, nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("waiting for the migration lease another process holds: %w", ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// renew extends the lease owner holds; an error if it has lost it (it ran
+// out and another process took it).
+func (db *DB) renew(ctx context.Context, owner string) error {
+	tag, err := db.pool.Exec(ctx, `UPDATE schema_migrations SET applied_at = `+dbNanos+` + $1 WHERE version = $2 AND name = $3`,
+		int64(leaseTTL), lockVersion, owner)
+	if err == nil && tag.RowsAffected() != 1 {
+		err = errors.New("the migration lease ran out and another process took it")
+	}
+	return err
+}
+
+// release gives the lease back, if owner still holds it.
+func (db *DB) release(owner string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, _ = db.pool.Exec(ctx, `UPDATE schema_migrations SET name = 'lock', applied_at = 0 WHERE version = $1 AND name = $2`, lockVersion, owner)
 }
 
 // createMigrationsTable makes schema_migrations and its lock row if they
@@ -96,19 +161,14 @@ func (db *DB) checkNotNewer(ctx context.Context, ms []migration) error {
 	return nil
 }
 
-// apply runs m unless it is recorded already. The transaction first locks
-// the lock row, so a second process waits here and then sees the record.
+// apply runs m unless it is recorded already, under the lease: its DDL and
+// its record in one transaction where the engine allows it (PostgreSQL).
 func (db *DB) apply(ctx context.Context, m migration) error {
 	ptx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
 		return err
 	}
 	defer rollback(ptx)
-	var lock int64
-	err = ptx.QueryRow(ctx, `SELECT version FROM schema_migrations WHERE version = $1 FOR UPDATE`, lockVersion).Scan(&lock)
-	if err != nil {
-		return fmt.Errorf("locking schema_migrations: %w", err)
-	}
 	var n int
 	if err := ptx.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, m.Version).Scan(&n); err != nil || n > 0 {
 		return err

@@ -1,9 +1,11 @@
 package postgres_test
 
 import (
+	"context"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/store/postgres"
@@ -114,5 +116,54 @@ func TestReopen(t *testing.T) {
 	})
 	if err != nil {
 		t.Errorf("reopened: %v", err)
+	}
+}
+
+// TestMigrationsIdempotent: every migration runs again on a migrated
+// database without an error and without changing its data, as it must on
+// an engine that commits before DDL (CockroachDB's autocommit_before_ddl),
+// where a crash may leave a migration's DDL applied and unrecorded.
+func TestMigrationsIdempotent(t *testing.T) {
+	db := mustOpenURL(t, pgtest.Schema(t))
+	if err := db.Update(t.Context(), func(tx mfad.Tx) error {
+		return tx.CreateUser(&mfad.User{Name: "kept", Role: mfad.RoleUser, PasswordHash: "x", CreatedAt: time.Now()})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := postgres.ReapplyAll(t.Context(), db); err != nil {
+		t.Fatalf("a migration is not idempotent: %v", err)
+	}
+	if n, err := postgres.QueryInt(t.Context(), db, `SELECT COUNT(*) FROM users`); err != nil || n != 1 {
+		t.Fatalf("users after running the migrations again: %d, %v", n, err)
+	}
+	if n, err := postgres.QueryInt(t.Context(), db, `SELECT last FROM id_counters WHERE name = 'users'`); err != nil || n != 1 {
+		t.Fatalf("the users id counter after running the migrations again: %d, %v", n, err)
+	}
+}
+
+// TestMigrationLease: the migration lock is a lease, not a row lock held
+// across DDL. A live lease of another process makes Migrate wait (here
+// until its context ends); one that ran out (a process that died
+// migrating) is taken over; Migrate leaves the lease free.
+func TestMigrationLease(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	db := mustOpenURL(t, dsn)
+	hold := `UPDATE schema_migrations SET name = 'lock:other', applied_at = (extract(epoch from clock_timestamp()) * 1000000)::bigint * 1000 + $1 WHERE version = 0`
+	if err := postgres.Exec(t.Context(), db, hold, int64(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	if err := db.Migrate(ctx); err == nil || !strings.Contains(err.Error(), "lease") {
+		t.Fatalf("Migrate while another process holds a live lease: %v", err)
+	}
+	if err := postgres.Exec(t.Context(), db, hold, -int64(time.Second)); err != nil { // it ran out
+		t.Fatal(err)
+	}
+	if err := db.Migrate(t.Context()); err != nil {
+		t.Fatalf("Migrate after the other's lease ran out: %v", err)
+	}
+	if n, err := postgres.QueryInt(t.Context(), db, `SELECT COUNT(*) FROM schema_migrations WHERE version = 0 AND name = 'lock' AND applied_at = 0`); err != nil || n != 1 {
+		t.Fatalf("the lease after Migrate: %d free rows, %v", n, err)
 	}
 }

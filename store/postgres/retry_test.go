@@ -8,6 +8,8 @@ import (
 
 	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/store/postgres/pgtest"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // TestUpdateRetriesConflicts provokes a conflict PostgreSQL resolves by
@@ -81,5 +83,33 @@ func TestUpdateRetriesConflicts(t *testing.T) {
 	r := db.StoreCounts().Transactions["retry"]
 	if n := runs.Load(); r < 1 || uint64(n) != 2+r {
 		t.Errorf("fn ran %d times with %d retries counted; want at least 1 retry and 2 runs more than retries", n, r)
+	}
+}
+
+// TestViewRetriesConflicts: a read-only transaction aborted for a conflict
+// (40001, as a distributed PostgreSQL-compatible engine may abort one) is
+// run again, as Update's are; another error is not.
+func TestViewRetriesConflicts(t *testing.T) {
+	pgtest.URL(t)
+	db, _ := mustOpen(t)
+	runs := 0
+	err := db.View(t.Context(), func(tx mfad.Tx) error {
+		runs++
+		if runs == 1 {
+			return &pgconn.PgError{Code: "40001", Message: "restart transaction"}
+		}
+		_, err := tx.CountUsers()
+		return err
+	})
+	if err != nil || runs != 2 {
+		t.Fatalf("View after a conflict: %v after %d runs, want success after 2", err, runs)
+	}
+	runs = 0
+	err = db.View(t.Context(), func(tx mfad.Tx) error {
+		runs++
+		return &pgconn.PgError{Code: "42P01"}
+	})
+	if err == nil || runs != 1 {
+		t.Fatalf("View with another error: %v after %d runs, want that error after 1", err, runs)
 	}
 }

@@ -3,5 +3,5 @@
 -- presented again shortly after (a client refreshing from parallel
 -- requests) gets that pair instead of revoking the session. Rows from
 -- before have neither: their reuse revokes, as before.
-ALTER TABLE used_refresh_tokens ADD COLUMN rotated_at BIGINT;
-ALTER TABLE used_refresh_tokens ADD COLUMN next_key BYTEA;
+ALTER TABLE used_refresh_tokens ADD COLUMN IF NOT EXISTS rotated_at BIGINT;
+ALTER TABLE used_refresh_tokens ADD COLUMN IF NOT EXISTS next_key BYTEA;

@@ -15,16 +15,16 @@
 -- from elsewhere.
 
 DELETE FROM enrollments;
-ALTER TABLE enrollments ADD COLUMN session_id BIGINT NOT NULL DEFAULT 0;
-ALTER TABLE enrollments ADD COLUMN password_proof BOOLEAN NOT NULL DEFAULT FALSE;
-ALTER TABLE enrollments ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE enrollments ADD COLUMN IF NOT EXISTS session_id BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE enrollments ADD COLUMN IF NOT EXISTS password_proof BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE enrollments ADD COLUMN IF NOT EXISTS failures INTEGER NOT NULL DEFAULT 0;
 
 DELETE FROM throttles;
 
-CREATE TABLE known_addresses (
+CREATE TABLE IF NOT EXISTS known_addresses (
 	user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
 	hash       BYTEA NOT NULL,
 	expires_at BIGINT,
 	PRIMARY KEY (user_id, hash)
 );
-CREATE INDEX known_addresses_expires_at ON known_addresses (expires_at);
+CREATE INDEX IF NOT EXISTS known_addresses_expires_at ON known_addresses (expires_at);
