@@ -10,6 +10,7 @@ import (
 	"go/token"
 	"go/types"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -515,4 +516,86 @@ func (p *frontPkg) callee(c *ast.CallExpr) string {
 		return ""
 	}
 	return p.decls[fn]
+}
+
+// maxCoreMethods bounds the core's API (issue 27: 60 before, shaped by the
+// fronts); a new method needs more than one caller or a reason in its
+// comment ("One caller (...): ...").
+const maxCoreMethods = 45
+
+// TestCoreSurface counts the exported methods of auth.Service and checks
+// that one with a single caller outside tests says why it exists.
+func TestCoreSurface(t *testing.T) {
+	fset := token.NewFileSet()
+	files, err := filepath.Glob(filepath.Join("auth", "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := map[string]string{}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		af, err := parser.ParseFile(fset, f, nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range af.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Recv == nil || !fd.Name.IsExported() || recvName(fd.Recv.List[0].Type) != "Service" {
+				continue
+			}
+			docs[fd.Name.Name] = fd.Doc.Text()
+		}
+	}
+	if len(docs) > maxCoreMethods {
+		t.Errorf("auth.Service has %d exported methods, at most %d", len(docs), maxCoreMethods)
+	}
+	callers := coreCallers(t)
+	for m, doc := range docs {
+		if callers[m] <= 1 && !strings.Contains(doc, "One caller") {
+			t.Errorf("auth.Service.%s has %d callers outside tests and no reason in its comment (\"One caller (...): ...\")", m, callers[m])
+		}
+	}
+}
+
+// coreCallers counts, by method name, the calls in the module's non-test
+// files outside auth. By name, without types: a name another type shares
+// (Status) counts that type's calls too, so it can only let a method
+// pass, never fail one wrongly.
+func coreCallers(t *testing.T) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || p == "auth") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		af, err := parser.ParseFile(fset, p, nil, 0)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(af, func(n ast.Node) bool {
+			if c, ok := n.(*ast.CallExpr); ok {
+				if sel, ok := c.Fun.(*ast.SelectorExpr); ok {
+					out[sel.Sel.Name]++
+				}
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -62,6 +62,8 @@ func nameEvents(tx mfad.Tx, events []mfad.Event) error {
 
 // PruneAudit deletes audit events older than keep, and expired sessions,
 // tickets, enrollments and trusted devices.
+//
+// One caller (mfad serve's hourly maintenance): housekeeping, no front's.
 func (s *Service) PruneAudit(ctx context.Context, keep time.Duration) (int, error) {
 	var n int
 	err := s.update(ctx, func(tx mfad.Tx) (err error) {
@@ -136,6 +138,8 @@ func (s *Service) keyChecks(tx mfad.Tx) ([]string, error) {
 // RotateKeys re-seals every sealed value with the ring's primary key, in one
 // transaction, and reports how many it re-sealed. Afterwards older keys
 // can be retired from the ring.
+//
+// One caller (mfad keys rotate): key management is the command's.
 func (s *Service) RotateKeys(ctx context.Context) (int, error) {
 	n := 0
 	err := s.update(ctx, func(tx mfad.Tx) error {
@@ -176,6 +180,8 @@ func (s *Service) RotateKeys(ctx context.Context) (int, error) {
 // and forgets the key's check value, so that a wrong-key error no longer
 // names it among the database's keys. The caller then drops the key from
 // its key file (seal.Ring.Without).
+//
+// One caller (mfad keys retire): key management is the command's.
 func (s *Service) RetireKey(ctx context.Context, id string) error {
 	if !slices.Contains(s.ring.IDs(), id) {
 		return mfad.Errorf(mfad.ENotFound, "no key %q in the key ring (its keys: %s)", id, strings.Join(s.ring.IDs(), " "))

@@ -84,6 +84,8 @@ func (s *Service) setPassword(tx mfad.Tx, a Actor, u *mfad.User, hash string) er
 // a failure (an unknown id, the administrator's own account) undoes no
 // other deletion. It returns the error of each id that failed, or an
 // error for the whole call (not an administrator).
+//
+// One caller (Cloudreve's batch delete): the list is one wire operation, and its partial success is the product's.
 func (s *Service) DeleteUsers(ctx context.Context, a Actor, ids []int64) (map[int64]error, error) {
 	if err := s.admin(a); err != nil {
 		return nil, err

@@ -100,6 +100,8 @@ func (s *Service) RevokeAppPassword(ctx context.Context, a Actor, userID int64, 
 // IMAP login (admins or services only). For a user with 2FA on only an app
 // password passes, never the main password; for a user without 2FA the main
 // password does. It has its own throttle.
+//
+// One caller (Zimbra's protocol auth): the only product that authenticates mail clients through mfad.
 func (s *Service) ProtocolAuth(ctx context.Context, a Actor, login, password string) (*UserInfo, error) {
 	if err := s.admin(a); err != nil {
 		return nil, err

@@ -579,6 +579,8 @@ type EnableRequest struct {
 // (where the profile asks for it), so a wrong one prepares nothing; then
 // the secret is prepared (refused if 2FA is already on) and confirmed with
 // the code.
+//
+// One caller (TwinCAT's Enable2FA): a product operation that prepares and confirms at once, which no pair of calls may do in one transaction.
 func (s *Service) EnableWithSecret(ctx context.Context, a Actor, req EnableRequest) (*Confirmed, error) {
 	if err := s.self(a, req.UserID, true); err != nil {
 		return nil, err

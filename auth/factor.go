@@ -105,6 +105,8 @@ func (s *Service) status(tx mfad.Tx, c Client, userID int64) (*Status, error) {
 // session, its user and their factor, then the step, the audit event and
 // the session's second-factor time (issue 17). It answers as Authenticate
 // then StepUp would.
+//
+// One caller (REST) today: the one-call step-up by token that any front with a step-up operation uses.
 func (s *Service) StepUp(ctx context.Context, c Client, accessToken, code string) error {
 	if accessToken == "" {
 		return mfad.Errorf(mfad.EUnauthenticated, "authentication required")

@@ -18,6 +18,8 @@ import (
 // up to now count as used (they may have been seen on the old system), and
 // what enabling revokes is revoked: the user's sessions, tickets and
 // trusted devices.
+//
+// One caller (mfad import): existing secrets enter only by the command on the server.
 func (s *Service) ImportFactor(ctx context.Context, a Actor, userID int64, key otp.Key, force bool) error {
 	if err := s.admin(a); err != nil {
 		return err

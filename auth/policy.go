@@ -193,6 +193,8 @@ type Capabilities struct {
 
 // Capabilities returns what the actor may do. It reads nothing: the
 // actor's role and scope are those its authentication found.
+//
+// One caller (the web page) today: every front that shows or hides tools asks it rather than judging roles.
 func (s *Service) Capabilities(a Actor) (Capabilities, error) {
 	if err := s.authenticated(a); err != nil {
 		return Capabilities{}, err

@@ -54,6 +54,8 @@ func domainOf(email string) string {
 // does; a given key (an existing Zimbra domain's, so its portals keep
 // working) must be at least 32 characters. The key is answered once and
 // stored sealed with the master key.
+//
+// One caller (mfad zimbra preauth-key): a domain key is set on the server only.
 func (s *Service) SetPreauthKey(ctx context.Context, a Actor, domain, key string) (string, error) {
 	if err := s.admin(a); err != nil {
 		return "", err

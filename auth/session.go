@@ -157,6 +157,8 @@ func actorOf(c Client, sess *mfad.Session, u *mfad.User) Actor {
 // ticket (the temporary token of a login awaiting its second factor) is
 // EInvalidLogin; anything else EUnauthenticated. A non-empty login (name
 // or email) must name the session's user, else EUnauthenticated.
+//
+// One caller (Zimbra's AuthRequest with an authToken): renewal that keeps the token, which other products do by refresh.
 func (s *Service) RenewSession(ctx context.Context, c Client, accessToken, login string) (*Tokens, error) {
 	if accessToken == "" {
 		return nil, mfad.Errorf(mfad.EUnauthenticated, "authentication required")

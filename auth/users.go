@@ -110,6 +110,8 @@ func (s *Service) createUser(ctx context.Context, a Actor, nu NewUser) (*UserInf
 
 // Bootstrap creates the first admin when there are no users, and reports
 // whether it did.
+//
+// One caller (mfad serve and init): the first start of an empty database, which no front may cause.
 func (s *Service) Bootstrap(ctx context.Context, name, email, password string) (bool, error) {
 	var n int
 	if err := s.view(ctx, func(tx mfad.Tx) (err error) { n, err = tx.CountUsers(); return err }); err != nil || n > 0 {
