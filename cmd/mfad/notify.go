@@ -14,6 +14,7 @@ import (
 	"github.com/mfad/mfad"
 	"github.com/mfad/mfad/auth"
 	"github.com/mfad/mfad/notify"
+	"github.com/mfad/mfad/weak"
 )
 
 // webhookSpec is one endpoint of --webhooks: NAME=URL[;events=KIND,KIND].
@@ -62,13 +63,17 @@ func parseWebhooks(s string) ([]webhookSpec, error) {
 // webhookSecret is the signing secret of endpoint name: from
 // MFAD_WEBHOOK_SECRET_<NAME>, else MFAD_WEBHOOK_SECRET (environment only,
 // never a flag or the file: flags show in ps).
+// A secret anyone could guess (a repeated character, a published example:
+// package weak) is refused: it would let anyone forge the webhooks.
 func webhookSecret(name string) (string, error) {
 	env := "MFAD_WEBHOOK_SECRET_" + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(name))
-	if s := os.Getenv(env); s != "" {
-		return s, nil
-	}
-	if s := os.Getenv("MFAD_WEBHOOK_SECRET"); s != "" {
-		return s, nil
+	for _, e := range []string{env, "MFAD_WEBHOOK_SECRET"} {
+		if s := os.Getenv(e); s != "" {
+			if why := weak.TextKey(s); why != "" {
+				return "", fmt.Errorf("%s: refusing a weak webhook signing secret (%s)", e, why)
+			}
+			return s, nil
+		}
 	}
 	return "", fmt.Errorf("webhook %s has no signing secret: set %s or MFAD_WEBHOOK_SECRET", name, env)
 }

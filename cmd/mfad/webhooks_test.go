@@ -52,3 +52,18 @@ func FuzzParseWebhooks(f *testing.F) {
 		}
 	})
 }
+
+// TestWebhookSecretNotWeak (issue 26, item 2): an operator's signing secret
+// that anyone could guess is refused, naming the variable, never the value.
+func TestWebhookSecretNotWeak(t *testing.T) {
+	for _, weak := range []string{strings.Repeat("a", 32), strings.Repeat("ab", 16), strings.Repeat("0", 64)} {
+		t.Setenv("MFAD_WEBHOOK_SECRET", weak)
+		if _, err := webhookSecret("ops"); err == nil || !strings.Contains(err.Error(), "MFAD_WEBHOOK_SECRET") || strings.Contains(err.Error(), weak) {
+			t.Errorf("secret %.8q…: %v", weak, err)
+		}
+	}
+	t.Setenv("MFAD_WEBHOOK_SECRET", "whsec-e2e-test")
+	if s, err := webhookSecret("ops"); err != nil || s != "whsec-e2e-test" {
+		t.Errorf("an ordinary secret: %q, %v", s, err)
+	}
+}
