@@ -68,9 +68,6 @@ func Connect(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	// Durable answers (docs/architecture.md §2): a commit waits for the WAL flush, also
-	// on a server whose default says otherwise.
-	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -142,7 +139,7 @@ func (db *DB) run(ctx context.Context, opts pgx.TxOptions, fn func(mfad.Tx) erro
 		return fmt.Errorf("postgres: begin: %w", err)
 	}
 	defer conn.Release() // a connection still in a transaction is closed, not reused
-	t := &tx{ctx: ctx, db: db, conn: conn.Conn(), begin: beginOf(opts)}
+	t := &tx{ctx: ctx, db: db, conn: conn.Conn(), begin: beginOf(opts), durable: opts.AccessMode == pgx.ReadWrite}
 	t.Tx = sqlq.Tx{R: t}
 	defer t.rollback()
 	if err := fn(t); err != nil {
@@ -155,6 +152,13 @@ func (db *DB) run(ctx context.Context, opts pgx.TxOptions, fn func(mfad.Tx) erro
 	}
 	return nil
 }
+
+// setDurable follows the BEGIN of every write transaction, in its round
+// trip: durable answers (docs/architecture.md §2) whatever the server's
+// default or the URL say, and set where a transaction pooler keeps it (a
+// pooler refuses it as a connection parameter, and would not keep it
+// across the server connections it hands out).
+const setDurable = "SET LOCAL synchronous_commit TO on"
 
 // beginOf is the BEGIN statement of opts.
 func beginOf(opts pgx.TxOptions) string {

@@ -56,10 +56,12 @@
 //
 // # Durability
 //
-// Every connection runs with synchronous_commit=on, whatever the server's
-// default: Update returns only after the commit is flushed to the WAL (and
-// to synchronous standbys, if the server has any), so an answer that says
-// "done" survives a crash of the database server.
+// Every write transaction runs with synchronous_commit=on (SET LOCAL, sent
+// with its BEGIN in the same round trip), whatever the server's default or
+// the URL say: Update returns only after the commit is flushed to the WAL
+// (and to synchronous standbys, if the server has any), so an answer that
+// says "done" survives a crash of the database server. It is not a
+// connection parameter, which a transaction pooler (PgBouncer) refuses.
 //
 // # Pool sizing
 //

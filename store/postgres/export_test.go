@@ -3,12 +3,24 @@ package postgres
 import (
 	"context"
 	"fmt"
+
+	"github.com/mfad/mfad"
 )
 
 // Show returns the value of a run-time setting on a connection of the pool.
 func Show(ctx context.Context, db *DB, name string) (string, error) {
 	var v string
 	err := db.pool.QueryRow(ctx, "SELECT current_setting($1)", name).Scan(&v)
+	return v, err
+}
+
+// ShowInUpdate returns the value of a run-time setting inside a write
+// transaction of the store.
+func ShowInUpdate(ctx context.Context, db *DB, name string) (string, error) {
+	var v string
+	err := db.Update(ctx, func(mt mfad.Tx) error {
+		return mt.(*tx).Row("SELECT current_setting(?)", name).Scan(&v)
+	})
 	return v, err
 }
 

@@ -53,8 +53,12 @@ func (t *tx) queue(query string, scan func(pgx.Row) error, args ...any) {
 func (t *tx) send(b *pgx.Batch) (pgx.BatchResults, error) {
 	all := &pgx.Batch{}
 	begin, later := t.begin != "", t.later
+	durable := begin && t.durable
 	if begin {
 		all.Queue(t.begin)
+	}
+	if durable {
+		all.Queue(setDurable)
 	}
 	for _, l := range later {
 		all.Queue(l.query, l.args...)
@@ -73,6 +77,11 @@ func (t *tx) send(b *pgx.Batch) (pgx.BatchResults, error) {
 	if begin {
 		if _, err := br.Exec(); err != nil {
 			return fail(fmt.Errorf("begin: %w", err))
+		}
+	}
+	if durable {
+		if _, err := br.Exec(); err != nil {
+			return fail(fmt.Errorf("setting synchronous_commit: %w", err))
 		}
 	}
 	for _, l := range later {

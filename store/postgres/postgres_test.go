@@ -45,13 +45,14 @@ func TestConformance(t *testing.T) {
 // schema of its search_path, not in public.
 func TestSettings(t *testing.T) {
 	db, dsn := mustOpen(t)
-	v, err := postgres.Show(t.Context(), db, "synchronous_commit")
+	v, err := postgres.ShowInUpdate(t.Context(), db, "synchronous_commit")
 	if err != nil || v != "on" {
 		t.Errorf("synchronous_commit = %q, %v; want on", v, err)
 	}
-	// Even when the URL asks for less.
+	// Even when the URL asks for less (set in each write transaction, not
+	// as a connection parameter, which a pooler would refuse).
 	off := mustOpenURL(t, pgtest.WithParams(t, dsn, "synchronous_commit", "off"))
-	if v, err := postgres.Show(t.Context(), off, "synchronous_commit"); err != nil || v != "on" {
+	if v, err := postgres.ShowInUpdate(t.Context(), off, "synchronous_commit"); err != nil || v != "on" {
 		t.Errorf("with synchronous_commit=off in the URL: %q, %v; want on", v, err)
 	}
 	schema := dsn[strings.Index(dsn, "mfad_test_"):]

@@ -24,6 +24,7 @@ type tx struct {
 	db      *DB
 	conn    pgxConn
 	begin   string  // the BEGIN not sent yet; "" once sent
+	durable bool    // a write transaction: setDurable goes with the BEGIN
 	later   []later // writes not sent yet
 	// The session and the ticket this transaction has locked by reading
 	// them for a verification (0: none), until a DELETE may have removed
