@@ -30,6 +30,7 @@ const (
 	ESetupRequired   Code = "setup_required"       // policy requires 2FA and the session may only enroll
 	EPolicy          Code = "policy"               // policy forbids it (e.g. disabling required 2FA)
 	EAppIgnored      Code = "app_ignored_settings" // the confirming code is SHA-1/6 digits: the app ignored the prepared algorithm or digits
+	EUnavailable     Code = "unavailable"          // the database cannot be reached now; RetryAfter says when to try again
 	EInternal        Code = "internal"             // anything else; details go to the log only
 )
 
@@ -38,7 +39,7 @@ const (
 var codes = []Code{
 	EInvalidInput, EInvalidCode, EInvalidLogin, EUnauthenticated, EForbidden,
 	ENotFound, EConflict, ELocked, EThrottled, EExpired, EStepUp,
-	ENotEnrolled, ENoPending, ESetupRequired, EPolicy, EAppIgnored, EInternal,
+	ENotEnrolled, ENoPending, ESetupRequired, EPolicy, EAppIgnored, EUnavailable, EInternal,
 }
 
 // Codes returns every error code the core may return. A front's error
@@ -50,7 +51,7 @@ func Codes() []Code { return slices.Clone(codes) }
 type Error struct {
 	Code       Code
 	Message    string
-	RetryAfter time.Duration // for ELocked and EThrottled; zero when unknown or permanent
+	RetryAfter time.Duration // for ELocked, EThrottled and EUnavailable; zero when unknown or permanent
 	Err        error         // the cause, for logs only
 }
 
@@ -104,4 +105,8 @@ func RetryAfter(err error) time.Duration {
 var (
 	ErrNoRows    = errors.New("mfad: no such row")
 	ErrDuplicate = errors.New("mfad: duplicate")
+	// ErrUnavailable wraps a store's failure to reach its database (refused
+	// or lost connection, the server shutting down): nothing was judged,
+	// and trying again shortly may work. The core answers EUnavailable.
+	ErrUnavailable = errors.New("mfad: the database cannot be reached")
 )

@@ -331,9 +331,17 @@ func (s *Service) internal(ctx context.Context, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return &mfad.Error{Code: mfad.EInternal, Message: "request cancelled", Err: err}
 	}
+	if errors.Is(err, mfad.ErrUnavailable) {
+		s.log.WarnContext(ctx, "database unavailable", "err", err)
+		return &mfad.Error{Code: mfad.EUnavailable, Message: "the service is temporarily unavailable; retry shortly", RetryAfter: unavailableRetry, Err: err}
+	}
 	s.log.ErrorContext(ctx, "internal error", "err", err)
 	return &mfad.Error{Code: mfad.EInternal, Message: "internal error", Err: err}
 }
+
+// unavailableRetry is the Retry-After of EUnavailable: long enough for a
+// database failover or a pooler restart, short enough for a user.
+const unavailableRetry = 5 * time.Second
 
 func (s *Service) crash(name string) {
 	if s.CrashPoint != nil {

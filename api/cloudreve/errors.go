@@ -25,6 +25,7 @@ const (
 	msgRateLimited = "Too many requests, please try again later."
 	msgSessionGone = "Session not found"
 	msgInternal    = "Internal error"
+	msgUnavailable = "Service temporarily unavailable, please try again later"
 	msgBadPassword = "Incorrect password"
 	msgRefreshFail = "Failed to issue token pair"
 	msgSignOutFail = "Failed to parse token"
@@ -58,6 +59,7 @@ var codes = map[mfad.Code]wireError{
 	mfad.ELocked:          {40090, msgRateLimited}, // CodeRateLimited: see docs/dialects/cloudreve.md
 	mfad.EThrottled:       {40090, msgRateLimited}, // CodeRateLimited
 	mfad.EAppIgnored:      {40022, ""},             // Code2FACodeErr, with the core's message: what the app ignored and what to do
+	mfad.EUnavailable:     {50001, msgUnavailable}, // CodeDBError: the database cannot be reached now
 	mfad.EInternal:        {50001, msgInternal},    // CodeDBError: the store is all that can fail
 }
 

@@ -32,6 +32,7 @@ var wantCodes = map[mfad.Code]struct {
 	mfad.ELocked:          {40090, "Too many requests, please try again later."},
 	mfad.EThrottled:       {40090, "Too many requests, please try again later."},
 	mfad.EAppIgnored:      {40022, ""}, // "": the envelope carries the core's message, what the app ignored
+	mfad.EUnavailable:     {50001, "Service temporarily unavailable, please try again later"},
 	mfad.EInternal:        {50001, "Internal error"},
 }
 
@@ -46,7 +47,7 @@ func TestErrorTableCoversEveryCode(t *testing.T) {
 		if code != want.code || msg != want.msg {
 			t.Errorf("%s: Cloudreve %d %q, want %d %q", c, code, msg, want.code, want.msg)
 		}
-		if c != mfad.EInternal && code == 50001 {
+		if c != mfad.EInternal && c != mfad.EUnavailable && code == 50001 {
 			t.Errorf("%s falls through to the internal error", c)
 		}
 	}

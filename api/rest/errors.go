@@ -31,6 +31,7 @@ var statuses = map[mfad.Code]int{
 	mfad.ELocked:          http.StatusLocked,
 	mfad.EThrottled:       http.StatusTooManyRequests,
 	mfad.EAppIgnored:      http.StatusUnprocessableEntity, // the code is SHA-1/6 digits: a different answer from a wrong one
+	mfad.EUnavailable:     http.StatusServiceUnavailable,  // with Retry-After: come back in a moment
 	mfad.EInternal:        http.StatusInternalServerError,
 }
 
@@ -79,7 +80,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 			challenge += `, error="invalid_token"`
 		}
 		w.Header().Set("WWW-Authenticate", challenge)
-	case mfad.ELocked, mfad.EThrottled:
+	case mfad.ELocked, mfad.EThrottled, mfad.EUnavailable:
 		httpx.RetryAfter(w, err)
 	}
 	httpx.WriteJSON(w, status, errorBody{errorDetail{string(code), msg}})

@@ -81,6 +81,7 @@ var errorTable = map[mfad.Code]wire{
 	mfad.ENoPending:       {CodeFail, DomainServer, "FAIL"},
 	mfad.EExpired:         {CodeFail, DomainServer, "FAIL"},
 	mfad.EAppIgnored:      {CodeInvalidToken, DomainUsers, "INVALID_TWO_FACTOR_TOKEN"},
+	mfad.EUnavailable:     {CodeUnexpected, DomainServer, "UNEXPECTED"}, // TcHmi has no code of its own for it; the reason says to retry
 	mfad.EInternal:        {CodeUnexpected, DomainServer, "UNEXPECTED"},
 }
 

@@ -128,6 +128,8 @@ func httpStatus(err error) int {
 		return http.StatusForbidden
 	case mfad.EInternal:
 		return http.StatusInternalServerError
+	case mfad.EUnavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusConflict
 }

@@ -39,6 +39,7 @@ var wireErrors = map[mfad.Code]wireError{
 	mfad.ELocked:          {http.StatusLocked, http.StatusBadRequest, "invalid_grant"},
 	mfad.EThrottled:       {http.StatusTooManyRequests, http.StatusTooManyRequests, "temporarily_unavailable"},
 	mfad.EAppIgnored:      {http.StatusBadRequest, http.StatusBadRequest, "invalid_grant"},
+	mfad.EUnavailable:     {http.StatusServiceUnavailable, http.StatusServiceUnavailable, "temporarily_unavailable"}, // RFC 6749 §5.2's word for it
 	mfad.EInternal:        {http.StatusInternalServerError, http.StatusInternalServerError, "server_error"},
 }
 
@@ -81,7 +82,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 			challenge += `, error="invalid_token"`
 		}
 		w.Header().Set("WWW-Authenticate", challenge)
-	case mfad.ELocked, mfad.EThrottled:
+	case mfad.ELocked, mfad.EThrottled, mfad.EUnavailable:
 		httpx.RetryAfter(w, err)
 	}
 	writeProblemStatus(w, r, we.Status, string(code), msg)
@@ -112,7 +113,7 @@ func writeTokenError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, errUnsupportedGrant) {
 		p.Error = "unsupported_grant_type"
 	}
-	if code == mfad.ELocked || code == mfad.EThrottled {
+	if code == mfad.ELocked || code == mfad.EThrottled || code == mfad.EUnavailable {
 		httpx.RetryAfter(w, err)
 	}
 	w.Header().Set("Pragma", "no-cache")

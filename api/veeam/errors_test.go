@@ -38,6 +38,7 @@ func TestErrorTable(t *testing.T) {
 		{mfad.ELocked, 423, 400, "invalid_grant"},
 		{mfad.EThrottled, 429, 429, "temporarily_unavailable"},
 		{mfad.EAppIgnored, 400, 400, "invalid_grant"},
+		{mfad.EUnavailable, 503, 503, "temporarily_unavailable"},
 		{mfad.EInternal, 500, 500, "server_error"},
 	}
 	covered := map[mfad.Code]bool{}
@@ -104,7 +105,7 @@ func TestErrorTable(t *testing.T) {
 func checkRetryAfter(t *testing.T, code mfad.Code, h http.Header) {
 	t.Helper()
 	want := ""
-	if code == mfad.ELocked || code == mfad.EThrottled {
+	if code == mfad.ELocked || code == mfad.EThrottled || code == mfad.EUnavailable {
 		want = "2"
 	}
 	if got := h.Get("Retry-After"); got != want {

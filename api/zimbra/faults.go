@@ -26,6 +26,7 @@ const (
 	codePermDenied          = "service.PERM_DENIED"
 	codeNotFound            = "service.NOT_FOUND"
 	codeFailure             = "service.FAILURE"
+	codeTempUnavailable     = "service.TEMPORARILY_UNAVAILABLE"
 	soapSender, soapReceive = false, true
 )
 
@@ -55,6 +56,7 @@ var faults = map[mfad.Code]wire{
 	mfad.ESetupRequired:   {codeSetupRequired, soapSender},
 	mfad.EPolicy:          {codeCannotDisable, soapSender},
 	mfad.EAppIgnored:      {codeTwoFactorFailed, soapSender},
+	mfad.EUnavailable:     {codeTempUnavailable, soapReceive}, // zm-ajax ZmCsfeException.SVC_TEMPORARILY_UNAVAILABLE
 	mfad.EInternal:        {codeFailure, soapReceive},
 }
 
@@ -154,7 +156,7 @@ func describeFault(w http.ResponseWriter, r *http.Request, err error, overrides 
 		}
 	}
 	switch mfad.ErrorCode(err) {
-	case mfad.ELocked, mfad.EThrottled:
+	case mfad.ELocked, mfad.EThrottled, mfad.EUnavailable:
 		httpx.RetryAfter(w, err)
 	}
 	return wr, msg

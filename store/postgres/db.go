@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
 	"strings"
 	"time"
 
@@ -136,21 +138,40 @@ func (db *DB) run(ctx context.Context, opts pgx.TxOptions, fn func(mfad.Tx) erro
 	db.stats.Tx(opts.AccessMode == pgx.ReadWrite)
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("postgres: begin: %w", err)
+		return unreachable(fmt.Errorf("postgres: begin: %w", err))
 	}
 	defer conn.Release() // a connection still in a transaction is closed, not reused
 	t := &tx{ctx: ctx, db: db, conn: conn.Conn(), begin: beginOf(opts), durable: opts.AccessMode == pgx.ReadWrite}
 	t.Tx = sqlq.Tx{R: t}
 	defer t.rollback()
 	if err := fn(t); err != nil {
-		return err
+		return unreachable(err)
 	}
 	if err := t.commit(); err != nil {
 		// Also an error earlier in the transaction that fn did not
 		// return (PostgreSQL refused the rest).
-		return fmt.Errorf("postgres: commit: %w", err)
+		return unreachable(fmt.Errorf("postgres: commit: %w", err))
 	}
 	return nil
+}
+
+// unreachable marks err as mfad.ErrUnavailable when it says the database
+// cannot be reached: a refused or lost connection, a server (or pooler)
+// shutting down or refusing connections. Nothing else is.
+func unreachable(err error) error {
+	if err == nil || errors.Is(err, mfad.ErrUnavailable) {
+		return err
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	var pe *pgconn.PgError
+	switch {
+	case errors.As(err, &ce), errors.As(err, &ne), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.As(err, &pe) && (strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03" || pe.Code == "53300"),
+		strings.Contains(err.Error(), "conn closed"):
+		return fmt.Errorf("%w: %w", mfad.ErrUnavailable, err)
+	}
+	return err
 }
 
 // setDurable follows the BEGIN of every write transaction, in its round

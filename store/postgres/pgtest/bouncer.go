@@ -27,6 +27,9 @@ type Bouncer struct {
 	t    testing.TB
 	base *url.URL // the test server's URL
 	addr string   // where the bouncer listens
+	bin  string
+	args []string
+	cmd  *exec.Cmd
 }
 
 // StartBouncer starts a bouncer for t, skipping the test when PostgreSQL
@@ -94,25 +97,40 @@ pidfile = %s
 		}
 		args = append([]string{"-u", "postgres"}, args...)
 	}
-	cmd := exec.Command(bin, args...)
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting pgbouncer: %v", err)
+	b := &Bouncer{t: t, base: base, addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), bin: bin, args: args}
+	b.Start()
+	t.Cleanup(b.Stop)
+	return b
+}
+
+// Start starts the bouncer (again, after Stop) and waits until it listens.
+func (b *Bouncer) Start() {
+	b.t.Helper()
+	b.cmd = exec.Command(b.bin, b.args...)
+	if err := b.cmd.Start(); err != nil {
+		b.t.Fatalf("starting pgbouncer: %v", err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	for i := 0; ; i++ {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
+		c, err := net.DialTimeout("tcp", b.addr, time.Second)
 		if err == nil {
 			c.Close()
-			break
+			return
 		}
 		if i == 100 {
-			log, _ := os.ReadFile(filepath.Join(dir, "pgbouncer.log"))
-			t.Fatalf("pgbouncer does not listen on %s: %v\n%s", addr, err, log)
+			b.t.Fatalf("pgbouncer does not listen on %s: %v", b.addr, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return &Bouncer{t: t, base: base, addr: addr}
+}
+
+// Stop kills the bouncer, as an outage would: clients' connections break
+// and new ones are refused until Start.
+func (b *Bouncer) Stop() {
+	if b.cmd != nil && b.cmd.Process != nil {
+		b.cmd.Process.Kill()
+		b.cmd.Wait()
+		b.cmd = nil
+	}
 }
 
 // Database creates a new empty database on the test server and returns the
