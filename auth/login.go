@@ -72,7 +72,7 @@ func (s *Service) checkPassword(ctx context.Context, c Client, login, password s
 	if err != nil {
 		return nil, err
 	}
-	return u, s.update(ctx, pending.settle)
+	return u, pending.afterError(ctx, c, s.update(ctx, pending.settle))
 }
 
 // settlement is what a correct password still owes its throttles: the
@@ -90,6 +90,26 @@ func (p settlement) settle(tx mfad.Tx) error {
 		return err
 	}
 	return tx.RememberAddress(p.user, p.s.addrHash(p.addr), p.s.Now().Add(knownAddressTTL))
+}
+
+// afterError answers err, the end of a login whose password was right:
+// an error of the server (internal, the database unavailable) is neither
+// a failed attempt nor a success, so the attempt's reservation is taken
+// back, per account and per address, and the attempt audited as an error
+// (best effort: the database may still be away). Any other error passes.
+func (p settlement) afterError(ctx context.Context, c Client, err error) error {
+	if p.s == nil || (mfad.ErrorCode(err) != mfad.EInternal && mfad.ErrorCode(err) != mfad.EUnavailable) {
+		return err
+	}
+	_ = p.s.update(context.WithoutCancel(ctx), func(tx mfad.Tx) error {
+		if err := p.s.settle(tx, false, p.keys...); err != nil {
+			return err
+		}
+		a := Anonymous(c)
+		a.userID = p.user
+		return p.s.audit(tx, a, p.user, "login", "error", "a server error ended the login")
+	})
+	return err
 }
 
 // reserveAttempt finds the user login names (nil if none: an unknown name
@@ -131,7 +151,7 @@ func (s *Service) checkPasswordFrom(ctx context.Context, c Client, login, passwo
 	ok, err := s.hasher.Verify(ctx, phc, password)
 	if err != nil {
 		// Not judged (shed or cancelled): take the count back.
-		_ = s.update(ctx, func(tx mfad.Tx) error { return s.settle(tx, false, keys...) })
+		_ = s.update(context.WithoutCancel(ctx), func(tx mfad.Tx) error { return s.settle(tx, false, keys...) })
 		return nil, settlement{}, s.internal(ctx, err)
 	}
 	if ok {
@@ -227,7 +247,7 @@ func (s *Service) Login(ctx context.Context, c Client, req LoginRequest) (*Login
 		}
 		return s.endSession(tx, c, req.Replace)
 	})
-	return res, err
+	return res, pending.afterError(ctx, c, err)
 }
 
 // fullScope is the scope of a session a login hands out once every factor
