@@ -1,8 +1,10 @@
 package postgres_test
 
 import (
+	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -77,5 +79,49 @@ func TestPgBouncerDurableAndConcurrent(t *testing.T) {
 	n, err := postgres.QueryInt(t.Context(), db, `SELECT COUNT(*) FROM users`)
 	if err != nil || n != 32*20 {
 		t.Errorf("%d users, %v; want %d", n, err, 32*20)
+	}
+}
+
+// TestPoolerDetected: with nothing but the URL a user already has (no
+// statement mode in it), the store finds it talks to a transaction pooler
+// and names no prepared statement: 32 concurrent writers meet no error.
+// Directly on PostgreSQL it keeps its prepared statements.
+func TestPoolerDetected(t *testing.T) {
+	b := pgtest.StartBouncer(t)
+	db, err := postgres.Open(t.Context(), b.Database(t, "pool_max_conns", "32"), postgres.Options{})
+	if err != nil {
+		t.Fatalf("Open through PgBouncer with a plain URL: %v", err)
+	}
+	defer db.Close()
+	if m := postgres.ExecMode(db); m != "exec" {
+		t.Errorf("through the pooler: statement mode %s, want exec", m)
+	}
+	var wg sync.WaitGroup
+	var failed atomic.Int32
+	for w := range 32 {
+		wg.Go(func() {
+			for i := range 10 {
+				err := db.Update(t.Context(), func(tx mfad.Tx) error {
+					u := &mfad.User{Name: fmt.Sprintf("p%d-%d", w, i), Role: mfad.RoleUser, PasswordHash: "x", CreatedAt: time.Now()}
+					if err := tx.CreateUser(u); err != nil {
+						return err
+					}
+					_, err := tx.UserByID(u.ID)
+					return err
+				})
+				if err != nil {
+					failed.Add(1)
+					t.Log(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := failed.Load(); n != 0 {
+		t.Errorf("%d of 320 writes through the pooler failed", n)
+	}
+	direct, _ := mustOpen(t)
+	if m := postgres.ExecMode(direct); m != "cache statement" {
+		t.Errorf("directly on PostgreSQL: statement mode %s, want cache statement", m)
 	}
 }

@@ -70,6 +70,11 @@ func Connect(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
+	if !strings.Contains(url, "default_query_exec_mode") && behindPooler(ctx, cfg.ConnConfig) {
+		// A transaction pooler hands server connections out a transaction
+		// at a time: no prepared statement may be named across them.
+		cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -79,6 +84,24 @@ func Connect(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("postgres: connect: %w", err)
 	}
 	return &DB{pool: pool}, nil
+}
+
+// behindPooler reports whether the server at cc is a transaction pooler
+// (PgBouncer) rather than PostgreSQL: one connection is opened with a
+// startup parameter PostgreSQL takes (a custom setting, "mfad.probe") and
+// a pooler refuses ("unsupported startup parameter"). Any other failure
+// says nothing: the pool's own connect reports it.
+func behindPooler(ctx context.Context, cc *pgx.ConnConfig) bool {
+	probe := cc.Copy()
+	probe.RuntimeParams["mfad.probe"] = "1"
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	conn, err := pgx.ConnectConfig(ctx, probe)
+	if err != nil {
+		return strings.Contains(err.Error(), "unsupported startup parameter")
+	}
+	conn.Close(ctx)
+	return false
 }
 
 // MaxConns returns the size of the connection pool.

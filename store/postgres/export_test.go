@@ -55,3 +55,6 @@ func Exec(ctx context.Context, db *DB, sql string, args ...any) error {
 	_, err := db.pool.Exec(ctx, sql, args...)
 	return err
 }
+
+// ExecMode is the pool's statement mode (pgx's names: cache_statement, exec...).
+func ExecMode(db *DB) string { return db.pool.Config().ConnConfig.DefaultQueryExecMode.String() }
