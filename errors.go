@@ -23,6 +23,7 @@ const (
 	EConflict        Code = "conflict"             // the state does not allow it (already enabled, name taken)
 	ELocked          Code = "locked"               // second factor locked; RetryAfter says until when
 	EThrottled       Code = "throttled"            // too many wrong passwords; RetryAfter says when to retry
+	EBusy            Code = "busy"                 // too many logins at once from one address or for one account; RetryAfter
 	EExpired         Code = "expired"              // an enrollment, ticket or token that has expired
 	EStepUp          Code = "step_up_required"     // a sensitive action needs a fresh second factor
 	ENotEnrolled     Code = "not_enrolled"         // the action needs 2FA on, and it is off
@@ -38,7 +39,7 @@ const (
 // the constants above.
 var codes = []Code{
 	EInvalidInput, EInvalidCode, EInvalidLogin, EUnauthenticated, EForbidden,
-	ENotFound, EConflict, ELocked, EThrottled, EExpired, EStepUp,
+	ENotFound, EConflict, ELocked, EThrottled, EBusy, EExpired, EStepUp,
 	ENotEnrolled, ENoPending, ESetupRequired, EPolicy, EAppIgnored, EUnavailable, EInternal,
 }
 
@@ -51,7 +52,7 @@ func Codes() []Code { return slices.Clone(codes) }
 type Error struct {
 	Code       Code
 	Message    string
-	RetryAfter time.Duration // for ELocked, EThrottled and EUnavailable; zero when unknown or permanent
+	RetryAfter time.Duration // for ELocked, EThrottled, EBusy and EUnavailable; zero when unknown or permanent
 	Err        error         // the cause, for logs only
 }
 

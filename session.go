@@ -91,4 +91,5 @@ type Throttle struct {
 	Failures int
 	Until    time.Time // no attempt before this time
 	Updated  time.Time
+	Pending  int // of Failures, the attempts counted and not judged yet (in flight)
 }

@@ -136,7 +136,7 @@ func (s *Service) ProtocolAuth(ctx context.Context, a Actor, login, password str
 			uid = u.ID
 		}
 		if ok == nil {
-			return nil // counted by reserve
+			return s.judge(tx, key) // counted by reserve: a failure now
 		}
 		if err := tx.TouchAppPassword(ok.ID, s.Now()); err != nil && !errors.Is(err, mfad.ErrNoRows) {
 			return err

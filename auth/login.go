@@ -162,6 +162,9 @@ func (s *Service) checkPasswordFrom(ctx context.Context, c Client, login, passwo
 		if u != nil {
 			uid = u.ID
 		}
+		if err := s.judge(tx, keys...); err != nil {
+			return err
+		}
 		return s.audit(tx, Anonymous(c), uid, "login.password", string(mfad.EInvalidLogin), "")
 	})
 	if err != nil {

@@ -174,6 +174,9 @@ func (s *Service) checkPreauth(ctx context.Context, c Client, login string, p *P
 		if u != nil {
 			uid = u.ID
 		}
+		if err := s.judge(tx, keys...); err != nil {
+			return err
+		}
 		if err := s.audit(tx, Anonymous(c), uid, "login.preauth", string(mfad.EInvalidLogin), ""); err != nil {
 			return err
 		}

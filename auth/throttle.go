@@ -37,6 +37,9 @@ const (
 	freeAddressFailures = 20
 	maxThrottleDelay    = 15 * time.Minute
 	throttleMemory      = time.Hour
+	// pendingTTL is how long an attempt counts as in flight: one still
+	// unjudged after it was left by a process that died.
+	pendingTTL = 2 * time.Minute
 	// knownAddressTTL is how long a login from an address keeps it known.
 	knownAddressTTL = 90 * 24 * time.Hour
 )
@@ -87,7 +90,9 @@ func freeFailures(key string) int {
 
 // reserve counts one attempt on each key before it is judged, or returns
 // EThrottled (nothing counted: the caller rolls the transaction back) if a
-// key must still wait. The attempt that uses up a key's free ones sets its
+// key must still wait, or EBusy when the wait comes only from attempts
+// still in flight (many correct logins at once from one address are not
+// "failed attempts"). The attempt that uses up a key's free ones sets its
 // wait: 1 s, then doubling with each further attempt. alsoCount, if set,
 // is counted the same way but never refuses (the account's own key, for an
 // attempt from a client she logged in from: see loginKey).
@@ -95,13 +100,20 @@ func (s *Service) reserve(tx mfad.Tx, alsoCount string, keys ...string) error {
 	now := s.Now()
 	count := func(k string, check bool) error {
 		_, err := tx.ChangeThrottle(k, func(t *mfad.Throttle) error {
+			if now.Sub(t.Updated) > pendingTTL {
+				t.Pending = 0
+			}
 			if d := t.Until.Sub(now); check && d > 0 {
+				if t.Failures-t.Pending < freeFailures(k) {
+					return &mfad.Error{Code: mfad.EBusy, Message: "too many logins at once; retry in a moment", RetryAfter: time.Second}
+				}
 				return &mfad.Error{Code: mfad.EThrottled, Message: "too many failed attempts; retry later", RetryAfter: roundUp(d)}
 			}
 			if now.Sub(t.Updated) > throttleMemory {
-				t.Failures, t.Until = 0, time.Time{}
+				t.Failures, t.Until, t.Pending = 0, time.Time{}, 0
 			}
 			t.Failures++
+			t.Pending++
 			t.Updated = now
 			if over := t.Failures - freeFailures(k); over >= 0 {
 				t.Until = now.Add(min(time.Second<<min(over, 20), maxThrottleDelay))
@@ -128,14 +140,32 @@ func (s *Service) reserve(tx mfad.Tx, alsoCount string, keys ...string) error {
 func (s *Service) settle(tx mfad.Tx, forget bool, keys ...string) error {
 	for _, k := range keys {
 		_, err := tx.ChangeThrottle(k, func(t *mfad.Throttle) error {
+			t.Pending = max(t.Pending-1, 0)
 			if forget && !strings.HasPrefix(k, "addr:") {
-				*t = mfad.Throttle{}
+				// The failures are forgotten; other attempts in flight
+				// stay counted until they are judged.
+				*t = mfad.Throttle{Failures: t.Pending, Pending: t.Pending, Updated: t.Updated}
 				return nil
 			}
 			t.Failures = max(t.Failures-1, 0)
 			if t.Failures < freeFailures(k) {
 				t.Until = time.Time{}
 			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// judge turns the attempt reserve counted on each key into a judged
+// failure (a wrong password): it stays counted, no longer in flight.
+func (s *Service) judge(tx mfad.Tx, keys ...string) error {
+	for _, k := range keys {
+		_, err := tx.ChangeThrottle(k, func(t *mfad.Throttle) error {
+			t.Pending = max(t.Pending-1, 0)
 			return nil
 		})
 		if err != nil {

@@ -91,6 +91,7 @@ var explanations = map[mfad.Code]explanation{
 	mfad.EConflict:        {http.StatusConflict, coreSentence},
 	mfad.EInvalidInput:    {http.StatusBadRequest, coreSentence},
 	mfad.EAppIgnored:      {http.StatusBadRequest, fixed(MsgAppIgnored)},
+	mfad.EBusy:            {http.StatusTooManyRequests, fixed("Too many logins at once from your network. Try again in a moment.")},
 	mfad.EUnavailable:     {http.StatusServiceUnavailable, fixed("The service cannot reach its database right now. Try again in a few seconds.")},
 	mfad.EInternal:        internalError,
 }

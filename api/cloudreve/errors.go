@@ -26,6 +26,7 @@ const (
 	msgSessionGone = "Session not found"
 	msgInternal    = "Internal error"
 	msgUnavailable = "Service temporarily unavailable, please try again later"
+	msgBusy        = "Too many logins at once, please try again in a moment"
 	msgBadPassword = "Incorrect password"
 	msgRefreshFail = "Failed to issue token pair"
 	msgSignOutFail = "Failed to parse token"
@@ -58,6 +59,7 @@ var codes = map[mfad.Code]wireError{
 	mfad.EConflict:        {409, ""},               // CodeConflict
 	mfad.ELocked:          {40090, msgRateLimited}, // CodeRateLimited: see docs/dialects/cloudreve.md
 	mfad.EThrottled:       {40090, msgRateLimited}, // CodeRateLimited
+	mfad.EBusy:            {40090, msgBusy},        // CodeRateLimited: too many logins at once, not failures
 	mfad.EAppIgnored:      {40022, ""},             // Code2FACodeErr, with the core's message: what the app ignored and what to do
 	mfad.EUnavailable:     {50001, msgUnavailable}, // CodeDBError: the database cannot be reached now
 	mfad.EInternal:        {50001, msgInternal},    // CodeDBError: the store is all that can fail

@@ -33,6 +33,7 @@ var wantCodes = map[mfad.Code]struct {
 	mfad.EThrottled:       {40090, "Too many requests, please try again later."},
 	mfad.EAppIgnored:      {40022, ""}, // "": the envelope carries the core's message, what the app ignored
 	mfad.EUnavailable:     {50001, "Service temporarily unavailable, please try again later"},
+	mfad.EBusy:            {40090, "Too many logins at once, please try again in a moment"},
 	mfad.EInternal:        {50001, "Internal error"},
 }
 

@@ -30,6 +30,7 @@ var statuses = map[mfad.Code]int{
 	mfad.EExpired:         http.StatusGone,
 	mfad.ELocked:          http.StatusLocked,
 	mfad.EThrottled:       http.StatusTooManyRequests,
+	mfad.EBusy:            http.StatusTooManyRequests,     // with Retry-After; its own code and message
 	mfad.EAppIgnored:      http.StatusUnprocessableEntity, // the code is SHA-1/6 digits: a different answer from a wrong one
 	mfad.EUnavailable:     http.StatusServiceUnavailable,  // with Retry-After: come back in a moment
 	mfad.EInternal:        http.StatusInternalServerError,
@@ -80,7 +81,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 			challenge += `, error="invalid_token"`
 		}
 		w.Header().Set("WWW-Authenticate", challenge)
-	case mfad.ELocked, mfad.EThrottled, mfad.EUnavailable:
+	case mfad.ELocked, mfad.EThrottled, mfad.EBusy, mfad.EUnavailable:
 		httpx.RetryAfter(w, err)
 	}
 	httpx.WriteJSON(w, status, errorBody{errorDetail{string(code), msg}})

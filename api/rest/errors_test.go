@@ -36,6 +36,7 @@ func TestStatusTable(t *testing.T) {
 		{mfad.EThrottled, 429},
 		{mfad.EAppIgnored, 422},
 		{mfad.EUnavailable, 503},
+		{mfad.EBusy, 429},
 		{mfad.EInternal, 500},
 	}
 	for _, c := range table {
@@ -59,7 +60,7 @@ func TestStatusTable(t *testing.T) {
 			t.Errorf("%s: WWW-Authenticate %q", c.code, got)
 		}
 		wantRetry := ""
-		if c.code == mfad.ELocked || c.code == mfad.EThrottled || c.code == mfad.EUnavailable {
+		if c.code == mfad.ELocked || c.code == mfad.EThrottled || c.code == mfad.EBusy || c.code == mfad.EUnavailable {
 			wantRetry = "2" // 1.5 s, rounded up
 		}
 		if got := rec.Header().Get("Retry-After"); got != wantRetry {

@@ -71,6 +71,7 @@ var errorTable = map[mfad.Code]wire{
 	mfad.EInvalidCode:     {CodeInvalidToken, DomainUsers, "INVALID_TWO_FACTOR_TOKEN"},
 	mfad.ELocked:          {CodeLocked, DomainUsers, "TWO_FACTOR_LOCKED"},
 	mfad.EThrottled:       {CodeThrottled, DomainUsers, "TOO_MANY_ATTEMPTS"},
+	mfad.EBusy:            {CodeThrottled, DomainUsers, "TOO_MANY_ATTEMPTS"}, // the reason says: logins at once, not failures
 	mfad.ESetupRequired:   {CodeSetupRequired, DomainUsers, "TWO_FACTOR_SETUP_REQUIRED"},
 	mfad.EUnauthenticated: {CodeInsufficientAccess, DomainServer, "INSUFFICIENT_ACCESS"},
 	mfad.EForbidden:       {CodeInsufficientAccess, DomainServer, "INSUFFICIENT_ACCESS"},

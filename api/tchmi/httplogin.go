@@ -122,7 +122,7 @@ func httpStatus(err error) int {
 		return http.StatusBadRequest
 	case mfad.EInvalidLogin, mfad.EStepUp, mfad.EInvalidCode, mfad.EUnauthenticated:
 		return http.StatusUnauthorized
-	case mfad.ELocked, mfad.EThrottled:
+	case mfad.ELocked, mfad.EThrottled, mfad.EBusy:
 		return http.StatusTooManyRequests
 	case mfad.EForbidden, mfad.EPolicy:
 		return http.StatusForbidden

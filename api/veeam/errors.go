@@ -38,6 +38,7 @@ var wireErrors = map[mfad.Code]wireError{
 	mfad.EExpired:         {http.StatusBadRequest, http.StatusBadRequest, "invalid_grant"},
 	mfad.ELocked:          {http.StatusLocked, http.StatusBadRequest, "invalid_grant"},
 	mfad.EThrottled:       {http.StatusTooManyRequests, http.StatusTooManyRequests, "temporarily_unavailable"},
+	mfad.EBusy:            {http.StatusTooManyRequests, http.StatusTooManyRequests, "temporarily_unavailable"},
 	mfad.EAppIgnored:      {http.StatusBadRequest, http.StatusBadRequest, "invalid_grant"},
 	mfad.EUnavailable:     {http.StatusServiceUnavailable, http.StatusServiceUnavailable, "temporarily_unavailable"}, // RFC 6749 §5.2's word for it
 	mfad.EInternal:        {http.StatusInternalServerError, http.StatusInternalServerError, "server_error"},
@@ -82,7 +83,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 			challenge += `, error="invalid_token"`
 		}
 		w.Header().Set("WWW-Authenticate", challenge)
-	case mfad.ELocked, mfad.EThrottled, mfad.EUnavailable:
+	case mfad.ELocked, mfad.EThrottled, mfad.EBusy, mfad.EUnavailable:
 		httpx.RetryAfter(w, err)
 	}
 	writeProblemStatus(w, r, we.Status, string(code), msg)
@@ -113,7 +114,7 @@ func writeTokenError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, errUnsupportedGrant) {
 		p.Error = "unsupported_grant_type"
 	}
-	if code == mfad.ELocked || code == mfad.EThrottled || code == mfad.EUnavailable {
+	if code == mfad.ELocked || code == mfad.EThrottled || code == mfad.EBusy || code == mfad.EUnavailable {
 		httpx.RetryAfter(w, err)
 	}
 	w.Header().Set("Pragma", "no-cache")

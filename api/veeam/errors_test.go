@@ -39,6 +39,7 @@ func TestErrorTable(t *testing.T) {
 		{mfad.EThrottled, 429, 429, "temporarily_unavailable"},
 		{mfad.EAppIgnored, 400, 400, "invalid_grant"},
 		{mfad.EUnavailable, 503, 503, "temporarily_unavailable"},
+		{mfad.EBusy, 429, 429, "temporarily_unavailable"},
 		{mfad.EInternal, 500, 500, "server_error"},
 	}
 	covered := map[mfad.Code]bool{}
@@ -105,7 +106,7 @@ func TestErrorTable(t *testing.T) {
 func checkRetryAfter(t *testing.T, code mfad.Code, h http.Header) {
 	t.Helper()
 	want := ""
-	if code == mfad.ELocked || code == mfad.EThrottled || code == mfad.EUnavailable {
+	if code == mfad.ELocked || code == mfad.EThrottled || code == mfad.EBusy || code == mfad.EUnavailable {
 		want = "2"
 	}
 	if got := h.Get("Retry-After"); got != want {

@@ -49,6 +49,7 @@ var faults = map[mfad.Code]wire{
 	mfad.EConflict:        {codeFailure, soapReceive},
 	mfad.ELocked:          {codeAuthFailed, soapSender},
 	mfad.EThrottled:       {codeAuthFailed, soapSender},
+	mfad.EBusy:            {codeTempUnavailable, soapReceive}, // too many logins at once: come back in a moment
 	mfad.EExpired:         {codeAuthFailed, soapSender},
 	mfad.EStepUp:          {codeTwoFactorRequired, soapSender},
 	mfad.ENotEnrolled:     {codeFailure, soapReceive},
@@ -156,7 +157,7 @@ func describeFault(w http.ResponseWriter, r *http.Request, err error, overrides 
 		}
 	}
 	switch mfad.ErrorCode(err) {
-	case mfad.ELocked, mfad.EThrottled, mfad.EUnavailable:
+	case mfad.ELocked, mfad.EThrottled, mfad.EBusy, mfad.EUnavailable:
 		httpx.RetryAfter(w, err)
 	}
 	return wr, msg

@@ -38,6 +38,7 @@ func TestFaultTable(t *testing.T) {
 		{mfad.ESetupRequired, "account.TWO_FACTOR_SETUP_REQUIRED", false, "account.TWO_FACTOR_SETUP_REQUIRED", "account.TWO_FACTOR_SETUP_REQUIRED"},
 		{mfad.EPolicy, "account.CANNOT_DISABLE_TWO_FACTOR_AUTH", false, "account.CANNOT_DISABLE_TWO_FACTOR_AUTH", "account.CANNOT_ENABLE_TWO_FACTOR_AUTH"},
 		{mfad.EAppIgnored, "account.TWO_FACTOR_AUTH_FAILED", false, "account.TWO_FACTOR_AUTH_FAILED", "account.TWO_FACTOR_AUTH_FAILED"},
+		{mfad.EBusy, "service.TEMPORARILY_UNAVAILABLE", true, "service.TEMPORARILY_UNAVAILABLE", "service.TEMPORARILY_UNAVAILABLE"},
 		{mfad.EUnavailable, "service.TEMPORARILY_UNAVAILABLE", true, "service.TEMPORARILY_UNAVAILABLE", "service.TEMPORARILY_UNAVAILABLE"},
 		{mfad.EInternal, "service.FAILURE", true, "service.FAILURE", "service.FAILURE"},
 	}

@@ -45,7 +45,7 @@ func testThrottles(t *testing.T, s mfad.Store) {
 	}
 	// A missing key is handed to fn empty, and what fn makes of it is stored.
 	var seen mfad.Throttle
-	a := &mfad.Throttle{Key: "user:1", Failures: 3, Until: at(time.Second), Updated: t0}
+	a := &mfad.Throttle{Key: "user:1", Failures: 3, Until: at(time.Second), Updated: t0, Pending: 2}
 	got, err := changeThrottle(t, s, "user:1", func(th *mfad.Throttle) error {
 		seen = *th
 		*th = *a

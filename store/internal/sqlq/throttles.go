@@ -7,11 +7,11 @@ import (
 	"github.com/mfad/mfad"
 )
 
-const throttleColumns = `key, failures, until, updated`
+const throttleColumns = `key, failures, until, updated, pending`
 
 func scanThrottle(s Scanner) (*mfad.Throttle, error) {
 	th := &mfad.Throttle{}
-	if err := s.Scan(&th.Key, &th.Failures, column.Time{T: &th.Until}, column.Time{T: &th.Updated}); err != nil {
+	if err := s.Scan(&th.Key, &th.Failures, column.Time{T: &th.Until}, column.Time{T: &th.Updated}, &th.Pending); err != nil {
 		return nil, err
 	}
 	return th, nil
@@ -34,12 +34,12 @@ func (t Tx) ChangeThrottle(key string, fn func(th *mfad.Throttle) error) (*mfad.
 		return nil, err
 	}
 	th.Key = key
-	if th.Failures == 0 && th.Until.IsZero() {
+	if th.Failures == 0 && th.Until.IsZero() && th.Pending == 0 {
 		_, err = t.exec(`DELETE FROM throttles WHERE key = ?`, key)
 		return th, err
 	}
-	_, err = t.exec(`UPDATE throttles SET failures = ?, until = ?, updated = ? WHERE key = ?`,
-		th.Failures, column.Nanos(th.Until), column.Nanos(th.Updated), key)
+	_, err = t.exec(`UPDATE throttles SET failures = ?, until = ?, updated = ?, pending = ? WHERE key = ?`,
+		th.Failures, column.Nanos(th.Until), column.Nanos(th.Updated), th.Pending, key)
 	return th, err
 }
 

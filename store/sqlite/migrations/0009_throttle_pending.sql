@@ -1,0 +1,4 @@
+-- Issue 34: the attempts a throttle has counted and not yet judged (logins
+-- in flight), so that a refusal caused by them alone says "busy" (too many
+-- logins at once), not "too many failed attempts".
+ALTER TABLE throttles ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
