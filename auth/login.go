@@ -101,15 +101,37 @@ func (p settlement) afterError(ctx context.Context, c Client, err error) error {
 	if p.s == nil || (mfad.ErrorCode(err) != mfad.EInternal && mfad.ErrorCode(err) != mfad.EUnavailable) {
 		return err
 	}
-	_ = p.s.update(context.WithoutCancel(ctx), func(tx mfad.Tx) error {
-		if err := p.s.settle(tx, false, p.keys...); err != nil {
-			return err
-		}
-		a := Anonymous(c)
-		a.userID = p.user
-		return p.s.audit(tx, a, p.user, "login", "error", "a server error ended the login")
-	})
+	release := func(ctx context.Context) error {
+		return p.s.update(ctx, func(tx mfad.Tx) error {
+			if err := p.s.settle(tx, false, p.keys...); err != nil {
+				return err
+			}
+			a := Anonymous(c)
+			a.userID = p.user
+			return p.s.audit(tx, a, p.user, "login", "error", "a server error ended the login")
+		})
+	}
+	if release(context.WithoutCancel(ctx)) != nil {
+		// The database is away: take the reservation back once it is
+		// here again, or the logins in flight at an outage would stay
+		// counted against their address after it.
+		go retryRelease(release)
+	}
 	return err
+}
+
+// retryRelease runs release once a second until it works, for at most
+// pendingTTL (after which the reservation no longer counts as in flight).
+func retryRelease(release func(context.Context) error) {
+	for end := time.Now().Add(pendingTTL); time.Now().Before(end); {
+		time.Sleep(time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := release(ctx)
+		cancel()
+		if err == nil {
+			return
+		}
+	}
 }
 
 // reserveAttempt finds the user login names (nil if none: an unknown name
