@@ -8,11 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mfad/mfad/internal/e2e"
 	"github.com/mfad/mfad/internal/notifytest"
 	"github.com/mfad/mfad/otp"
-	"github.com/mfad/mfad/seal"
-	"github.com/mfad/mfad/store/postgres/pgtest"
 )
 
 // TestOutageDrill (issue 34): a real mfad serve on PostgreSQL through a real
@@ -25,23 +22,14 @@ func TestOutageDrill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a 10 s outage of PgBouncer under load")
 	}
-	b := pgtest.StartBouncer(t)
-	k, _ := seal.GenerateKey("k1")
-	ring, _ := seal.NewRing(k)
 	r := notifytest.Start(t)
-	env := append(r.Env("code.replayed"), "MFAD_MASTER_KEY="+ring.Format())
-	srv := e2e.Start(t, e2e.Options{Args: []string{"--db", b.Database(t, "pool_max_conns", "16")}, Env: env})
-	var adm struct {
-		Access string `json:"access_token"`
-	}
-	if st, _ := srv.Do("POST", "/v1/login", "", map[string]any{"login": "admin", "password": e2e.AdminPassword}, &adm); st != 200 {
-		t.Fatalf("admin login: %d", st)
-	}
+	b, srv := pooledServerEnv(t, r.Env("code.replayed"), "pool_max_conns", "16")
+	admin := adminToken(t, srv)
 	const n = 16
 	keys := make([]otp.Key, n)
 	name := func(i int) string { return fmt.Sprintf("drill%d", i) }
 	for i := range n {
-		srv.Do("POST", "/v1/users", adm.Access, map[string]any{"name": name(i), "email": name(i) + "@example.org", "password": name(i) + "-password-1"}, nil)
+		srv.Do("POST", "/v1/users", admin, map[string]any{"name": name(i), "email": name(i) + "@example.org", "password": name(i) + "-password-1"}, nil)
 		var tok struct {
 			Access string `json:"access_token"`
 		}
@@ -86,7 +74,7 @@ func TestOutageDrill(t *testing.T) {
 	// replays lock).
 	for i := range n {
 		plain := fmt.Sprintf("plain%d", i)
-		srv.Do("POST", "/v1/users", adm.Access, map[string]any{"name": plain, "password": plain + "-password-1"}, nil)
+		srv.Do("POST", "/v1/users", admin, map[string]any{"name": plain, "password": plain + "-password-1"}, nil)
 		wg.Go(func() {
 			for !stopped() {
 				var tok struct {

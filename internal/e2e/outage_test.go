@@ -21,17 +21,7 @@ func TestDatabaseOutage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs mfad against PgBouncer")
 	}
-	b := pgtest.StartBouncer(t)
-	dsn := b.Database(t, "default_query_exec_mode", "exec")
-	k, err := seal.GenerateKey("k1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring, err := seal.NewRing(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := e2e.Start(t, e2e.Options{Args: []string{"--db", dsn}, Env: []string{"MFAD_MASTER_KEY=" + ring.Format()}})
+	b, srv := pooledServer(t, "pool_max_conns", "8")
 	login := func() (int, http.Header, string) {
 		var out struct {
 			Access string `json:"access_token"`
@@ -94,4 +84,39 @@ func TestDatabaseOutage(t *testing.T) {
 	if st, _, code := login(); st != http.StatusOK {
 		t.Errorf("login after the outage: %d %q (throttled by the outage?)", st, code)
 	}
+}
+
+// pooledServer starts a real PgBouncer (transaction pooling) and a real
+// mfad serve on a new database through it, given the plain URL (with
+// params added) and a fresh master key; env is added to the server's.
+func pooledServer(t *testing.T, params ...string) (*pgtest.Bouncer, *e2e.Server) {
+	t.Helper()
+	return pooledServerEnv(t, nil, params...)
+}
+
+func pooledServerEnv(t *testing.T, env []string, params ...string) (*pgtest.Bouncer, *e2e.Server) {
+	t.Helper()
+	b := pgtest.StartBouncer(t)
+	k, err := seal.GenerateKey("k1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring, err := seal.NewRing(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env = append(env, "MFAD_MASTER_KEY="+ring.Format())
+	return b, e2e.Start(t, e2e.Options{Args: []string{"--db", b.Database(t, params...)}, Env: env})
+}
+
+// adminToken logs the bootstrap admin in.
+func adminToken(t *testing.T, srv *e2e.Server) string {
+	t.Helper()
+	var adm struct {
+		Access string `json:"access_token"`
+	}
+	if st, _ := srv.Do("POST", "/v1/login", "", map[string]any{"login": "admin", "password": e2e.AdminPassword}, &adm); st != 200 {
+		t.Fatalf("admin login: %d", st)
+	}
+	return adm.Access
 }

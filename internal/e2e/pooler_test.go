@@ -9,10 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mfad/mfad/internal/e2e"
 	"github.com/mfad/mfad/otp"
-	"github.com/mfad/mfad/seal"
-	"github.com/mfad/mfad/store/postgres/pgtest"
 )
 
 // TestThroughPgBouncer (issue 34): a real mfad serve on PostgreSQL behind a
@@ -23,27 +20,13 @@ func TestThroughPgBouncer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs mfad against PgBouncer")
 	}
-	b := pgtest.StartBouncer(t)
-	k, err := seal.GenerateKey("k1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ring, err := seal.NewRing(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := e2e.Start(t, e2e.Options{Args: []string{"--db", b.Database(t, "pool_max_conns", "16")}, Env: []string{"MFAD_MASTER_KEY=" + ring.Format()}})
-	var adm struct {
-		Access string `json:"access_token"`
-	}
-	if st, _ := srv.Do("POST", "/v1/login", "", map[string]any{"login": "admin", "password": e2e.AdminPassword}, &adm); st != 200 {
-		t.Fatalf("admin login: %d", st)
-	}
+	_, srv := pooledServer(t, "pool_max_conns", "16")
+	admin := adminToken(t, srv)
 	const n = 64
 	keys := make([]otp.Key, n)
 	for i := range n {
 		name := fmt.Sprintf("pooled%d", i)
-		if st, _ := srv.Do("POST", "/v1/users", adm.Access, map[string]any{"name": name, "password": name + "-password-1"}, nil); st != 201 {
+		if st, _ := srv.Do("POST", "/v1/users", admin, map[string]any{"name": name, "password": name + "-password-1"}, nil); st != 201 {
 			t.Fatalf("create %s: %d", name, st)
 		}
 		var tok struct {
