@@ -25,10 +25,22 @@ const readers = 4
 // Pragmas set on every connection as it opens. Readers skip journal_mode,
 // which a read-only connection may not change, and synchronous, which only
 // matters to writes; an in-memory database has neither.
+//
+// The writer also keeps its statement journal in memory (temp_store): each
+// request of a group commit runs in its own SAVEPOINT, and with the default
+// the journal of every savepoint spilled to a temporary file, 18% of the
+// committer's CPU in pwrite (issue 28's profile). It holds only the pages a
+// request touched, and a crash loses nothing by it: durability is the WAL's.
+// Its page cache is 16 MiB instead of 2: the session and ticket indexes
+// are keyed by random token hashes, so inserts land on cold pages.
 var (
 	readerPragmas = []string{fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()), "foreign_keys(1)"}
-	writerPragmas = append(readerPragmas[:2:2], "journal_mode(WAL)", "synchronous(FULL)")
+	writerPragmas = append(readerPragmas[:2:2], "journal_mode(WAL)", "synchronous(FULL)",
+		"temp_store(MEMORY)", fmt.Sprintf("cache_size(%d)", -writerCacheKiB))
 )
+
+// writerCacheKiB is the writer's page cache (a negative cache_size is KiB).
+const writerCacheKiB = 16 << 10
 
 // busyTimeout is how long a connection waits for a lock (busy_timeout).
 const busyTimeout = 10 * time.Second

@@ -64,6 +64,7 @@ func TestFileModes(t *testing.T) {
 
 func TestPragmas(t *testing.T) {
 	db, _ := mustOpen(t)
+	writerOnly := map[string]bool{"synchronous": true, "temp_store": true, "cache_size": true}
 	tests := []struct {
 		pragma string
 		want   string
@@ -72,6 +73,8 @@ func TestPragmas(t *testing.T) {
 		{"synchronous", "2"}, // FULL
 		{"foreign_keys", "1"},
 		{"busy_timeout", "10000"},
+		{"temp_store", "2"},      // MEMORY, writer only
+		{"cache_size", "-16384"}, // KiB, writer only
 	}
 	for _, tt := range tests {
 		got, err := sqlite.Pragma(t.Context(), db, tt.pragma)
@@ -79,7 +82,7 @@ func TestPragmas(t *testing.T) {
 			t.Fatal(err)
 		}
 		for pool, v := range got {
-			if pool == "writer" || tt.pragma != "synchronous" {
+			if pool == "writer" || !writerOnly[tt.pragma] {
 				if v != tt.want {
 					t.Errorf("%s pool: PRAGMA %s = %s; want %s", pool, tt.pragma, v, tt.want)
 				}
