@@ -261,6 +261,7 @@ func (db *DB) commitBatch(batch []*request) {
 		}
 	} else {
 		db.commit.commits.Add(1)
+		db.checkpoint.committed()
 	}
 	for i, r := range live {
 		r.done <- answers[i]

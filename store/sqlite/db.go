@@ -31,12 +31,13 @@ const readers = 4
 // the journal of every savepoint spilled to a temporary file, 18% of the
 // committer's CPU in pwrite (issue 28's profile). It holds only the pages a
 // request touched, and a crash loses nothing by it: durability is the WAL's.
+// It never checkpoints; checkpoint.go does, on a connection of its own.
 // Its page cache is 16 MiB instead of 2: the session and ticket indexes
 // are keyed by random token hashes, so inserts land on cold pages.
 var (
 	readerPragmas = []string{fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()), "foreign_keys(1)"}
 	writerPragmas = append(readerPragmas[:2:2], "journal_mode(WAL)", "synchronous(FULL)",
-		"temp_store(MEMORY)", fmt.Sprintf("cache_size(%d)", -writerCacheKiB))
+		"temp_store(MEMORY)", fmt.Sprintf("cache_size(%d)", -writerCacheKiB), "wal_autocheckpoint(0)")
 )
 
 // writerCacheKiB is the writer's page cache (a negative cache_size is KiB).
@@ -52,6 +53,8 @@ type DB struct {
 	writer *sql.DB // one connection, BEGIN IMMEDIATE: Update
 	reader *sql.DB // read-only connections: View
 	commit *committer
+	// checkpoint copies the WAL into the file off the writer (checkpoint.go).
+	checkpoint *checkpointer
 	// The prepared statements of each pool (stmtcache.go).
 	writeStmts, readStmts *stmtCache
 	stats                 sqlq.Stats
@@ -87,6 +90,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 			db.Close()
 			return nil, err
 		}
+	}
+	if err := db.startCheckpointer(ctx); err != nil {
+		db.Close()
+		return nil, err
 	}
 	db.writeStmts, db.readStmts = newStmtCache(db.writer), newStmtCache(db.reader)
 	db.startCommitter()
@@ -237,5 +244,5 @@ func (db *DB) Ping(ctx context.Context) error {
 // WAL into the database file.
 func (db *DB) Close() error {
 	db.stopCommitter()
-	return errors.Join(db.writeStmts.close(), db.readStmts.close(), db.reader.Close(), db.writer.Close())
+	return errors.Join(db.checkpoint.stop(), db.writeStmts.close(), db.readStmts.close(), db.reader.Close(), db.writer.Close())
 }

@@ -64,7 +64,7 @@ func TestFileModes(t *testing.T) {
 
 func TestPragmas(t *testing.T) {
 	db, _ := mustOpen(t)
-	writerOnly := map[string]bool{"synchronous": true, "temp_store": true, "cache_size": true}
+	writerOnly := map[string]bool{"synchronous": true, "temp_store": true, "cache_size": true, "wal_autocheckpoint": true}
 	tests := []struct {
 		pragma string
 		want   string
@@ -73,8 +73,9 @@ func TestPragmas(t *testing.T) {
 		{"synchronous", "2"}, // FULL
 		{"foreign_keys", "1"},
 		{"busy_timeout", "10000"},
-		{"temp_store", "2"},      // MEMORY, writer only
-		{"cache_size", "-16384"}, // KiB, writer only
+		{"temp_store", "2"},         // MEMORY, writer only
+		{"cache_size", "-16384"},    // KiB, writer only
+		{"wal_autocheckpoint", "0"}, // writer only: checkpoint.go checkpoints
 	}
 	for _, tt := range tests {
 		got, err := sqlite.Pragma(t.Context(), db, tt.pragma)
