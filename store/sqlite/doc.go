@@ -7,7 +7,9 @@
 // journal_mode=WAL, synchronous=FULL (a committed transaction is on disk
 // before Update returns), foreign_keys=ON and busy_timeout=10000; the writer
 // also with temp_store=MEMORY (savepoint journals never touch disk) and a
-// 16 MiB page cache.
+// 16 MiB page cache, and without SQLite's automatic checkpoint: a goroutine
+// of its own copies the WAL into the file on a third connection
+// (checkpoint.go), so the writer never stops for it.
 //
 // There are two connection pools on the one file. Update runs on the writer
 // pool, which holds a single connection and begins with BEGIN IMMEDIATE, so
