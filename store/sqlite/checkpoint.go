@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"sync"
 	"time"
 )
 
@@ -28,6 +29,7 @@ type checkpointer struct {
 	kick    chan struct{} // capacity 1: "something was committed"
 	quit    chan struct{}
 	stopped chan struct{}
+	once    sync.Once // Close may be called more than once
 }
 
 // startCheckpointer opens the checkpointer's connection and starts it.
@@ -80,13 +82,17 @@ func (c *checkpointer) loop() {
 	}
 }
 
-// stop ends the loop and closes the connection. Closing the last
-// connection of the process checkpoints what is left.
-func (c *checkpointer) stop() error {
+// stop ends the loop and closes the connection; only the first call does
+// anything. Closing the last connection of the process checkpoints what is
+// left.
+func (c *checkpointer) stop() (err error) {
 	if c == nil {
 		return nil
 	}
-	close(c.quit)
-	<-c.stopped
-	return c.pool.Close()
+	c.once.Do(func() {
+		close(c.quit)
+		<-c.stopped
+		err = c.pool.Close()
+	})
+	return err
 }

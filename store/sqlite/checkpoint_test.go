@@ -47,3 +47,18 @@ func fileSize(t *testing.T, path string) int64 {
 	}
 	return fi.Size()
 }
+
+// TestCloseTwice: a second Close, as deferred cleanups do after an explicit
+// one, is harmless.
+func TestCloseTwice(t *testing.T) {
+	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "mfad.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
