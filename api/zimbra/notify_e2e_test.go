@@ -27,14 +27,9 @@ func TestNotifyReplay(t *testing.T) {
 		return c.do(rq{body: Account("AuthRequest", append([]any{acct}, parts...)...)})
 	}
 	ticket := func() string { return c.ok("AuthRequest with the password", login(E("password", pw))).get("authToken") }
-	a := c.ok("enable step 1", c.do(rq{body: Account("EnableTwoFactorAuthRequest", E("name", email), E("password", pw))}))
-	secret, err := otp.DecodeSecret(a.get("secret"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := otp.Key{Secret: secret}
+	key, token := c.enableStart(email, pw)
 	c.ok("enable step 2", c.do(rq{body: Account("EnableTwoFactorAuthRequest", at{"csrfTokenSecured", "1"},
-		E("name", email), E("authToken", at{"verifyAccount", "1"}, a.get("authToken")), E("twoFactorCode", key.Code(srv.Now())))}))
+		E("name", email), E("authToken", at{"verifyAccount", "1"}, token), E("twoFactorCode", key.Code(srv.Now())))}))
 	srv.Advance(30 * time.Second)
 	right := key.Code(srv.Now())
 	c.ok("right code", login(E("authToken", at{"verifyAccount", "1"}, ticket()), E("twoFactorCode", right)))
@@ -56,14 +51,9 @@ func TestNotifyPersistence(t *testing.T) {
 	c := &live{t: t, srv: srv, form: "json"}
 	const name, email, pw = "u1002", "u1002@example.org", "u1002-password-e2e"
 	srv.AddUser(name, pw, "--email", email, "--id", "1002")
-	a := c.ok("enable step 1", c.do(rq{body: Account("EnableTwoFactorAuthRequest", E("name", email), E("password", pw))}))
-	secret, err := otp.DecodeSecret(a.get("secret"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := otp.Key{Secret: secret}
-	a = c.ok("enable step 2", c.do(rq{body: Account("EnableTwoFactorAuthRequest",
-		E("name", email), E("authToken", a.get("authToken")), E("twoFactorCode", key.Code(srv.Now())))}))
+	key, token := c.enableStart(email, pw)
+	a := c.ok("enable step 2", c.do(rq{body: Account("EnableTwoFactorAuthRequest",
+		E("name", email), E("authToken", token), E("twoFactorCode", key.Code(srv.Now())))}))
 	session := a.get("authToken")
 	c.ok("generate scratch codes", c.do(rq{body: Account("GenerateScratchCodesRequest"), token: session}))
 	c.ok("create app password", c.do(rq{body: Account("CreateAppSpecificPasswordRequest", at{"appName", "Thunderbird"}), token: session}))
@@ -78,4 +68,16 @@ func TestNotifyPersistence(t *testing.T) {
 			t.Errorf("%s: %d mails: %+v", want.subject, len(m), m)
 		}
 	}
+}
+
+// enableStart is the first step of turning 2FA on with the password: the
+// app's key and the enablement token for the second step.
+func (c *live) enableStart(email, pw string) (otp.Key, string) {
+	c.t.Helper()
+	a := c.ok("enable step 1", c.do(rq{body: Account("EnableTwoFactorAuthRequest", E("name", email), E("password", pw))}))
+	secret, err := otp.DecodeSecret(a.get("secret"))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return otp.Key{Secret: secret}, a.get("authToken")
 }
